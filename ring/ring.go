@@ -1,0 +1,474 @@
+package ring
+
+import (
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/internal/cpu"
+)
+
+// The algorithm
+//
+// IDs. Buffer.next is the claim counter. Its low 63 bits are the next event
+// ID; bit 63 is the generation of the slot storage that IDs claimed now belong
+// to. Add claims with one atomic add (an add always succeeds, so it scales under
+// contention where a CAS loop retries), which hands out IDs 0, 1, 2, ... for
+// the life of the buffer. Only Resize flips the generation bit, with one add of
+// 1<<63 that leaves the ID bits alone.
+//
+// Slots. A storage has a power-of-two number of slots; ID id lives in slot
+// index(id). Each slot has a sequence word and a record pointer:
+//
+//	seq == 0                  never written
+//	seq == (id+1)<<1          being written by the writer of id
+//	seq == (id+1)<<1 | 1      holds the record of id (published)
+//
+// A slot's seq only grows. Writers own the slot between their CAS to "being
+// written" and their store of "published"; the record pointer is written only
+// in that interval.
+//
+// Who writes. The writer of id (Add, or Resize copying id into a new storage)
+// moves seq from an older value to (id+1)<<1 with a CAS, stores the record, and
+// publishes with a store of (id+1)<<1|1. The published seq store is what makes
+// the record visible: Go's atomics are sequentially consistent, so a reader
+// that loads the published seq then loads the record sees this writer's store.
+// If the slot's seq is already at or past the writer's own (id+1)<<1, a newer
+// lap took the slot first: the event is older than the newest len(slots) and so
+// already displaced by capacity; the writer leaves without writing. If the slot
+// is being written by an older ID (the writer lapped a writer that has not yet
+// published: a stalled goroutine on a tiny ring), the writer waits for that
+// publish. This is the only wait in Add, and the reason is that Go has no
+// double-word CAS to replace seq and record together: letting the newer writer
+// in would let the stalled one's record store land under the newer seq.
+//
+// Who reads. Readers load seq, then the record, then seq again. The record is
+// that of id only if both seq loads equal (id+1)<<1|1: a newer lap would have
+// changed seq to "being written" before touching the record. A seq below that
+// value is a hole (claimed, not yet written): reads stop before it. A seq above
+// means the ID was overwritten. Readers never wait and never write a slot.
+//
+// The window. Events held are the IDs in [lowest, next) with
+// lowest = max(floor, next-capacity); the storage has at least capacity slots,
+// so every ID in the window has its own slot. readEnd, the first hole at or
+// above lowest, is found by scanning up from a shared watermark (all IDs below
+// it were published at least once), which readers advance with a CAS: the
+// scan is amortized over the events, and Add never touches the watermark.
+//
+// Resize. Resizes are serialized among themselves by resizeMu; Add and the
+// readers never touch it. When the slot count stays, Resize swaps in a view
+// with the new capacity and floor = the lowest ID held, so events already
+// displaced do not come back when the buffer grows. When the slot count
+// changes, Resize installs a new storage N in the unused generation entry,
+// then flips the generation with one add: IDs below B (the ID bits at the flip)
+// belong to the old storage O, IDs from B on go straight into N. Readers are
+// given a view of O limited to IDs below B while Resize waits for the writers
+// of the IDs it keeps (the newest min(newCapacity, held) below B, all within
+// O's last lap, so each is eventually published) and copies them into N with
+// the writer protocol above (a slot a newer lap already took is left alone).
+// Then readers are given N. Writers that claimed in O's generation but were
+// so slow that a second Resize reused that generation entry find N.minID above
+// their ID and do nothing: their event was displaced long before (only IDs of
+// O's last lap are waited for). Writers still holding O write into O, which
+// nobody reads any more.
+
+const (
+	genBit = uint64(1) << 63 // generation of the slot storage, in Buffer.next
+	idMask = genBit - 1      // the ID bits of Buffer.next
+	noID   = math.MaxUint64  // "no limit" for view.limit
+)
+
+// slot is one entry of the storage. See the algorithm above for seq.
+type slot struct {
+	seq atomic.Uint64                  // written by the slot's writer, read by everyone
+	rec atomic.Pointer[si.EventRecord] // written only while seq says "being written"
+}
+
+func writingSeq(id uint64) uint64   { return (id + 1) << 1 }
+func publishedSeq(id uint64) uint64 { return (id+1)<<1 | 1 }
+
+// layout says how IDs map to slots. It is fixed per storage.
+type layout uint8
+
+const (
+	// packed: ID i in slot i mod size, 16 bytes per slot, four slots per
+	// 64-byte line. Chosen by measurement: see BENCHMARKS.md.
+	packed layout = iota
+	// padded: each slot alone on a cache line (size*lineSize bytes).
+	padded
+	// scattered: packed memory, but consecutive IDs on different lines.
+	scattered
+)
+
+// defaultLayout is what New uses.
+const defaultLayout = packed
+
+// storage is one generation of slots. Its fields never change after it is
+// installed, except the slots themselves.
+type storage struct {
+	slots []slot
+	mask  uint64 // slot count - 1 (the slot count is a power of two)
+	// index mapping, see index: ((i >> low) | (i & lowMask) << up) << spread
+	low, up, spread uint
+	lowMask         uint64
+	// minID: no ID below it belongs here (guards a writer stalled across two
+	// resizes, see the algorithm).
+	minID uint64
+}
+
+// slotCount is the number of IDs a storage for capacity holds: the next
+// power of two, so that an index is a mask and not a division.
+func slotCount(capacity uint64) uint64 {
+	if capacity <= 1 {
+		return 1
+	}
+	return 1 << bits.Len64(capacity-1)
+}
+
+func newStorage(capacity uint64, l layout, minID uint64) *storage {
+	size := slotCount(capacity)
+	st := &storage{mask: size - 1, minID: minID}
+	perLine := uint(bits.TrailingZeros(uint(cpu.CacheLineSize / 16))) // log2(slots per line)
+	switch l {
+	case padded:
+		st.spread = perLine
+	case scattered:
+		k := uint(bits.TrailingZeros64(size))
+		if k > perLine {
+			st.low, st.lowMask, st.up = perLine, 1<<perLine-1, k-perLine
+		}
+	}
+	st.slots = make([]slot, size<<st.spread)
+	return st
+}
+
+// size is the number of IDs the storage holds.
+func (st *storage) size() uint64 { return st.mask + 1 }
+
+func (st *storage) slotOf(id uint64) *slot {
+	i := id & st.mask
+	return &st.slots[(i>>st.low|(i&st.lowMask)<<st.up)<<st.spread]
+}
+
+// write stores ev as the record of id (see the algorithm for the protocol).
+func (st *storage) write(id uint64, ev *si.EventRecord) {
+	s := st.slotOf(id)
+	mine := writingSeq(id)
+	for spins := 0; ; spins++ {
+		cur := s.seq.Load()
+		if cur >= mine {
+			return // a newer lap owns the slot: this event is displaced
+		}
+		if cur&1 == 0 && cur != 0 {
+			// An older ID is being written: we lapped a writer that has not
+			// published yet. Rare (tiny rings, a descheduled writer).
+			backoff(spins)
+			continue
+		}
+		if s.seq.CompareAndSwap(cur, mine) {
+			break
+		}
+	}
+	s.rec.Store(ev)
+	s.seq.Store(mine | 1)
+}
+
+// readState is the outcome of reading one slot.
+type readState uint8
+
+const (
+	readOK   readState = iota // the record of the ID
+	readHole                  // the ID is claimed but not yet written (or never will be here)
+	readGone                  // the ID was overwritten by a newer lap
+)
+
+// read returns the record of id, validated as described in the algorithm.
+func (st *storage) read(id uint64) (*si.EventRecord, readState) {
+	s := st.slotOf(id)
+	want := publishedSeq(id)
+	s1 := s.seq.Load()
+	if s1 != want {
+		if s1 > want {
+			return nil, readGone
+		}
+		return nil, readHole
+	}
+	ev := s.rec.Load()
+	if s.seq.Load() != want {
+		return nil, readGone
+	}
+	return ev, readOK
+}
+
+// state is read without loading the record.
+func (st *storage) state(id uint64) readState {
+	s1 := st.slotOf(id).seq.Load()
+	switch want := publishedSeq(id); {
+	case s1 == want:
+		return readOK
+	case s1 > want:
+		return readGone
+	default:
+		return readHole
+	}
+}
+
+func backoff(spins int) {
+	if spins > 16 {
+		runtime.Gosched()
+	}
+}
+
+// view is what readers see: one storage and the window rules. A new view is
+// swapped in whole by Resize.
+type view struct {
+	st       *storage
+	capacity uint64 // the capacity asked for
+	floor    uint64 // no ID below floor is held (set by Resize)
+	limit    uint64 // IDs at or above limit are not in st (while Resize copies); else noID
+}
+
+// Buffer is the history ring. The zero value is not usable: create one with
+// New. All methods are safe for concurrent use; see the package doc.
+type Buffer struct {
+	_ cpu.CacheLinePad
+	// next: low 63 bits the next ID, bit 63 the storage generation.
+	// One contended atomic add per Add; a load per read.
+	next atomic.Uint64
+	_    cpu.CacheLinePad
+	// gens: the storage of each generation. Loaded by every Add (read-shared,
+	// written only by Resize).
+	gens [2]atomic.Pointer[storage]
+	// view: loaded by every reader, written only by Resize.
+	view atomic.Pointer[view]
+	_    cpu.CacheLinePad
+	// watermark: every ID below it was published at least once. Advanced by
+	// readers with a CAS; a hint that keeps readEnd's scan short.
+	watermark atomic.Uint64
+	_         cpu.CacheLinePad
+	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
+}
+
+// New returns an empty buffer that holds the newest capacity events. A
+// capacity of 0 means 1. Storage is rounded up to a power of two slots.
+func New(capacity uint64) *Buffer {
+	return newWithLayout(capacity, defaultLayout)
+}
+
+func newWithLayout(capacity uint64, l layout) *Buffer {
+	if capacity == 0 {
+		capacity = 1
+	}
+	b := &Buffer{}
+	st := newStorage(capacity, l, 0)
+	b.gens[0].Store(st)
+	b.view.Store(&view{st: st, capacity: capacity, limit: noID})
+	return b
+}
+
+// Add appends ev to the history and returns its ID. It takes no lock and does
+// not allocate: one atomic add claims the ID, then the slot is written and
+// published. It waits only in the rare case described in the package doc
+// (lapping a slot whose writer has not yet published). The buffer keeps the
+// pointer; nobody may modify the record afterwards. A nil ev is stored as nil.
+func (b *Buffer) Add(ev *si.EventRecord) uint64 {
+	v := b.next.Add(1) - 1
+	id := v & idMask
+	st := b.gens[v>>63].Load()
+	if id >= st.minID {
+		st.write(id, ev)
+	}
+	return id
+}
+
+// NextID returns the ID the next Add will get. IDs below it are claimed; some
+// of the newest may still be holes (claimed, not yet written).
+func (b *Buffer) NextID() uint64 {
+	return b.next.Load() & idMask
+}
+
+// window returns the current view, the lowest ID held and the claim counter's
+// next ID (limited to the view).
+func (b *Buffer) window() (v *view, lowest, next uint64) {
+	v = b.view.Load()
+	next = b.next.Load() & idMask
+	if next > v.limit {
+		next = v.limit
+	}
+	lowest = v.floor
+	if next > v.capacity && next-v.capacity > lowest {
+		lowest = next - v.capacity
+	}
+	return v, lowest, next
+}
+
+// readEnd returns the first hole at or above lowest (next if there is none),
+// advancing the shared watermark.
+func (b *Buffer) readEnd(v *view, lowest, next uint64) uint64 {
+	w := b.watermark.Load()
+	p := max(w, lowest)
+	for p < next && v.st.state(p) != readHole {
+		p++
+	}
+	for p > w && !b.watermark.CompareAndSwap(w, p) {
+		w = b.watermark.Load()
+	}
+	return p
+}
+
+// highestOf turns a read end into the "highest" the API reports.
+func highestOf(end uint64) uint64 {
+	if end == 0 {
+		return 0
+	}
+	return end - 1
+}
+
+// ReadEnd returns the ID one past the newest readable event: the events with
+// IDs in [GetLowestID(), ReadEnd()) can be read now. A follower at position p
+// has work when p < ReadEnd(). Amortized O(1).
+func (b *Buffer) ReadEnd() uint64 {
+	v, lowest, next := b.window()
+	return b.readEnd(v, lowest, next)
+}
+
+// GetLastEventID returns the ID of the newest event that can be read (the one
+// before the first hole), or 0 when there is none.
+func (b *Buffer) GetLastEventID() uint64 {
+	return highestOf(b.ReadEnd())
+}
+
+// GetLowestID returns the lowest ID held: older events were displaced.
+func (b *Buffer) GetLowestID() uint64 {
+	_, lowest, _ := b.window()
+	return lowest
+}
+
+// Capacity returns the capacity asked for in New or the last Resize (0 asked
+// is reported as 1).
+func (b *Buffer) Capacity() uint64 {
+	return b.view.Load().capacity
+}
+
+// GetEventsFromID returns the events with IDs id, id+1, ..., at most count of
+// them and never past the newest readable one, with the lowest ID held and the
+// newest readable ID (0 when empty). If id is not held, it returns no records.
+// A returned record under ID k is always the event added as ID k; if the
+// writers overwrite the range while it is read, the result stops early.
+func (b *Buffer) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
+	return b.AppendEventsFromID(nil, id, count)
+}
+
+// AppendEventsFromID is GetEventsFromID appending to dst: it does not allocate
+// when dst has room. It returns dst unchanged when id is not held; a follower
+// whose position fell below lowest has been overtaken by the writers.
+func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]*si.EventRecord, uint64, uint64) {
+	v, lowest, next := b.window()
+	end := b.readEnd(v, lowest, next)
+	if id < lowest || id >= end || count == 0 {
+		return dst, lowest, highestOf(end)
+	}
+	n := min(count, end-id)
+	if dst == nil {
+		dst = make([]*si.EventRecord, 0, n)
+	}
+	for k := id; k < id+n; k++ {
+		ev, st := v.st.read(k)
+		if st != readOK {
+			// Overwritten while we read: what we have is consecutive and
+			// correct; the window moved on.
+			if k == id {
+				_, lowest, _ = b.window()
+			}
+			break
+		}
+		dst = append(dst, ev)
+	}
+	return dst, lowest, highestOf(end)
+}
+
+// GetRecentEvents returns the newest min(count, held) events, oldest first
+// (held ends before the first hole). It returns nil when there is nothing.
+func (b *Buffer) GetRecentEvents(count uint64) []*si.EventRecord {
+	v, lowest, next := b.window()
+	end := b.readEnd(v, lowest, next)
+	if end <= lowest || count == 0 {
+		return nil
+	}
+	n := min(count, end-lowest)
+	out := make([]*si.EventRecord, 0, n)
+	for k := end - n; k < end; k++ {
+		ev, st := v.st.read(k)
+		if st != readOK {
+			// Overwritten while we read: keep the newer, consecutive part.
+			out = out[:0]
+			continue
+		}
+		out = append(out, ev)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Resize changes the capacity to newCapacity (0 means 1). It keeps the newest
+// min(newCapacity, held) events with their IDs; later Adds continue the ID
+// sequence. It may run while writers and readers do: Add never waits for it
+// and readers see either the old or the new buffer. Concurrent Resize calls
+// are serialized among themselves.
+func (b *Buffer) Resize(newCapacity uint64) {
+	if newCapacity == 0 {
+		newCapacity = 1
+	}
+	b.resizeMu.Lock()
+	defer b.resizeMu.Unlock()
+
+	old := b.view.Load()
+	if slotCount(newCapacity) == old.st.size() {
+		// Same slots: only the window changes. The floor keeps events that
+		// were displaced under the old capacity from coming back.
+		_, lowest, _ := b.window()
+		b.view.Store(&view{st: old.st, capacity: newCapacity, floor: lowest, limit: noID})
+		return
+	}
+
+	// Install the new storage in the unused generation, then flip.
+	fresh := newStorage(newCapacity, layoutOf(old.st), b.NextID())
+	gen := b.next.Load() >> 63
+	b.gens[gen^1].Store(fresh)
+	boundary := (b.next.Add(genBit) - genBit) & idMask
+	b.view.Store(&view{st: old.st, capacity: old.capacity, floor: old.floor, limit: boundary})
+
+	keep := old.floor
+	if boundary > old.capacity {
+		keep = max(keep, boundary-old.capacity)
+	}
+	if boundary > newCapacity {
+		keep = max(keep, boundary-newCapacity)
+	}
+	for id := keep; id < boundary; id++ {
+		for spins := 0; old.st.state(id) == readHole; spins++ {
+			backoff(spins) // a writer of O's last lap has not published yet
+		}
+		if ev, st := old.st.read(id); st == readOK {
+			fresh.write(id, ev)
+		}
+	}
+	b.view.Store(&view{st: fresh, capacity: newCapacity, floor: keep, limit: noID})
+}
+
+func layoutOf(st *storage) layout {
+	switch {
+	case st.spread != 0:
+		return padded
+	case st.up != 0:
+		return scattered
+	default:
+		return packed
+	}
+}
