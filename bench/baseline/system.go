@@ -280,6 +280,10 @@ func (s *System) GetRequestCapacity() uint64 { return s.cfg.RequestCapacity }
 // GetRingBufferCapacity returns the history capacity.
 func (s *System) GetRingBufferCapacity() uint64 { return s.history.Capacity() }
 
+// Processed returns the number of events the handler has put in history:
+// one atomic load, cheap enough to poll while events flow.
+func (s *System) Processed() uint64 { return s.processed.Load() }
+
 // Metrics returns a snapshot of the counters. The fields are read one by
 // one, so a snapshot taken while events flow is not a single instant.
 func (s *System) Metrics() Metrics {

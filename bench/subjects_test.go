@@ -1,0 +1,192 @@
+package bench
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/bench/baseline"
+	"github.com/lfevents/lfevents/internal/cpu"
+	"github.com/lfevents/lfevents/ring"
+)
+
+// ingester is what the ingest scenario drives: an implementation, or a floor.
+type ingester interface {
+	// AddEvent offers one event, from any goroutine.
+	AddEvent(*si.EventRecord)
+	// inHistory returns how many events have reached history (are readable
+	// there, or for floor-add: have been counted).
+	inHistory() uint64
+	// dropped returns how many events AddEvent refused so far.
+	dropped() uint64
+	// stop ends background work.
+	stop()
+}
+
+// ingestImpls are the ingest scenario's impl= values, in table order.
+var ingestImpls = []struct {
+	name string
+	make func(ringCapacity uint64) ingester
+}{
+	{"lockfree", func(c uint64) ingester { return newLockfreeRing(c) }},
+	{"baseline", func(c uint64) ingester { return newBaseline(baselineConfig(c)) }},
+	{"floor-add", func(uint64) ingester { return &floorAdd{} }},
+	{"floor-claimpublish", func(c uint64) ingester { return newFloorClaimPublish(c) }},
+}
+
+// --- lock-free: the history ring directly (until the system lands) ---
+
+type lockfreeRing struct{ r *ring.Buffer }
+
+func newLockfreeRing(c uint64) *lockfreeRing { return &lockfreeRing{r: ring.New(c)} }
+
+func (l *lockfreeRing) AddEvent(ev *si.EventRecord) {
+	if ev != nil {
+		l.r.Add(ev)
+	}
+}
+func (l *lockfreeRing) inHistory() uint64 { return l.r.ReadEnd() }
+func (l *lockfreeRing) dropped() uint64   { return 0 }
+func (l *lockfreeRing) stop()             {}
+
+// --- baseline ---
+
+func baselineConfig(ringCapacity uint64) baseline.Config {
+	cfg := baseline.DefaultConfig()
+	cfg.RingBufferCapacity = ringCapacity
+	cfg.PushInterval = time.Hour // the store fills and then counts; no plugin
+	return cfg
+}
+
+type baselineSubject struct{ *baseline.System }
+
+func newBaseline(cfg baseline.Config) *baselineSubject {
+	s := baseline.New(cfg)
+	s.StartServiceWithPublisher(false)
+	return &baselineSubject{s}
+}
+
+func (s *baselineSubject) inHistory() uint64 { return s.Processed() }
+func (s *baselineSubject) dropped() uint64   { return s.Metrics().NotChanneled }
+func (s *baselineSubject) stop()             { s.Stop() }
+
+// --- floors ---
+
+// floorAdd is the least any shared, ordered history costs: one contended
+// atomic add per event, and nothing stored.
+type floorAdd struct {
+	_ cpu.CacheLinePad
+	n atomic.Uint64
+	_ cpu.CacheLinePad
+}
+
+func (f *floorAdd) AddEvent(*si.EventRecord) { f.n.Add(1) }
+func (f *floorAdd) inHistory() uint64        { return f.n.Load() }
+func (f *floorAdd) dropped() uint64          { return 0 }
+func (f *floorAdd) stop()                    {}
+
+// floorClaimPublish is the least an ordered multi-producer ring does in Go:
+// claim an ID with one contended add, store the record pointer in its slot,
+// publish it with a store of the slot's sequence. It never waits for a
+// lapped writer and keeps no window; it is a cost floor, not a ring.
+type floorClaimPublish struct {
+	_     cpu.CacheLinePad
+	next  atomic.Uint64
+	_     cpu.CacheLinePad
+	slots []floorSlot
+	mask  uint64
+}
+
+type floorSlot struct {
+	seq atomic.Uint64
+	rec atomic.Pointer[si.EventRecord]
+}
+
+func newFloorClaimPublish(capacity uint64) *floorClaimPublish {
+	n := uint64(1)
+	for n < capacity {
+		n <<= 1
+	}
+	return &floorClaimPublish{slots: make([]floorSlot, n), mask: n - 1}
+}
+
+func (f *floorClaimPublish) AddEvent(ev *si.EventRecord) {
+	id := f.next.Add(1) - 1
+	s := &f.slots[id&f.mask]
+	s.rec.Store(ev)
+	s.seq.Store(id + 1)
+}
+func (f *floorClaimPublish) inHistory() uint64 { return f.next.Load() }
+func (f *floorClaimPublish) dropped() uint64   { return 0 }
+func (f *floorClaimPublish) stop()             {}
+
+// --- helpers ---
+
+// records returns n distinct records per producer. Producers cycle through
+// theirs, so building records is not part of the measured cost.
+func records(producers, n int) [][]*si.EventRecord {
+	out := make([][]*si.EventRecord, producers)
+	for p := range out {
+		out[p] = make([]*si.EventRecord, n)
+		for i := range out[p] {
+			out[p][i] = &si.EventRecord{
+				Type:     si.EventRecord_REQUEST,
+				ObjectID: "alloc-0001",
+				Message:  "bench event",
+			}
+		}
+	}
+	return out
+}
+
+// split divides n into p parts that differ by at most one.
+func split(n, p int) []int {
+	parts := make([]int, p)
+	for i := range parts {
+		parts[i] = n / p
+		if i < n%p {
+			parts[i]++
+		}
+	}
+	return parts
+}
+
+// runProducers runs producers goroutines that together call add n times,
+// starting them together, and returns when all are done.
+func runProducers(n, producers int, recs [][]*si.EventRecord, add func(*si.EventRecord)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for p, count := range split(n, producers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := recs[p]
+			mask := len(mine) - 1
+			<-start
+			for i := 0; i < count; i++ {
+				add(mine[i&mask])
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// waitFor polls until cond holds, failing the benchmark after a minute.
+func waitFor(b *testing.B, what string, cond func() bool) {
+	deadline := time.Now().Add(time.Minute)
+	for spins := 0; !cond(); spins++ {
+		if spins < 100 {
+			runtime.Gosched()
+			continue
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
+}
