@@ -1,0 +1,265 @@
+package system
+
+import (
+	"log/slog"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
+
+// EventPlugin receives the batches of events that the publisher collects.
+// The scheduler-interface's api.ResourceManagerCallback satisfies it, so a
+// shim registers itself as it does with the reference design.
+//
+// SendEvent is called from the publisher's goroutine, one batch at a time.
+// The plugin owns the slice; the records in it are shared with history and
+// streams and must not be modified. A SendEvent that panics is recovered,
+// logged and counted; its batch is not sent again.
+type EventPlugin interface {
+	SendEvent(events []*si.EventRecord)
+}
+
+// pluginBox lets an interface value live behind an atomic.Pointer.
+type pluginBox struct{ plugin EventPlugin }
+
+// processPlugin is the process-wide plugin (nil: none). It is written by
+// SetEventPlugin and read with one atomic load at each push, so registering a
+// plugin never waits for a push in progress and a push never takes a lock.
+var processPlugin atomic.Pointer[pluginBox]
+
+// SetEventPlugin registers p as the process-wide plugin, used by every
+// publisher that was not given its own (see WithPlugin and Config.Plugin).
+// It takes effect from the next push. nil (or a nil pointer in the interface)
+// unregisters: from then on, publishers leave the events in their stores.
+// Safe from any goroutine.
+func SetEventPlugin(p EventPlugin) {
+	if isNilPlugin(p) {
+		processPlugin.Store(nil)
+		return
+	}
+	processPlugin.Store(&pluginBox{plugin: p})
+}
+
+// registeredPlugin returns the process-wide plugin, or nil.
+func registeredPlugin() EventPlugin {
+	if b := processPlugin.Load(); b != nil {
+		return b.plugin
+	}
+	return nil
+}
+
+func isNilPlugin(p EventPlugin) bool {
+	if p == nil {
+		return true
+	}
+	v := reflect.ValueOf(p)
+	return isNilable(v.Kind()) && v.IsNil()
+}
+
+// batchSource is what the publisher collects from: the store.
+type batchSource interface {
+	CollectEvents() []*si.EventRecord
+}
+
+// PublisherOption configures an EventPublisher.
+type PublisherOption func(*EventPublisher)
+
+// WithPushInterval sets how often the publisher collects and sends. 0 or
+// negative means DefaultPushInterval.
+func WithPushInterval(d time.Duration) PublisherOption {
+	return func(p *EventPublisher) {
+		if d <= 0 {
+			d = DefaultPushInterval
+		}
+		p.interval = d
+	}
+}
+
+// WithPlugin gives the publisher its own plugin. nil (the default) means the
+// process-wide plugin (see SetEventPlugin), looked up at each push.
+func WithPlugin(plugin EventPlugin) PublisherOption {
+	return func(p *EventPublisher) {
+		if isNilPlugin(plugin) {
+			plugin = nil
+		}
+		p.plugin = plugin
+	}
+}
+
+// WithPublisherLogger sets the logger for the publisher's records (a
+// recovered plugin panic). nil means slog.Default(), looked up at each use.
+func WithPublisherLogger(l *slog.Logger) PublisherOption {
+	return func(p *EventPublisher) { p.logger = l }
+}
+
+// PublisherStats is a snapshot of a publisher's counters, over its life.
+type PublisherStats struct {
+	// Collected is the number of events taken from the store and handed
+	// (or, when the plugin panicked, attempted to be handed) to a plugin.
+	Collected uint64
+	// Batches is the number of non-empty batches handed to a plugin.
+	Batches uint64
+	// PluginPanics is the number of SendEvent calls that panicked.
+	PluginPanics uint64
+}
+
+// EventPublisher hands the store's events to the plugin: every push interval
+// it collects the store and, if the batch is not empty, calls SendEvent with
+// it. With no plugin registered it does not collect, so events wait in the
+// store (up to its capacity) instead of being thrown away; they go out with
+// the first push after a plugin is registered.
+//
+// StartService and Stop may be called from any goroutines, any number of
+// times and in any order; a stopped publisher can be started again. The
+// publisher runs one goroutine while started, none otherwise.
+type EventPublisher struct {
+	source batchSource // nil: nothing to collect
+
+	// mu serializes StartService and Stop and guards the fields below.
+	// The run goroutine never takes it: it gets a copy of its settings.
+	mu       sync.Mutex
+	interval time.Duration
+	plugin   EventPlugin // nil: the process-wide one
+	logger   *slog.Logger
+	stop     chan struct{} // closed by Stop to end the run; nil when stopped
+	done     chan struct{} // closed by the run goroutine when it returns
+
+	collected atomic.Uint64
+	batches   atomic.Uint64
+	panics    atomic.Uint64
+
+	// afterPush, when set (by tests, before StartService), is called by the
+	// run goroutine after each push.
+	afterPush func()
+}
+
+// newPublisher builds a stopped publisher collecting from src (nil: nothing).
+func newPublisher(src batchSource, opts ...PublisherOption) *EventPublisher {
+	p := &EventPublisher{source: src, interval: DefaultPushInterval}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(p)
+		}
+	}
+	return p
+}
+
+// runSettings is the run goroutine's copy of the publisher's settings.
+type runSettings struct {
+	interval time.Duration
+	plugin   EventPlugin
+	logger   *slog.Logger
+
+	afterPush func()
+}
+
+// StartService starts the publisher's goroutine and returns at once. It is a
+// no-op while the publisher runs.
+func (p *EventPublisher) StartService() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stop != nil {
+		return
+	}
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	s := runSettings{interval: p.interval, plugin: p.plugin, logger: p.logger, afterPush: p.afterPush}
+	go p.run(s, p.stop, p.done)
+}
+
+// Stop makes one last push (collect and send, if a plugin is registered),
+// stops the publisher's goroutine and waits for it to return, so it also
+// waits for a SendEvent in progress. It is a no-op while the publisher is
+// stopped.
+func (p *EventPublisher) Stop() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stop == nil {
+		return
+	}
+	close(p.stop)
+	<-p.done
+	p.stop, p.done = nil, nil
+}
+
+// Stats returns a snapshot of the publisher's counters.
+func (p *EventPublisher) Stats() PublisherStats {
+	if p == nil {
+		return PublisherStats{}
+	}
+	return PublisherStats{
+		Collected:    p.collected.Load(),
+		Batches:      p.batches.Load(),
+		PluginPanics: p.panics.Load(),
+	}
+}
+
+// configure changes the settings that the next StartService uses; a running
+// publisher keeps its own until restarted.
+func (p *EventPublisher) configure(interval time.Duration, plugin EventPlugin, logger *slog.Logger) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	WithPushInterval(interval)(p)
+	WithPlugin(plugin)(p)
+	p.logger = logger
+}
+
+func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	tick := time.NewTicker(s.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.push(&s)
+			if s.afterPush != nil {
+				s.afterPush()
+			}
+		case <-stop:
+			p.push(&s)
+			return
+		}
+	}
+}
+
+// push collects the store and sends the batch, if there is a plugin to send
+// it to.
+func (p *EventPublisher) push(s *runSettings) {
+	if p.source == nil {
+		return
+	}
+	plugin := s.plugin
+	if plugin == nil {
+		plugin = registeredPlugin()
+	}
+	if plugin == nil {
+		return // keep the events in the store until there is a plugin
+	}
+	batch := p.source.CollectEvents()
+	if len(batch) == 0 {
+		return
+	}
+	p.collected.Add(uint64(len(batch)))
+	p.batches.Add(1)
+	p.send(plugin, batch, s.logger)
+}
+
+// send calls the plugin, recovering, logging and counting a panic.
+func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.panics.Add(1)
+			loggerOrDefault(logger).Error("event plugin panicked; batch dropped",
+				slog.Any("panic", v), slog.Int("events", len(batch)))
+		}
+	}()
+	plugin.SendEvent(batch)
+}
