@@ -1,0 +1,343 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// records returns n distinct records named prefix-0, prefix-1, ...
+func records(prefix string, n int) []*si.EventRecord {
+	out := make([]*si.EventRecord, n)
+	for i := range out {
+		out[i] = &si.EventRecord{ObjectID: fmt.Sprintf("%s-%d", prefix, i)}
+	}
+	return out
+}
+
+// seq is an external dense sequence for NewSequenced stores.
+type seq struct{ next atomic.Uint64 }
+
+func (q *seq) claim() uint64 { return q.next.Add(1) - 1 }
+func (q *seq) peek() uint64  { return q.next.Load() }
+
+func TestStoreAndCollect(t *testing.T) {
+	tests := []struct {
+		name          string
+		size          uint64
+		stores        int
+		wantCollected int
+	}{
+		{"size 0 holds nothing", 0, 5, 0},
+		{"empty store", 10, 0, 0},
+		{"below capacity", 10, 3, 3},
+		{"exactly full", 4, 4, 4},
+		{"beyond capacity", 4, 9, 4},
+		{"size 1", 1, 3, 1},
+		{"MaxUint64 is clamped", math.MaxUint64, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(tt.size)
+			recs := records("r", tt.stores)
+			for _, ev := range recs {
+				s.Store(ev)
+			}
+			assert.Equal(t, uint64(tt.wantCollected), s.CountStoredEvents())
+			got := s.CollectEvents()
+			assert.Equal(t, recs[:tt.wantCollected], append([]*si.EventRecord{}, got...), "store order, trimmed")
+			assert.Len(t, got, tt.wantCollected)
+			assert.Equal(t, len(got), cap(got), "capped: appending must not reach store memory")
+			stored, notStored := s.Stats()
+			assert.Equal(t, uint64(tt.wantCollected), stored)
+			assert.Equal(t, uint64(tt.stores-tt.wantCollected), notStored)
+			assert.Empty(t, s.CollectEvents(), "second collect is empty")
+			assert.Zero(t, s.CountStoredEvents())
+		})
+	}
+}
+
+func TestNilRecords(t *testing.T) {
+	t.Run("Store(nil) is ignored", func(t *testing.T) {
+		s := New(2)
+		s.Store(nil)
+		a := &si.EventRecord{ObjectID: "a"}
+		s.Store(a)
+		s.Store(nil)
+		assert.Equal(t, uint64(1), s.CountStoredEvents())
+		assert.Equal(t, []*si.EventRecord{a}, s.CollectEvents())
+		stored, notStored := s.Stats()
+		assert.Equal(t, uint64(1), stored)
+		assert.Zero(t, notStored, "nil is not counted")
+	})
+	t.Run("StoreWithID(nil) consumes its ID", func(t *testing.T) {
+		var q seq
+		s := NewSequenced(3, q.peek)
+		recs := records("r", 3)
+		s.StoreWithID(q.claim(), recs[0])
+		s.StoreWithID(q.claim(), nil) // takes a place in the capacity
+		s.StoreWithID(q.claim(), recs[1])
+		s.StoreWithID(q.claim(), recs[2]) // beyond capacity
+		s.StoreWithID(q.claim(), nil)     // beyond capacity too
+		assert.Equal(t, uint64(2), s.CountStoredEvents())
+		got := s.CollectEvents()
+		assert.Equal(t, []*si.EventRecord{recs[0], recs[1]}, append([]*si.EventRecord{}, got...))
+		assert.Equal(t, len(got), cap(got))
+		stored, notStored := s.Stats()
+		assert.Equal(t, uint64(2), stored)
+		assert.Equal(t, uint64(3), notStored)
+	})
+	t.Run("only nils", func(t *testing.T) {
+		var q seq
+		s := NewSequenced(3, q.peek)
+		s.StoreWithID(q.claim(), nil)
+		s.StoreWithID(q.claim(), nil)
+		assert.Nil(t, s.CollectEvents())
+		stored, notStored := s.Stats()
+		assert.Equal(t, [2]uint64{0, 2}, [2]uint64{stored, notStored})
+	})
+}
+
+func TestSetStoreSize(t *testing.T) {
+	tests := []struct {
+		name       string
+		initial    uint64
+		resized    uint64
+		wantBefore int // collected from the batch current at SetStoreSize
+		wantAfter  int // collected from the next batch
+	}{
+		{"grow", 2, 5, 2, 5},
+		{"shrink", 5, 2, 5, 2},
+		{"to zero", 3, 0, 3, 0},
+		{"from zero", 0, 3, 0, 3},
+		{"to MaxUint64", 1, math.MaxUint64, 1, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(tt.initial)
+			s.SetStoreSize(tt.resized)
+			for _, ev := range records("a", 8) {
+				s.Store(ev)
+			}
+			assert.Len(t, s.CollectEvents(), tt.wantBefore, "current batch keeps its size")
+			for _, ev := range records("b", 8) {
+				s.Store(ev)
+			}
+			assert.Len(t, s.CollectEvents(), tt.wantAfter, "size applies from the next collect")
+		})
+	}
+}
+
+func TestCollectedSliceIsOwned(t *testing.T) {
+	s := New(4)
+	first := records("first", 3)
+	for _, ev := range first {
+		s.Store(ev)
+	}
+	got := s.CollectEvents()
+	require.Len(t, got, 3)
+	// Scribble over the caller's slice and append to it; the store must not
+	// see any of it, and must not write into it.
+	got[0] = nil
+	got = append(got, &si.EventRecord{ObjectID: "appended"})
+	for round := range 50 {
+		batch := records(fmt.Sprintf("round%d", round), 4)
+		for _, ev := range batch {
+			s.Store(ev)
+		}
+		assert.Equal(t, batch, append([]*si.EventRecord{}, s.CollectEvents()...))
+	}
+	assert.Nil(t, got[0])
+	assert.Equal(t, []*si.EventRecord{first[1], first[2]}, got[1:3], "store never wrote to it again")
+}
+
+func TestZeroValue(t *testing.T) {
+	var s EventStore
+	s.Store(&si.EventRecord{})
+	s.StoreWithID(7, &si.EventRecord{})
+	assert.Zero(t, s.CountStoredEvents())
+	assert.Nil(t, s.CollectEvents())
+	stored, notStored := s.Stats()
+	assert.Equal(t, [2]uint64{0, 2}, [2]uint64{stored, notStored})
+	s.SetStoreSize(2)
+	s.CollectEvents()
+	ev := &si.EventRecord{ObjectID: "kept"}
+	s.Store(ev)
+	assert.Equal(t, []*si.EventRecord{ev}, s.CollectEvents())
+}
+
+func TestStoreOnSequencedStore(t *testing.T) {
+	var q seq
+	s := NewSequenced(4, q.peek)
+	s.Store(&si.EventRecord{}) // cannot be numbered: counted, not stored
+	s.Store(nil)               // ignored
+	assert.Zero(t, s.CountStoredEvents())
+	assert.Nil(t, s.CollectEvents())
+	stored, notStored := s.Stats()
+	assert.Equal(t, [2]uint64{0, 1}, [2]uint64{stored, notStored})
+}
+
+func TestSequencedOrigin(t *testing.T) {
+	var q seq
+	q.next.Store(100) // IDs 0..99 were handed out before the store existed
+	s := NewSequenced(4, q.peek)
+	s.StoreWithID(5, &si.EventRecord{}) // before the origin: ignored
+	ev := &si.EventRecord{ObjectID: "first"}
+	s.StoreWithID(q.claim(), ev)
+	assert.Equal(t, []*si.EventRecord{ev}, s.CollectEvents())
+	stored, notStored := s.Stats()
+	assert.Equal(t, [2]uint64{1, 0}, [2]uint64{stored, notStored})
+}
+
+func TestNilSequenceIsPlainStore(t *testing.T) {
+	s := NewSequenced(2, nil)
+	a, b := &si.EventRecord{ObjectID: "a"}, &si.EventRecord{ObjectID: "b"}
+	s.StoreWithID(42, a) // the ID is ignored on a plain store
+	s.Store(b)
+	assert.Equal(t, []*si.EventRecord{a, b}, s.CollectEvents())
+}
+
+// TestWriterFixesPendingBase walks the protocol by hand: a collector has
+// installed a batch with a pending base (step 1) and is delayed; a writer
+// that loads it must fix the base, and its own event (claimed before the
+// install) lands in the old batch.
+func TestWriterFixesPendingBase(t *testing.T) {
+	s := New(4)
+	a, b, c := &si.EventRecord{ObjectID: "a"}, &si.EventRecord{ObjectID: "b"}, &si.EventRecord{ObjectID: "c"}
+	s.Store(a)
+
+	// Step (1) of a collect, by hand.
+	old := s.cur.Load()
+	next := s.carve(4)
+	next.prev.Store(old)
+	next.base.Store(pending)
+	s.cur.Store(next)
+
+	s.Store(b) // claims ID 1, sees pending: fixes the base at next() = 2
+	assert.Equal(t, uint64(2), next.base.Load())
+	s.Store(c) // ID 2 belongs to the new batch
+	assert.Equal(t, []*si.EventRecord{a, b, nil, nil}, old.slots)
+	assert.Equal(t, c, next.slots[0])
+
+	// The collector's own fixBase agrees with the writer's.
+	assert.Equal(t, uint64(2), s.fixBase(next))
+	assert.Equal(t, uint64(1), s.CountStoredEvents())
+}
+
+// TestLateWriterBeyondCapacity: a writer whose batch was handed out and
+// unlinked finds prev == nil and stores nothing.
+func TestLateWriterBeyondCapacity(t *testing.T) {
+	var q seq
+	s := NewSequenced(2, q.peek)
+	recs := records("r", 2)
+	s.StoreWithID(q.claim(), recs[0])
+	s.StoreWithID(q.claim(), recs[1])
+	late := q.claim() // claimed, beyond capacity, not yet stored
+	got := s.CollectEvents()
+	require.Len(t, got, 2)
+	newer := &si.EventRecord{ObjectID: "newer"}
+	s.StoreWithID(q.claim(), newer)
+	s.StoreWithID(late, &si.EventRecord{ObjectID: "late"}) // routes to nil
+	assert.Equal(t, recs, got, "the handed-out batch is untouched")
+	assert.Equal(t, []*si.EventRecord{newer}, s.CollectEvents())
+	stored, notStored := s.Stats()
+	assert.Equal(t, [2]uint64{3, 1}, [2]uint64{stored, notStored})
+}
+
+func TestRouteToUnlinkedBatch(t *testing.T) {
+	b := new(batch)
+	b.base.Store(10)
+	s := New(1)
+	got, _ := s.route(b, 3)
+	assert.Nil(t, got)
+}
+
+// TestArenaReuse checks the memory plan: small batches are carved one after
+// another from the same arena, and a handed-out slice never overlaps a later
+// batch.
+func TestArenaReuse(t *testing.T) {
+	s := New(8)
+	var batches [][]*si.EventRecord
+	for round := range 40 {
+		n := round % 9
+		for _, ev := range records(fmt.Sprintf("round%d", round), n) {
+			s.Store(ev)
+		}
+		got := s.CollectEvents()
+		require.Len(t, got, min(n, 8))
+		batches = append(batches, got)
+	}
+	for i, got := range batches {
+		n := i % 9
+		for j, ev := range got {
+			assert.Equal(t, fmt.Sprintf("round%d-%d", i, j), ev.ObjectID, "batch %d intact", i)
+		}
+		assert.Len(t, got, n)
+	}
+}
+
+// TestAgainstModel runs random sequential operations on EventStore and on
+// the reference model and compares every result.
+func TestAgainstModel(t *testing.T) {
+	for _, sequenced := range []bool{false, true} {
+		for seed := range uint64(20) {
+			t.Run(fmt.Sprintf("sequenced=%v/seed=%d", sequenced, seed), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(seed, 7))
+				var q seq
+				size := rng.Uint64N(6)
+				var s *EventStore
+				if sequenced {
+					s = NewSequenced(size, q.peek)
+				} else {
+					s = New(size)
+				}
+				ref := newRefStore(size, sequenced)
+				for step := range 2000 {
+					switch op := rng.IntN(100); {
+					case op < 60:
+						var ev *si.EventRecord
+						if rng.IntN(10) > 0 {
+							ev = &si.EventRecord{ObjectID: fmt.Sprintf("ev%d", step)}
+						}
+						if sequenced && rng.IntN(20) > 0 {
+							id := q.claim()
+							s.StoreWithID(id, ev)
+							ref.StoreWithID(id, ev)
+						} else {
+							s.Store(ev)
+							ref.Store(ev)
+						}
+					case op < 75:
+						want := ref.CollectEvents()
+						got := s.CollectEvents()
+						require.Equal(t, want, got, "step %d: collect", step)
+					case op < 80:
+						n := rng.Uint64N(7)
+						if rng.IntN(100) == 0 { // clamped; allocates a big arena
+							n = math.MaxUint64
+						}
+						s.SetStoreSize(n)
+						ref.SetStoreSize(n)
+					case op < 90:
+						require.Equal(t, ref.CountStoredEvents(), s.CountStoredEvents(), "step %d: count", step)
+					default:
+						ws, wn := ref.Stats()
+						gs, gn := s.Stats()
+						require.Equal(t, [2]uint64{ws, wn}, [2]uint64{gs, gn}, "step %d: stats", step)
+					}
+				}
+			})
+		}
+	}
+}
