@@ -56,8 +56,9 @@ import (
 // lowest = max(floor, next-capacity); the storage has at least capacity slots,
 // so every ID in the window has its own slot. readEnd, the first hole at or
 // above lowest, is found by scanning up from a shared watermark (all IDs below
-// it were published at least once), which readers advance with a CAS: the
-// scan is amortized over the events, and Add never touches the watermark.
+// it were published at least once), which readers advance with a CAS, and so
+// does one Add in watermarkStride: a scan covers about the slots published
+// since the last one, and the watermark's line is written rarely.
 //
 // Resize. Resizes are serialized among themselves by resizeMu; Add and the
 // readers never touch it. When the slot count stays, Resize swaps in a view
@@ -282,8 +283,17 @@ func (b *Buffer) Add(ev *si.EventRecord) uint64 {
 	if id >= st.minID {
 		st.write(id, ev)
 	}
+	if id&(watermarkStride-1) == watermarkStride-1 {
+		b.ReadEnd() // keep the watermark near the head, see watermarkStride
+	}
 	return id
 }
+
+// watermarkStride: one Add in this many advances the read watermark, so that a
+// reader that comes after a long quiet spell scans about this many slots
+// instead of the whole ring. The cost lands on one writer in watermarkStride
+// and the watermark's cache line is written that rarely.
+const watermarkStride = 64
 
 // NextID returns the ID the next Add will get. IDs below it are claimed; some
 // of the newest may still be holes (claimed, not yet written).
