@@ -9,7 +9,7 @@ BENCHTIME ?= 200ms
 BENCHOUT  ?= bench/out
 PKGS      := ./...
 
-.PHONY: all test vet race benchsmoke bench fuzz tools fmt
+.PHONY: all test vet race benchsmoke bench bench-ci fuzz tools fmt
 
 all: test
 
@@ -33,10 +33,35 @@ $(BENCHSTAT):
 	$(GO) install golang.org/x/perf/cmd/benchstat@latest
 
 ## bench: the side-by-side comparison (lock-free vs baseline vs floors) through benchstat.
+## Raw results in $(BENCHOUT)/raw.txt, tables in $(BENCHOUT)/benchstat.txt. Ingest runs
+## exactly INGEST_EVENTS events per run (the SPEC's 1M); memory runs MEMTIME per run.
+INGEST_EVENTS ?= 1000000
+MEMTIME       ?= 3x
+BENCH_PKGS    ?= ./ring/ ./store/ ./stream/
+BENCH_IMPLS   := /impl@(baseline lockfree floor-claimpublish floor-add)
+BENCH_TEST     = $(GO) test -run '^$$' -benchmem -timeout 30m
+bench bench-ci: SHELL := /bin/bash
+bench bench-ci: .SHELLFLAGS := -o pipefail -c
 bench: $(BENCHSTAT)
 	@mkdir -p $(BENCHOUT)
-	$(GO) test -run '^$$' -bench . -benchmem -count=$(COUNT) -benchtime=$(BENCHTIME) -timeout 30m ./ring/ ./store/ | tee $(BENCHOUT)/raw.txt
-	$(BENCHSTAT) -col /impl $(BENCHOUT)/raw.txt | tee $(BENCHOUT)/benchstat.txt
+	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=$(COUNT) -benchtime=$(INGEST_EVENTS)x ./bench/ | tee $(BENCHOUT)/raw-bench.txt
+	$(BENCH_TEST) -bench '^Benchmark(HistoryRead|Store|Collect|Fanout)$$' -count=$(COUNT) -benchtime=$(BENCHTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
+	$(BENCH_TEST) -bench '^BenchmarkMemory$$' -count=$(COUNT) -benchtime=$(MEMTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
+	$(BENCH_TEST) -bench . -count=$(COUNT) -benchtime=$(BENCHTIME) $(BENCH_PKGS) | tee $(BENCHOUT)/raw-pkgs.txt
+	cat $(BENCHOUT)/raw-bench.txt $(BENCHOUT)/raw-pkgs.txt > $(BENCHOUT)/raw.txt
+	@{ echo "== bench/: every implementation against the baseline (first column)"; \
+	  $(BENCHSTAT) -col '$(BENCH_IMPLS)' $(BENCHOUT)/raw-bench.txt; \
+	  echo; echo "== bench/ ingest: lock-free against the claim+publish floor (first column)"; \
+	  $(BENCHSTAT) -filter '/impl:(floor-claimpublish OR lockfree)' -col '/impl@(floor-claimpublish lockfree)' \
+	    $(BENCHOUT)/raw-bench.txt; \
+	  echo; echo "== per package: $(BENCH_PKGS)"; \
+	  $(BENCHSTAT) -col /impl $(BENCHOUT)/raw-pkgs.txt; } | tee $(BENCHOUT)/benchstat.txt
+
+## bench-ci: a short lock-free vs baseline ingest comparison (informs, does not gate).
+bench-ci: $(BENCHSTAT)
+	@mkdir -p $(BENCHOUT)
+	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=4 -benchtime=$(INGEST_EVENTS)x ./bench/ > $(BENCHOUT)/raw-ci.txt
+	$(BENCHSTAT) -col '$(BENCH_IMPLS)' $(BENCHOUT)/raw-ci.txt
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:

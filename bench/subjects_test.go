@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,9 @@ func (l *lockfreeRing) AddEvent(ev *si.EventRecord) {
 	if ev != nil {
 		l.r.Add(ev)
 	}
+}
+func (l *lockfreeRing) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
+	return l.r.GetEventsFromID(id, count)
 }
 func (l *lockfreeRing) inHistory() uint64 { return l.r.ReadEnd() }
 func (l *lockfreeRing) dropped() uint64   { return 0 }
@@ -189,4 +193,9 @@ func waitFor(b *testing.B, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Microsecond)
 	}
+}
+
+// fmtName names a sub-benchmark "key=value/impl=name".
+func fmtName(key string, value int, impl string) string {
+	return fmt.Sprintf("%s=%d/impl=%s", key, value, impl)
 }

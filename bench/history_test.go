@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/bench/baseline"
+	"github.com/lfevents/lfevents/store"
+)
+
+// historyReader is what the history-read scenario drives.
+type historyReader interface {
+	ingester
+	GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64)
+}
+
+var historyImpls = []struct {
+	name string
+	make func(ringCapacity uint64) historyReader
+}{
+	{"lockfree", func(c uint64) historyReader { return newLockfreeRing(c) }},
+	{"baseline", func(c uint64) historyReader { return newBaseline(baselineConfig(c)) }},
+}
+
+// BenchmarkHistoryRead reads the newest 1000 events of a full history of
+// 100000 with GetEventsFromID, b.N times, while one producer adds events flat
+// out. ns/op is the cost of one read; records/read shows the reads were full;
+// writer-slowdown is the rate at which events reached history with no reader
+// (measured for 30ms before the timed part) divided by the rate during the
+// reads: 1.0 means the reader does not slow the writer at all.
+func BenchmarkHistoryRead(b *testing.B) {
+	const ringCapacity, readCount = 100000, 1000
+	for _, impl := range historyImpls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			s := impl.make(ringCapacity)
+			defer s.stop()
+			recs := records(1, 1024)[0]
+			for s.inHistory() < ringCapacity {
+				s.AddEvent(recs[0])
+			}
+
+			var stop atomic.Bool
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; !stop.Load(); i++ {
+					s.AddEvent(recs[i&1023])
+				}
+			}()
+			defer func() { stop.Store(true); wg.Wait() }()
+
+			rate := func(d time.Duration, from uint64) float64 {
+				return float64(s.inHistory()-from) / d.Seconds()
+			}
+			h0, t0 := s.inHistory(), time.Now()
+			time.Sleep(30 * time.Millisecond)
+			alone := rate(time.Since(t0), h0)
+
+			_, _, hi := s.GetEventsFromID(0, 0)
+			var got int
+			b.ReportAllocs()
+			h1, t1 := s.inHistory(), time.Now()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := hi - (readCount - 1)
+				evs, lo, high := s.GetEventsFromID(id, readCount)
+				got += len(evs)
+				if high >= lo+readCount-1 {
+					hi = high
+				}
+			}
+			b.StopTimer()
+			withReader := rate(time.Since(t1), h1)
+			b.ReportMetric(float64(got)/float64(b.N), "records/read")
+			if withReader > 0 {
+				b.ReportMetric(alone/withReader, "writer-slowdown")
+			}
+		})
+	}
+}
+
+// batchStore is the store API both designs share.
+type batchStore interface {
+	Store(*si.EventRecord)
+	CollectEvents() []*si.EventRecord
+	CountStoredEvents() uint64
+	SetStoreSize(uint64)
+}
+
+var storeImpls = []struct {
+	name string
+	make func(size uint64) batchStore
+}{
+	{"lockfree", func(n uint64) batchStore { return store.New(n) }},
+	{"baseline", func(n uint64) batchStore { return baseline.NewStore(n) }},
+}
+
+// BenchmarkStore calls Store b.N times in total from the given number of
+// goroutines. Every 1024 of its own Stores, a goroutine collects if the batch
+// is over half full, so collects race with Stores as they do under a
+// publisher. The store holds 65536 events, so Stores succeed: notstored-%
+// says how many did not.
+func BenchmarkStore(b *testing.B) {
+	const size, collectEvery = 1 << 16, 1024
+	for _, goroutines := range []int{1, 2, 8} {
+		for _, impl := range storeImpls {
+			b.Run(fmtName("goroutines", goroutines, impl.name), func(b *testing.B) {
+				s := impl.make(size)
+				recs := records(goroutines, 1024)
+				var collected atomic.Uint64
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				b.ReportAllocs()
+				b.ResetTimer()
+				for g, count := range split(b.N, goroutines) {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						mine := recs[g]
+						<-start
+						for i := 0; i < count; i++ {
+							s.Store(mine[i&1023])
+							if i%collectEvery == collectEvery-1 && s.CountStoredEvents() > size/2 {
+								collected.Add(uint64(len(s.CollectEvents())))
+							}
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				b.StopTimer()
+				stored := collected.Load() + uint64(len(s.CollectEvents()))
+				b.ReportMetric(100*float64(uint64(b.N)-stored)/float64(b.N), "notstored-%")
+			})
+		}
+	}
+}
+
+// BenchmarkCollect measures CollectEvents on a full batch of the given size;
+// one op is filling the batch (batch Stores) and collecting it. ns/collect
+// is the collect alone: a design whose collect copies grows with the batch.
+func BenchmarkCollect(b *testing.B) {
+	for _, batch := range []int{100, 10000} {
+		for _, impl := range storeImpls {
+			b.Run(fmtName("batch", batch, impl.name), func(b *testing.B) {
+				s := impl.make(uint64(batch))
+				ev := records(1, 1)[0][0]
+				var inCollect time.Duration
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					for k := 0; k < batch; k++ {
+						s.Store(ev)
+					}
+					t := time.Now()
+					if n := len(s.CollectEvents()); n != batch {
+						b.Fatalf("collected %d of %d", n, batch)
+					}
+					inCollect += time.Since(t)
+				}
+				b.ReportMetric(float64(inCollect.Nanoseconds())/float64(b.N), "ns/collect")
+			})
+		}
+	}
+}
