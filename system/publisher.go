@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/store"
 )
 
 // EventPlugin receives the batches of events that the publisher collects.
@@ -134,6 +136,18 @@ type EventPublisher struct {
 	// afterPush, when set (by tests, before StartService), is called by the
 	// run goroutine after each push.
 	afterPush func()
+}
+
+// CreateShimPublisher returns a stopped publisher that hands the events of s
+// to the plugin (see WithPlugin; by default the process-wide one) every push
+// interval (see WithPushInterval; by default DefaultPushInterval). A nil s
+// gives a publisher with nothing to collect. Call StartService to start it.
+func CreateShimPublisher(s *store.EventStore, opts ...PublisherOption) *EventPublisher {
+	var src batchSource
+	if s != nil {
+		src = s
+	}
+	return newPublisher(src, opts...)
 }
 
 // newPublisher builds a stopped publisher collecting from src (nil: nothing).

@@ -19,7 +19,9 @@ func referenceTruncate(msg string) string {
 		return msg
 	}
 	runes := []rune(msg)
-	for len(string(runes))+len(truncationSuffix) > MaxMessageLength {
+	size := len(msg)
+	for size+len(truncationSuffix) > MaxMessageLength {
+		size -= utf8.RuneLen(runes[len(runes)-1])
 		runes = runes[:len(runes)-1]
 	}
 	return string(runes) + truncationSuffix
