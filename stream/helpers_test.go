@@ -1,0 +1,111 @@
+package stream
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/lfevents/lfevents/ring"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// failAfter bounds every wait in these tests: only a hang fails on it, no
+// test asserts how long anything takes.
+const failAfter = 20 * time.Second
+
+// rec returns a record that carries its expected ring ID in TimestampNano.
+func rec(id uint64) *si.EventRecord {
+	return &si.EventRecord{TimestampNano: int64(id), ObjectID: "obj"}
+}
+
+// idOf is the ID a record was created with (see rec).
+func idOf(ev *si.EventRecord) uint64 { return uint64(ev.TimestampNano) }
+
+// add appends n records to r, each followed by PublishEvent, as the system
+// does; the records carry IDs from r.NextID() on (one producer).
+func add(r *ring.Buffer, es *EventStreaming, n int) {
+	for range n {
+		ev := rec(r.NextID())
+		r.Add(ev)
+		es.PublishEvent(ev)
+	}
+}
+
+// receive reads n records from s, failing the test if the channel closes
+// first or nothing arrives for failAfter.
+func receive(t testing.TB, s *EventStream, n int) []uint64 {
+	t.Helper()
+	out := make([]uint64, 0, n)
+	timer := time.NewTimer(failAfter)
+	defer timer.Stop()
+	for len(out) < n {
+		select {
+		case ev, ok := <-s.Events:
+			require.True(t, ok, "stream closed after %d of %d records (reason %v)", len(out), n, s.CloseReason())
+			out = append(out, idOf(ev))
+		case <-timer.C:
+			require.FailNow(t, "timed out", "got %d of %d records", len(out), n)
+		}
+	}
+	return out
+}
+
+// drain reads s until its channel closes and returns what it got.
+func drain(t testing.TB, s *EventStream) []uint64 {
+	t.Helper()
+	var out []uint64
+	timer := time.NewTimer(failAfter)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-s.Events:
+			if !ok {
+				return out
+			}
+			out = append(out, idOf(ev))
+		case <-timer.C:
+			require.FailNow(t, "timed out waiting for close", "got %d records", len(out))
+		}
+	}
+}
+
+// seq returns from, from+1, ..., to-1.
+func seq(from, to uint64) []uint64 {
+	out := make([]uint64, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// requireRun checks that ids is a gap-free, duplicate-free ascending run.
+func requireRun(t testing.TB, ids []uint64, msg string) {
+	t.Helper()
+	for i := 1; i < len(ids); i++ {
+		if ids[i] != ids[i-1]+1 {
+			require.FailNow(t, "not a consecutive run", "%s: index %d: %d after %d", msg, i, ids[i], ids[i-1])
+		}
+	}
+}
+
+// expectedHistory is the reference rule for the history of a stream created
+// when IDs [lowest, join) are held and count is asked for.
+func expectedHistory(lowest, join, count uint64) (from uint64) {
+	if count > join {
+		count = join
+	}
+	return max(lowest, join-count)
+}
+
+
+// pollEvery is the polling interval of require.Eventually in these tests.
+const pollEvery = time.Millisecond
+
+func runtimeGosched() { runtime.Gosched() }

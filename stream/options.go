@@ -1,0 +1,42 @@
+package stream
+
+import "log/slog"
+
+const (
+	// DefaultQueueSize is the per-stream queue size used when none (or a
+	// size <= 0) is given: a stream whose reader stalls is cut off after
+	// about DefaultQueueSize + ChannelBuffer + 128 undelivered events (the
+	// reference design cut off after about 2000).
+	DefaultQueueSize = 2048
+	// MaxQueueSize caps WithQueueSize (8 MiB of queue per stream on 64-bit).
+	MaxQueueSize = 1 << 20
+	// ChannelBuffer is the buffer of every EventStream.Events channel.
+	ChannelBuffer = 64
+)
+
+// Option configures NewEventStreaming.
+type Option func(*config)
+
+type config struct {
+	queueSize int
+	logger    *slog.Logger
+}
+
+// WithQueueSize sets the number of events each stream's queue holds, rounded
+// up to a power of two and capped at MaxQueueSize; n <= 0 means
+// DefaultQueueSize. Each stream allocates its queue (8 bytes per slot) when
+// it is created.
+func WithQueueSize(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			n = DefaultQueueSize
+		}
+		c.queueSize = min(n, MaxQueueSize)
+	}
+}
+
+// WithLogger sets the logger for cut-off streams and other rare events; nil
+// means slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
