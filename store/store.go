@@ -209,7 +209,12 @@ func (s *EventStore) StoreWithID(id uint64, ev *si.EventRecord) {
 // place writes ev into the slot of id (fast path: the current batch with a
 // fixed base), see the protocol on EventStore.
 func (s *EventStore) place(id uint64, ev *si.EventRecord) {
-	b := s.current()
+	s.placeIn(s.current(), id, ev)
+}
+
+// placeIn is place from batch b, the current batch as the writer loaded it
+// (tests pass a stale one to play a delayed writer).
+func (s *EventStore) placeIn(b *batch, id uint64, ev *si.EventRecord) {
 	base := b.base.Load()
 	if base == pending || id < base {
 		if b, base = s.route(b, id); b == nil {
@@ -285,13 +290,26 @@ func (s *EventStore) current() *batch {
 func (s *EventStore) CollectEvents() []*si.EventRecord {
 	s.collectMu.Lock()
 	defer s.collectMu.Unlock()
+	old, next := s.install()
+	return s.handOut(old, next)
+}
 
-	old := s.current()
-	next := s.carve(s.size.Load())
+// install performs steps (1) and (2) of a collect: it makes a fresh batch
+// current and fixes its base. Caller holds collectMu.
+func (s *EventStore) install() (old, next *batch) {
+	old = s.current()
+	next = s.carve(s.size.Load())
 	next.prev.Store(old)
 	next.base.Store(pending)
-	s.cur.Store(next)          // (1)
-	end := s.fixBase(next)     // (2)
+	s.cur.Store(next) // (1) before next() is read for the boundary
+	s.fixBase(next)   // (2)
+	return old, next
+}
+
+// handOut performs steps (3) to (5) of a collect and returns old's events.
+// Caller holds collectMu.
+func (s *EventStore) handOut(old, next *batch) []*si.EventRecord {
+	end := next.base.Load()    // fixed by install
 	oldBase := old.base.Load() // fixed by the previous collect, or at creation
 	used := min(end-oldBase, uint64(len(old.slots)))
 

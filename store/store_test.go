@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -235,6 +236,109 @@ func TestWriterFixesPendingBase(t *testing.T) {
 	assert.Equal(t, uint64(1), s.CountStoredEvents())
 }
 
+// beginCollect is step (1) of a collect by hand: the fresh batch is current
+// with a pending base, and the collector is delayed before fixing it.
+func beginCollect(s *EventStore) (old, next *batch) {
+	s.collectMu.Lock()
+	old = s.cur.Load()
+	next = s.carve(s.size.Load())
+	next.prev.Store(old)
+	next.base.Store(pending)
+	s.cur.Store(next)
+	return old, next
+}
+
+// TestDelayedWriters plays interleavings of a collect with writers delayed
+// between claiming their ID and loading, or using, the current batch. Each
+// writer's event must be handed out exactly when it is within the old
+// batch's capacity, and never be written into a handed-out batch.
+func TestDelayedWriters(t *testing.T) {
+	x, y, z := &si.EventRecord{ObjectID: "x"}, &si.EventRecord{ObjectID: "y"}, &si.EventRecord{ObjectID: "z"}
+	tests := []struct {
+		name      string
+		size      uint64
+		play      func(s *EventStore, old, next *batch) // between steps (1) and (3)
+		want      []*si.EventRecord
+		wantNext  []*si.EventRecord
+		wantStats [2]uint64
+	}{
+		{
+			// Y claimed first but loads the batch only after the install and
+			// fixes the base; X claimed later but loaded the old batch before
+			// the install. The boundary must cover X (next(), not Y's ID+1).
+			name: "stale pointer below the boundary",
+			size: 4,
+			play: func(s *EventStore, old, _ *batch) {
+				idY, idX := s.claim.Add(1)-1, s.claim.Add(1)-1
+				s.place(idY, y)
+				s.placeIn(old, idX, x)
+				s.Store(z) // claimed after the boundary: next batch
+			},
+			want:      []*si.EventRecord{y, x},
+			wantNext:  []*si.EventRecord{z},
+			wantStats: [2]uint64{3, 0},
+		},
+		{
+			name: "stale pointer beyond capacity",
+			size: 1,
+			play: func(s *EventStore, old, _ *batch) {
+				idY, idX := s.claim.Add(1)-1, s.claim.Add(1)-1
+				s.placeIn(old, idY, y)
+				s.placeIn(old, idX, x) // slot 1 >= capacity 1: not stored
+				s.Store(z)             // fixes the base past its own ID: old batch, full
+			},
+			want:      []*si.EventRecord{y},
+			wantNext:  nil,
+			wantStats: [2]uint64{1, 2},
+		},
+		{
+			name: "collector fixes the base first",
+			size: 4,
+			play: func(s *EventStore, old, next *batch) {
+				idX := s.claim.Add(1) - 1
+				s.fixBase(next)
+				s.placeIn(old, idX, x)
+				s.Store(y)
+				s.Store(z)
+			},
+			want:      []*si.EventRecord{x},
+			wantNext:  []*si.EventRecord{y, z},
+			wantStats: [2]uint64{3, 0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(tt.size)
+			old, next := beginCollect(s)
+			tt.play(s, old, next)
+			s.fixBase(next)
+			got := s.handOut(old, next)
+			s.collectMu.Unlock()
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.wantNext, s.CollectEvents())
+			stored, notStored := s.Stats()
+			assert.Equal(t, tt.wantStats, [2]uint64{stored, notStored})
+		})
+	}
+}
+
+// TestCollectWaitsForClaimedSlot: a writer that claimed a slot in the old
+// batch and writes only after the collect began is waited for.
+func TestCollectWaitsForClaimedSlot(t *testing.T) {
+	s := New(4)
+	a, x := &si.EventRecord{ObjectID: "a"}, &si.EventRecord{ObjectID: "x"}
+	idX := s.claim.Add(1) - 1
+	stale := s.cur.Load()
+	s.Store(a)
+	got := make(chan []*si.EventRecord)
+	go func() { got <- s.CollectEvents() }()
+	for s.cur.Load() == stale {
+		runtime.Gosched() // until the collector installed the new batch
+	}
+	s.placeIn(stale, idX, x)
+	assert.Equal(t, []*si.EventRecord{x, a}, <-got)
+}
+
 // TestLateWriterBeyondCapacity: a writer whose batch was handed out and
 // unlinked finds prev == nil and stores nothing.
 func TestLateWriterBeyondCapacity(t *testing.T) {
@@ -253,6 +357,17 @@ func TestLateWriterBeyondCapacity(t *testing.T) {
 	assert.Equal(t, []*si.EventRecord{newer}, s.CollectEvents())
 	stored, notStored := s.Stats()
 	assert.Equal(t, [2]uint64{3, 1}, [2]uint64{stored, notStored})
+}
+
+// TestCollectUnlinksHandedOutBatch: the store keeps no reference to a batch
+// it handed out, so the caller's slice is the only thing keeping it alive.
+func TestCollectUnlinksHandedOutBatch(t *testing.T) {
+	s := New(2)
+	for round := range 3 {
+		s.Store(&si.EventRecord{})
+		require.Len(t, s.CollectEvents(), 1, "round %d", round)
+		assert.Nil(t, s.cur.Load().prev.Load(), "round %d", round)
+	}
 }
 
 func TestRouteToUnlinkedBatch(t *testing.T) {
@@ -323,10 +438,7 @@ func TestAgainstModel(t *testing.T) {
 						got := s.CollectEvents()
 						require.Equal(t, want, got, "step %d: collect", step)
 					case op < 80:
-						n := rng.Uint64N(7)
-						if rng.IntN(100) == 0 { // clamped; allocates a big arena
-							n = math.MaxUint64
-						}
+						n := rng.Uint64N(7) // MaxUint64 is covered by TestSetStoreSize
 						s.SetStoreSize(n)
 						ref.SetStoreSize(n)
 					case op < 90:
