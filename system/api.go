@@ -26,8 +26,9 @@ type EventSystem interface {
 	// until the next start; before the first start they are kept.
 	AddEvent(event *si.EventRecord)
 
-	// StartService starts the background work (publisher, stream dispatch)
-	// and returns at once.
+	// StartService starts the system and returns at once: the publisher
+	// begins its pushes and, after a Stop, AddEvent accepts events again.
+	// Starting a running system is a no-op.
 	StartService()
 
 	// Stop sends one last batch to the plugin, stops the publisher, closes

@@ -19,7 +19,9 @@ import (
 // SendEvent is called from the publisher's goroutine, one batch at a time.
 // The plugin owns the slice; the records in it are shared with history and
 // streams and must not be modified. A SendEvent that panics is recovered,
-// logged and counted; its batch is not sent again.
+// logged and counted; its batch is not sent again. SendEvent must not call
+// Stop, Restart or Reconfigure of the event system that publishes to it (or
+// Stop of its publisher): those wait for SendEvent to return.
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }

@@ -1,5 +1,7 @@
 package system
 
-// defaultStreamQueueSize is the stream package's default queue size.
-// TODO(system): take stream's exported default once the stream package lands.
-const defaultStreamQueueSize = 1024
+import "github.com/lfevents/lfevents/stream"
+
+// defaultStreamQueueSize is the per-stream queue size of DefaultConfig: the
+// stream package's default.
+const defaultStreamQueueSize = stream.DefaultQueueSize

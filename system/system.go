@@ -1,0 +1,500 @@
+package system
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/internal/cpu"
+	"github.com/lfevents/lfevents/ring"
+	"github.com/lfevents/lfevents/store"
+	"github.com/lfevents/lfevents/stream"
+)
+
+// Lifecycle states, in EventSystemImpl.state.
+const (
+	stateNew     uint32 = iota // not started yet: events are kept
+	stateRunning               // started: events are kept
+	stateStopped               // stopped: events are rejected and counted
+)
+
+// EventSystemImpl is the lock-free event system. Build it with New; the zero
+// value is not usable.
+//
+// # Hot path
+//
+// AddEvent runs in the caller's goroutine and, for a non-nil record while the
+// system is not stopped, does exactly this: one atomic load of state, a length
+// check of the message (cut only when over MaxMessageLength), ring.Add (one
+// contended atomic add claims the event ID, then a slot write and a publish),
+// Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
+// nothing: one atomic pointer store into its batch), and PublishEvent on the
+// current streaming (one atomic load when no stream exists). No mutex, no
+// channel, no allocation, and nothing counted: the counters of Metrics are
+// derived from the ring's and the store's ID sequences.
+//
+// # Hot path against the control plane
+//
+// Who writes state: only the control plane (StartService,
+// StartServiceWithPublisher, Stop, Restart, and Init retiring the
+// process-wide system), serialized by ctl. Who reads it:
+// every AddEvent, once, with no lock. AddEvent never takes ctl.
+//
+// The race with Stop: Stop first stores stateStopped, then stops the
+// publisher (which makes one last collect-and-send), then closes the streams.
+// An AddEvent that loaded "running" just before that store goes on: its
+// record goes into the ring and into the store all the same. If its ring.Add
+// came before the final collect cut its batch, the event belongs to that
+// batch (a cut covers every ID below the ring's NextID at that moment) and
+// the collect waits for its store write: it goes out in the last batch. If it came later,
+// the event waits in the store and goes out with the first batch after the
+// next start (or is collected by whoever calls Store.CollectEvents). Either
+// way it is in history and in exactly one batch: nothing is lost, nothing is
+// sent twice. Its PublishEvent may reach the closed streaming, where it is a
+// no-op; streams opened after the next start read it from history.
+// Every AddEvent that loads stateStopped is rejected and counted; one that
+// loads it just before a start is rejected although the start is under way,
+// which is the same as having arrived a moment earlier.
+//
+// The race with Start: Start prepares everything (a fresh streaming, the
+// publisher) and stores stateRunning last, so an AddEvent that sees
+// "running" finds the system ready.
+//
+// The streaming is replaced (never modified) by the control plane: a start
+// after Stop, CloseAllStreams and a tracking change each store a fresh one
+// with one atomic pointer swap and then close the old one. An AddEvent that
+// loaded the old pointer just before may still call its PublishEvent; on a
+// closed streaming that is a no-op, and the garbage collector keeps the old
+// one alive for as long as such a call runs. Its event is in history, which
+// is where every stream of the fresh streaming reads from.
+//
+// Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
+// sequenced store requires (its collector waits for the IDs of its batch):
+// nothing between ring.Add and StoreWithID can return early or panic.
+type EventSystemImpl struct {
+	// Store is the batch that the publisher hands to the plugin. It is set by
+	// New and must not be replaced. It is sequenced by the history's event
+	// IDs: only the system itself may add to it (its Store method counts a
+	// record as not stored); CollectEvents may be called by anybody, which
+	// takes the events away from the publisher.
+	Store *store.EventStore
+
+	// Read by every AddEvent; written only by the control plane (state,
+	// streaming) or never after New (history).
+	state     atomic.Uint32
+	history   *ring.Buffer
+	streaming atomic.Pointer[stream.EventStreaming]
+	_         cpu.CacheLinePad
+
+	// rejected counts AddEvent calls while stopped (the cold path).
+	rejected atomic.Uint64
+	_        cpu.CacheLinePad
+
+	// Read by the getters without a lock; written under ctl.
+	tracking   atomic.Bool
+	requestCap atomic.Uint64
+
+	// ctl serializes the control plane: StartService,
+	// StartServiceWithPublisher, Stop, Restart, CloseAllStreams and
+	// Reconfigure. It guards the fields below. AddEvent and the read methods
+	// never take it.
+	ctl         sync.Mutex
+	cfg         Config // normalized
+	publisher   *EventPublisher
+	publisherOn bool // the publisher was started with the service
+
+	// metricsMu makes the swap of a streaming and the retirement of its
+	// counters one step for Metrics. Taken by Metrics and, under ctl, by the
+	// swap; never by AddEvent.
+	metricsMu sync.Mutex
+	retired   stream.Stats // counters of the streamings closed and replaced
+}
+
+// Compile-time check: EventSystemImpl is a drop-in EventSystem.
+var _ EventSystem = (*EventSystemImpl)(nil)
+
+// New returns an event system configured by cfg (zero fields take their
+// defaults, see Config). It is not started: events added before the first
+// start are kept in history and in the store, and streams can be opened.
+// No goroutine runs until a stream is opened or the system is started.
+func New(cfg Config) *EventSystemImpl {
+	cfg = cfg.normalized()
+	history := ring.New(cfg.RingBufferCapacity)
+	e := &EventSystemImpl{
+		Store:   store.NewSequenced(cfg.RequestCapacity, history.NextID),
+		history: history,
+		cfg:     cfg,
+	}
+	e.tracking.Store(cfg.TrackingEnabled)
+	e.requestCap.Store(cfg.RequestCapacity)
+	e.streaming.Store(e.newStreaming())
+	e.publisher = newPublisher(e.Store)
+	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	return e
+}
+
+// newStreaming builds a streaming over the history with the current config.
+func (e *EventSystemImpl) newStreaming() *stream.EventStreaming {
+	return stream.NewEventStreaming(e.history,
+		stream.WithQueueSize(e.cfg.StreamQueueSize), stream.WithLogger(e.cfg.Logger))
+}
+
+// AddEvent records ev: see EventSystem and, for the concurrency argument,
+// EventSystemImpl. It takes no lock, does not allocate (unless the message
+// must be cut) and never drops a record while the system is not stopped.
+func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
+	if ev == nil || e == nil {
+		return
+	}
+	if e.state.Load() == stateStopped {
+		e.rejected.Add(1)
+		return
+	}
+	if len(ev.Message) > MaxMessageLength {
+		ev.Message = truncateMessage(ev.Message)
+	}
+	id := e.history.Add(ev)
+	e.Store.StoreWithID(id, ev)
+	e.streaming.Load().PublishEvent(ev)
+}
+
+// StartService starts the system with its publisher; see
+// StartServiceWithPublisher.
+func (e *EventSystemImpl) StartService() {
+	e.StartServiceWithPublisher(true)
+}
+
+// StartServiceWithPublisher starts the system and returns at once. With
+// withPublisher, the publisher hands the store to the plugin every push
+// interval; without it, events wait in the store (a caller may collect them
+// with Store.CollectEvents). A start after Stop opens a fresh streaming, so
+// streams can be created again, and accepts events again. Starting a running
+// system is a no-op. Safe to race with AddEvent and the other lifecycle
+// methods.
+func (e *EventSystemImpl) StartServiceWithPublisher(withPublisher bool) {
+	if e == nil {
+		return
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	e.startLocked(withPublisher)
+}
+
+func (e *EventSystemImpl) startLocked(withPublisher bool) {
+	state := e.state.Load()
+	if state == stateRunning {
+		return
+	}
+	if state == stateStopped {
+		e.replaceStreamingLocked() // Stop closed the old one
+	}
+	if withPublisher {
+		e.publisher.StartService()
+	}
+	e.publisherOn = withPublisher
+	e.state.Store(stateRunning) // last: AddEvent that sees it finds all ready
+	e.cfg.logger().Info("event system started",
+		slog.Bool("publisher", withPublisher),
+		slog.Uint64("ringBufferCapacity", e.history.Capacity()),
+		slog.Uint64("requestCapacity", e.cfg.RequestCapacity),
+		slog.Duration("pushInterval", e.cfg.PushInterval))
+}
+
+// Stop stops a running system: from now on AddEvent rejects and counts
+// records until the next start; the publisher makes one last push (collect
+// and send, if a plugin is registered) and stops; every stream is closed.
+// It returns when the publisher's and the streams' goroutines have exited,
+// so it waits for a SendEvent in progress. Stop before any start, or on a
+// stopped system, is a no-op. Safe to race with AddEvent and the other
+// lifecycle methods.
+func (e *EventSystemImpl) Stop() {
+	if e == nil {
+		return
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	e.stopLocked()
+}
+
+func (e *EventSystemImpl) stopLocked() {
+	if e.state.Load() != stateRunning {
+		return
+	}
+	e.state.Store(stateStopped) // first: see "Hot path against the control plane"
+	e.publisher.Stop()
+	e.streaming.Load().Close()
+	e.publisherOn = false
+	e.cfg.logger().Info("event system stopped",
+		slog.Uint64("rejectedSoFar", e.rejected.Load()),
+		slog.Uint64("waitingInStore", e.Store.CountStoredEvents()))
+}
+
+// retire stops the system for good in any state: like Stop, and a system
+// that was never started is moved to stopped with its streams closed.
+func (e *EventSystemImpl) retire() {
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	if e.state.Load() == stateNew {
+		e.state.Store(stateStopped)
+		e.streaming.Load().Close()
+		return
+	}
+	e.stopLocked()
+}
+
+// Restart is Stop followed by StartService, as one step of the control
+// plane: no other lifecycle call runs in between. Events that arrive in
+// between are rejected and counted. On a system that was never started it
+// just starts it.
+func (e *EventSystemImpl) Restart() {
+	if e == nil {
+		return
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	e.stopLocked()
+	e.startLocked(true)
+}
+
+// CloseAllStreams closes every open stream and leaves the system as it is:
+// new streams can be created at once (unless the system is stopped).
+func (e *EventSystemImpl) CloseAllStreams() {
+	if e == nil {
+		return
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	if e.state.Load() == stateStopped {
+		return // Stop closed them all already
+	}
+	e.replaceStreamingLocked()
+}
+
+// replaceStreamingLocked closes the current streaming (ending its streams)
+// and puts a fresh one in its place, keeping the old one's counters.
+func (e *EventSystemImpl) replaceStreamingLocked() {
+	e.metricsMu.Lock()
+	defer e.metricsMu.Unlock()
+	old := e.streaming.Swap(e.newStreaming())
+	old.Close()
+	st := old.Stats()
+	e.retired.StreamsCreated += st.StreamsCreated
+	e.retired.StreamsRemovedSlow += st.StreamsRemovedSlow
+	e.retired.EventsDelivered += st.EventsDelivered
+}
+
+// IsEventTrackingEnabled reports Config.TrackingEnabled (advisory: history is
+// kept either way).
+func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
+	return e != nil && e.tracking.Load()
+}
+
+// GetEventsFromID returns up to count consecutive events of history from id
+// on, with the lowest and highest IDs held; see ring.Buffer.GetEventsFromID.
+// It never blocks a writer.
+func (e *EventSystemImpl) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
+	if e == nil {
+		return nil, 0, 0
+	}
+	return e.history.GetEventsFromID(id, count)
+}
+
+// GetRecentEvents returns the newest count events of history, oldest first.
+func (e *EventSystemImpl) GetRecentEvents(count uint64) []*si.EventRecord {
+	if e == nil {
+		return nil
+	}
+	return e.history.GetRecentEvents(count)
+}
+
+// GetLastEventID returns the ID of the newest event in history (0 when
+// empty; see ring.Buffer.GetLastEventID).
+func (e *EventSystemImpl) GetLastEventID() uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.history.GetLastEventID()
+}
+
+// CreateEventStream opens a stream; see EventSystem. While the system is
+// stopped it returns a stream whose channel is already closed.
+func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.EventStream {
+	if e == nil {
+		return (*stream.EventStreaming)(nil).CreateEventStream(name, count)
+	}
+	return e.streaming.Load().CreateEventStream(name, count)
+}
+
+// RemoveStream ends the stream and closes its channel; nil, twice, or a
+// stream that already ended is a no-op.
+func (e *EventSystemImpl) RemoveStream(s *stream.EventStream) {
+	if e == nil {
+		return
+	}
+	e.streaming.Load().RemoveEventStream(s)
+}
+
+// GetEventStreams describes the open streams.
+func (e *EventSystemImpl) GetEventStreams() []stream.EventStreamData {
+	if e == nil {
+		return []stream.EventStreamData{}
+	}
+	return e.streaming.Load().GetEventStreams()
+}
+
+// GetRequestCapacity returns the store's capacity (Config.RequestCapacity):
+// how many events wait for the publisher at most. A change by Reconfigure
+// shows at once, although the store applies it from its next collect on.
+func (e *EventSystemImpl) GetRequestCapacity() uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.requestCap.Load()
+}
+
+// GetRingBufferCapacity returns the history's capacity
+// (Config.RingBufferCapacity).
+func (e *EventSystemImpl) GetRingBufferCapacity() uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.history.Capacity()
+}
+
+// Config returns the system's current configuration, normalized (zero values
+// replaced by their defaults; Plugin and Logger as given). It may wait for a
+// lifecycle call in progress (for example a Stop waiting for SendEvent).
+func (e *EventSystemImpl) Config() Config {
+	if e == nil {
+		return Config{}
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	return e.cfg
+}
+
+// Reconfigure applies cfg (normalized as in New) to the system in whatever
+// state it is, without losing events that still fit:
+//   - RingBufferCapacity: history is resized, keeping the newest events that
+//     fit, with their IDs.
+//   - RequestCapacity: the store takes it from its next collect on; the
+//     events waiting now stay.
+//   - PushInterval, Plugin, Logger: a running publisher is restarted with
+//     them (its stop makes a push, so nothing waits longer than before).
+//   - TrackingEnabled: when it changes on a running system, the system
+//     restarts as the reference design does on a config change (a push, then
+//     every stream closed), but without passing through the stopped state:
+//     no event is rejected meanwhile.
+//   - StreamQueueSize: applies to streams created after the next start,
+//     restart or CloseAllStreams.
+func (e *EventSystemImpl) Reconfigure(cfg Config) {
+	if e == nil {
+		return
+	}
+	cfg = cfg.normalized()
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	old := e.cfg
+	e.cfg = cfg
+	log := cfg.logger()
+	if cfg.RingBufferCapacity != old.RingBufferCapacity {
+		e.history.Resize(cfg.RingBufferCapacity)
+		log.Info("event history resized",
+			slog.Uint64("from", old.RingBufferCapacity), slog.Uint64("to", cfg.RingBufferCapacity))
+	}
+	if cfg.RequestCapacity != old.RequestCapacity {
+		e.Store.SetStoreSize(cfg.RequestCapacity)
+		e.requestCap.Store(cfg.RequestCapacity)
+		log.Info("event store resized",
+			slog.Uint64("from", old.RequestCapacity), slog.Uint64("to", cfg.RequestCapacity))
+	}
+	trackingChanged := cfg.TrackingEnabled != old.TrackingEnabled
+	e.tracking.Store(cfg.TrackingEnabled)
+
+	running := e.state.Load() == stateRunning
+	if running && e.publisherOn {
+		e.publisher.Stop()
+	}
+	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	if running && trackingChanged {
+		e.replaceStreamingLocked()
+	}
+	if running && e.publisherOn {
+		e.publisher.StartService()
+	}
+	log.Info("event system reconfigured",
+		slog.Bool("trackingEnabled", cfg.TrackingEnabled),
+		slog.Bool("restarted", running && trackingChanged),
+		slog.Duration("pushInterval", cfg.PushInterval),
+		slog.Int("streamQueueSize", cfg.StreamQueueSize))
+}
+
+// Metrics is a snapshot of an event system's counters, over its life. Each
+// counter is read atomically, but the snapshot is not one instant: while
+// events flow, counters read later may include events that earlier ones do
+// not. Except for NotChanneled, StreamsRemovedSlow, StreamEventsDelivered
+// and PluginPanics, no counter is kept on the hot path: they are derived
+// from the history's and the store's ID sequences.
+type Metrics struct {
+	// Created is the number of non-nil records given to AddEvent:
+	// Channeled + NotChanneled.
+	Created uint64
+	// Channeled is the number of records accepted (added while not stopped):
+	// the history's next event ID. It includes records whose AddEvent is
+	// still in progress.
+	Channeled uint64
+	// NotChanneled is the number of records rejected because the system was
+	// stopped. (The reference design also drops here when its channel is
+	// full; this system never does.)
+	NotChanneled uint64
+	// Processed is the number of accepted records fully written to history:
+	// the ID one past the newest readable event. It trails Channeled only by
+	// AddEvent calls in progress.
+	Processed uint64
+	// Stored is the number of accepted records that went into the store
+	// (handed to the publisher, or waiting).
+	Stored uint64
+	// NotStored is the number of accepted records that found the store full
+	// (its RequestCapacity reached between two collects). They are still in
+	// history and streams.
+	NotStored uint64
+	// Collected is the number of records the publisher took from the store
+	// and handed to a plugin.
+	Collected uint64
+	// StreamsRemovedSlow is the number of streams cut off because they did
+	// not keep up (including those the history overran).
+	StreamsRemovedSlow uint64
+	// StreamEventsDelivered is the number of records delivered on stream
+	// channels, over all streams.
+	StreamEventsDelivered uint64
+	// PluginPanics is the number of SendEvent calls that panicked (and were
+	// recovered).
+	PluginPanics uint64
+}
+
+// Metrics returns a snapshot of the counters. It never blocks AddEvent; it
+// may wait for a CloseAllStreams, start or reconfigure in progress.
+func (e *EventSystemImpl) Metrics() Metrics {
+	if e == nil {
+		return Metrics{}
+	}
+	var m Metrics
+	m.NotChanneled = e.rejected.Load()
+	m.Channeled = e.history.NextID()
+	m.Created = m.Channeled + m.NotChanneled
+	m.Processed = e.history.ReadEnd()
+	m.Stored, m.NotStored = e.Store.Stats()
+	pub := e.publisher.Stats()
+	m.Collected = pub.Collected
+	m.PluginPanics = pub.PluginPanics
+	e.metricsMu.Lock()
+	st := e.streaming.Load().Stats()
+	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
+	st.EventsDelivered += e.retired.EventsDelivered
+	e.metricsMu.Unlock()
+	m.StreamsRemovedSlow = st.StreamsRemovedSlow
+	m.StreamEventsDelivered = st.EventsDelivered
+	return m
+}
