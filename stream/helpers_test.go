@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
@@ -104,8 +105,10 @@ func expectedHistory(lowest, join, count uint64) (from uint64) {
 	return max(lowest, join-count)
 }
 
-
 // pollEvery is the polling interval of require.Eventually in these tests.
 const pollEvery = time.Millisecond
 
 func runtimeGosched() { runtime.Gosched() }
+
+// quietLogger discards the cut-off warnings of tests that cause many.
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -233,7 +233,7 @@ func TestStalledConsumerCutOff(t *testing.T) {
 // stream that needed the overwritten events is closed as slow, not skipped.
 func TestDispatcherOverrun(t *testing.T) {
 	r := ring.New(4)
-	es := NewEventStreaming(r)
+	es := NewEventStreaming(r, WithLogger(quietLogger()))
 	defer es.Close()
 	entered := make(chan uint64, 1)
 	release := make(chan struct{})
@@ -267,7 +267,7 @@ func TestDispatcherOverrun(t *testing.T) {
 // losing the rest of it to the ring closes the stream as slow.
 func TestHistoryOverwrittenDuringReplay(t *testing.T) {
 	r := ring.New(300)
-	es := NewEventStreaming(r)
+	es := NewEventStreaming(r, WithLogger(quietLogger()))
 	defer es.Close()
 	add(r, es, 300)
 	s := es.CreateEventStream("replay", 300)
@@ -417,7 +417,7 @@ func TestCloseReasonString(t *testing.T) {
 func TestGoroutineLifecycle(t *testing.T) {
 	base := goleak.IgnoreCurrent()
 	r := ring.New(64)
-	es := NewEventStreaming(r, WithQueueSize(1))
+	es := NewEventStreaming(r, WithQueueSize(1), WithLogger(quietLogger()))
 	require.NoError(t, goleak.Find(base), "no goroutine before the first stream")
 
 	s := es.CreateEventStream("one", 0)
