@@ -9,12 +9,12 @@ BENCHTIME ?= 200ms
 BENCHOUT  ?= bench/out
 PKGS      := ./...
 
-.PHONY: all test vet race benchsmoke bench bench-ci fuzz tools fmt
+.PHONY: all test vet race benchsmoke evload-smoke bench bench-ci fuzz tools fmt
 
 all: test
 
 ## test: vet, race-enabled tests (including every fuzz seed corpus), each benchmark once.
-test: vet race benchsmoke
+test: vet race benchsmoke evload-smoke
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,6 +27,11 @@ race:
 benchsmoke:
 	$(GO) test -run '^$$' -bench . -benchtime=1x -count=1 -timeout 10m $(PKGS)
 
+## evload-smoke: short load runs against both implementations; fails on any broken invariant.
+evload-smoke:
+	$(GO) run ./cmd/evload -quiet -impl lockfree -duration 3s -producers 2 -streams 4 -stream-life 500ms -reload 500ms
+	$(GO) run ./cmd/evload -quiet -impl baseline -duration 1s -producers 2 -streams 2
+
 tools: $(BENCHSTAT)
 
 $(BENCHSTAT):
@@ -34,8 +39,10 @@ $(BENCHSTAT):
 
 ## bench: the side-by-side comparison (lock-free vs baseline vs floors) through benchstat.
 ## Raw results in $(BENCHOUT)/raw.txt, tables in $(BENCHOUT)/benchstat.txt. Ingest runs
-## exactly INGEST_EVENTS events per run (the SPEC's 1M); memory runs MEMTIME per run.
+## exactly INGEST_EVENTS events per run (the SPEC's 1M), INGEST_COUNT runs (they are short,
+## so more of them); memory runs MEMTIME per run.
 INGEST_EVENTS ?= 1000000
+INGEST_COUNT  ?= 10
 MEMTIME       ?= 3x
 BENCH_PKGS    ?= ./ring/ ./store/ ./stream/
 BENCH_IMPLS   := /impl@(baseline lockfree floor-claimpublish floor-add)
@@ -44,7 +51,7 @@ bench bench-ci: SHELL := /bin/bash
 bench bench-ci: .SHELLFLAGS := -o pipefail -c
 bench: $(BENCHSTAT)
 	@mkdir -p $(BENCHOUT)
-	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=$(COUNT) -benchtime=$(INGEST_EVENTS)x ./bench/ | tee $(BENCHOUT)/raw-bench.txt
+	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=$(INGEST_COUNT) -benchtime=$(INGEST_EVENTS)x ./bench/ | tee $(BENCHOUT)/raw-bench.txt
 	$(BENCH_TEST) -bench '^Benchmark(HistoryRead|Store|Collect|Fanout)$$' -count=$(COUNT) -benchtime=$(BENCHTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
 	$(BENCH_TEST) -bench '^BenchmarkMemory$$' -count=$(COUNT) -benchtime=$(MEMTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
 	$(BENCH_TEST) -bench . -count=$(COUNT) -benchtime=$(BENCHTIME) $(BENCH_PKGS) | tee $(BENCHOUT)/raw-pkgs.txt
@@ -60,7 +67,7 @@ bench: $(BENCHSTAT)
 ## bench-ci: a short lock-free vs baseline ingest comparison (informs, does not gate).
 bench-ci: $(BENCHSTAT)
 	@mkdir -p $(BENCHOUT)
-	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=4 -benchtime=$(INGEST_EVENTS)x ./bench/ > $(BENCHOUT)/raw-ci.txt
+	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=6 -benchtime=$(INGEST_EVENTS)x ./bench/ > $(BENCHOUT)/raw-ci.txt
 	$(BENCHSTAT) -col '$(BENCH_IMPLS)' $(BENCHOUT)/raw-ci.txt
 
 ## fuzz: run every fuzz target for FUZZTIME each.

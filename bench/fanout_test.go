@@ -21,12 +21,13 @@ var systemImpls = []struct {
 	name string
 	make func(ringCapacity uint64) eventSystem
 }{
+	{"lockfree", func(c uint64) eventSystem { return newLockfree(c) }},
 	{"baseline", func(c uint64) eventSystem { return newBaseline(baselineConfig(c)) }},
 }
 
 // fanoutBurst is how many events the fan-out producer adds before it waits
 // for every consumer to catch up: well under a stream queue (1000 in the
-// baseline), so a consumer that keeps up is never cut off.
+// baseline, 2048 in lfevents), so a consumer that keeps up is never cut off.
 const fanoutBurst = 256
 
 // consumerState is one stream consumer's progress, on its own cache line.

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,7 +14,7 @@ import (
 
 	"github.com/lfevents/lfevents/bench/baseline"
 	"github.com/lfevents/lfevents/internal/cpu"
-	"github.com/lfevents/lfevents/ring"
+	"github.com/lfevents/lfevents/system"
 )
 
 // ingester is what the ingest scenario drives: an implementation, or a floor.
@@ -33,29 +35,30 @@ var ingestImpls = []struct {
 	name string
 	make func(ringCapacity uint64) ingester
 }{
-	{"lockfree", func(c uint64) ingester { return newLockfreeRing(c) }},
+	{"lockfree", func(c uint64) ingester { return newLockfree(c) }},
 	{"baseline", func(c uint64) ingester { return newBaseline(baselineConfig(c)) }},
 	{"floor-add", func(uint64) ingester { return &floorAdd{} }},
 	{"floor-claimpublish", func(c uint64) ingester { return newFloorClaimPublish(c) }},
 }
 
-// --- lock-free: the history ring directly (until the system lands) ---
+// --- lock-free: the event system ---
 
-type lockfreeRing struct{ r *ring.Buffer }
+// lockfreeSystem is system.EventSystemImpl, started without a publisher (the
+// store fills up and then counts, as in the baseline).
+type lockfreeSystem struct{ *system.EventSystemImpl }
 
-func newLockfreeRing(c uint64) *lockfreeRing { return &lockfreeRing{r: ring.New(c)} }
-
-func (l *lockfreeRing) AddEvent(ev *si.EventRecord) {
-	if ev != nil {
-		l.r.Add(ev)
-	}
+func newLockfree(ringCapacity uint64) *lockfreeSystem {
+	cfg := system.DefaultConfig()
+	cfg.RingBufferCapacity = ringCapacity
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := system.New(cfg)
+	s.StartServiceWithPublisher(false)
+	return &lockfreeSystem{s}
 }
-func (l *lockfreeRing) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
-	return l.r.GetEventsFromID(id, count)
-}
-func (l *lockfreeRing) inHistory() uint64 { return l.r.ReadEnd() }
-func (l *lockfreeRing) dropped() uint64   { return 0 }
-func (l *lockfreeRing) stop()             {}
+
+func (s *lockfreeSystem) inHistory() uint64 { return s.Metrics().Processed }
+func (s *lockfreeSystem) dropped() uint64   { return s.Metrics().NotChanneled }
+func (s *lockfreeSystem) stop()             { s.Stop() }
 
 // --- baseline ---
 

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// checker collects the outcome of each invariant check.
+type checker struct {
+	out    io.Writer
+	failed int
+}
+
+func (c *checker) check(ok bool, name, format string, args ...any) {
+	status := "ok  "
+	if !ok {
+		status = "FAIL"
+		c.failed++
+	}
+	fmt.Fprintf(c.out, "  %s %-22s %s\n", status, name, fmt.Sprintf(format, args...))
+}
+
+// report stops the system, checks the invariants and prints the result.
+func report(o options, t target, plugin *countingPlugin, producers []producerState,
+	streams []*streamRun, reloads int, elapsed time.Duration, out io.Writer,
+) bool {
+	ck := &checker{out: out}
+	var sent uint64
+	lastSeq := make([]uint64, len(producers)) // sent count per producer
+	for i := range producers {
+		lastSeq[i] = producers[i].sent.Load()
+		sent += lastSeq[i]
+	}
+	c := t.counts()
+	if b, ok := t.(*baselineTarget); ok {
+		b.waitProcessed(c.Accepted, 30*time.Second)
+	}
+	t.Stop() // one last push to the plugin
+	c = t.counts()
+
+	fmt.Fprintf(out, "evload %s: %d producers, rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
+		o.impl, o.producers, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
+		t.GetRingBufferCapacity(), o.store, reloads)
+	fmt.Fprintf(out, "  sent %d, accepted %d (%.0f/s), dropped %d (%.2f%%), rejected %d\n",
+		sent, c.Accepted, float64(c.Accepted)/elapsed.Seconds(), c.Dropped, pct(c.Dropped, sent), c.Rejected)
+
+	// Accounting: every event given to AddEvent is accepted or refused.
+	ck.check(c.Accepted+c.Dropped+c.Rejected == sent, "accounting",
+		"accepted %d + dropped %d + rejected %d = sent %d", c.Accepted, c.Dropped, c.Rejected, sent)
+	if t.strict() {
+		ck.check(c.Dropped == 0 && c.Rejected == 0, "no loss", "dropped %d, rejected %d while running", c.Dropped, c.Rejected)
+	}
+	ck.check(c.Processed == c.Accepted, "all in history", "processed %d of %d accepted", c.Processed, c.Accepted)
+
+	checkHistory(ck, t, c, lastSeq, reloads)
+
+	// Store: every accepted event was collected once or counted as not stored.
+	collected, orderErr := plugin.result()
+	ck.check(collected == c.Collected, "plugin count", "plugin got %d, system says %d collected", collected, c.Collected)
+	ck.check(collected+c.NotStored == c.Accepted, "store conservation",
+		"collected %d + not stored %d = %d, accepted %d", collected, c.NotStored, collected+c.NotStored, c.Accepted)
+	ck.check(orderErr == "", "store order", "%s", okOr(orderErr, "each producer's events reached the plugin once, in order"))
+
+	checkStreams(ck, t, c, streams)
+
+	if ck.failed > 0 {
+		fmt.Fprintf(out, "FAIL: %d checks failed\n", ck.failed)
+		return false
+	}
+	fmt.Fprintln(out, "PASS")
+	return true
+}
+
+// checkHistory reads the whole window held and checks that it is the newest
+// events, consecutive, each producer's in order (and, strict, without gaps
+// and up to its last event).
+func checkHistory(ck *checker, t target, c counts, lastSeq []uint64, reloads int) {
+	if c.Accepted == 0 {
+		ck.check(true, "history", "empty")
+		return
+	}
+	_, lo, hi := t.GetEventsFromID(0, 0)
+	window := hi - lo + 1
+	evs, lo2, hi2 := t.GetEventsFromID(lo, window)
+	capacity := t.GetRingBufferCapacity()
+	ck.check(hi+1 == c.Accepted && lo2 == lo && hi2 == hi, "history newest",
+		"window [%d, %d]: highest+1 = %d, accepted %d", lo, hi, hi+1, c.Accepted)
+	ck.check(uint64(len(evs)) == window, "history window", "%d records read for %d IDs", len(evs), window)
+	if reloads == 0 {
+		ck.check(window == min(c.Accepted, capacity), "history capacity", "holds %d, capacity %d", window, capacity)
+	} else {
+		ck.check(window <= capacity, "history capacity", "holds %d <= capacity %d (after %d reloads)", window, capacity, reloads)
+	}
+	order := newOrderCheck(len(lastSeq), t.strict())
+	for _, ev := range evs {
+		order.see(ev)
+	}
+	msg := "each producer's events in order"
+	if order.err == "" && t.strict() {
+		msg = "each producer's newest events, consecutive, up to its last"
+		for p := range lastSeq {
+			if seen := order.last[p].Load(); seen >= 0 && uint64(seen)+1 != lastSeq[p] {
+				order.err = fmt.Sprintf("producer %d: newest in history %d, last sent %d", p, seen, lastSeq[p]-1)
+				break
+			}
+		}
+	}
+	ck.check(order.err == "", "history order", "%s", okOr(order.err, msg))
+}
+
+// checkStreams checks that every stream got its events in order (strict:
+// without gaps) and that every stream the system closed was counted.
+func checkStreams(ck *checker, t target, c counts, streams []*streamRun) {
+	if len(streams) == 0 {
+		return
+	}
+	var received uint64
+	var firstErr string
+	reasons := map[string]int{}
+	for _, s := range streams {
+		received += s.received.Load()
+		if s.check.err != "" && firstErr == "" {
+			firstErr = s.check.err
+		}
+		reasons[s.reason]++
+	}
+	fmt.Fprintf(ck.out, "  streams: %d opened, %d events received, closed: %v\n", len(streams), received, reasons)
+	ck.check(firstErr == "", "stream order", "%s", okOr(firstErr, "every stream in order, no duplicate"+map[bool]string{true: ", no gap", false: ""}[t.strict()]))
+	if t.strict() {
+		ck.check(uint64(reasons["slow"]) == c.StreamsCut, "streams counted",
+			"%d streams closed as slow, system counted %d", reasons["slow"], c.StreamsCut)
+		ck.check(reasons["slow"]+reasons["removed"] == len(streams), "stream close reasons",
+			"every stream closed as removed or slow: %v", reasons)
+	} else {
+		cut := reasons["cut"]
+		ck.check(uint64(cut) <= c.StreamsCut && c.StreamsCut <= uint64(cut+reasons["removed"]), "streams counted",
+			"%d streams closed by the system, system counted %d cut", cut, c.StreamsCut)
+	}
+}
+
+func okOr(err, ok string) string {
+	if err != "" {
+		return err
+	}
+	return ok
+}
+
+func rateString(r float64) string {
+	if r == 0 {
+		return "flat out"
+	}
+	return fmt.Sprintf("%.0f/s", r)
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"time"
+
+	"github.com/lfevents/lfevents/bench/baseline"
+	"github.com/lfevents/lfevents/stream"
+	"github.com/lfevents/lfevents/system"
+)
+
+// target is an event system under load: the lock-free one or the baseline.
+type target interface {
+	system.EventSystem
+	// GetRingBufferCapacity returns the history capacity now.
+	GetRingBufferCapacity() uint64
+	// counts returns the system's counters in one common shape.
+	counts() counts
+	// reconfigure applies new ring and store capacities; false if the
+	// implementation cannot (the baseline).
+	reconfigure(ring, store uint64) bool
+	// closeReason says why a stream's channel closed, "" if the
+	// implementation does not say.
+	closeReason(*stream.EventStream) string
+	// strict reports whether the implementation promises no loss, so that
+	// every stream and the history must show each producer's events without
+	// gaps. The baseline drops events when its channel is full.
+	strict() bool
+}
+
+// counts are a system's counters, whichever implementation it is.
+type counts struct {
+	Accepted   uint64 // events taken in (they will reach history)
+	Dropped    uint64 // events refused while running (the baseline's full channel)
+	Rejected   uint64 // events refused while stopped
+	Processed  uint64 // events readable in history
+	NotStored  uint64 // accepted events that found the store full
+	Collected  uint64 // events handed to the plugin
+	StreamsCut uint64 // streams cut off as slow
+	Delivered  uint64 // events delivered to streams
+}
+
+type lockfreeTarget struct {
+	*system.EventSystemImpl
+}
+
+func newLockfree(o options, plugin system.EventPlugin) *lockfreeTarget {
+	cfg := system.DefaultConfig()
+	cfg.RingBufferCapacity = o.ring
+	cfg.RequestCapacity = o.store
+	cfg.PushInterval = o.push
+	cfg.StreamQueueSize = o.queue
+	cfg.Plugin = plugin
+	return &lockfreeTarget{system.New(cfg)}
+}
+
+func (t *lockfreeTarget) counts() counts {
+	m := t.Metrics()
+	return counts{
+		Accepted:   m.Channeled,
+		Rejected:   m.NotChanneled,
+		Processed:  m.Processed,
+		NotStored:  m.NotStored,
+		Collected:  m.Collected,
+		StreamsCut: m.StreamsRemovedSlow,
+		Delivered:  m.StreamEventsDelivered,
+	}
+}
+
+func (t *lockfreeTarget) reconfigure(ring, store uint64) bool {
+	cfg := t.Config()
+	cfg.RingBufferCapacity, cfg.RequestCapacity = ring, store
+	t.Reconfigure(cfg)
+	return true
+}
+
+func (t *lockfreeTarget) closeReason(h *stream.EventStream) string { return h.CloseReason().String() }
+func (t *lockfreeTarget) strict() bool                             { return true }
+
+type baselineTarget struct {
+	*baseline.System
+}
+
+func newBaseline(o options, plugin baseline.Plugin) *baselineTarget {
+	cfg := baseline.DefaultConfig()
+	cfg.RingBufferCapacity = o.ring
+	cfg.RequestCapacity = o.store
+	cfg.PushInterval = o.push
+	cfg.StreamQueueSize = o.queue
+	cfg.Plugin = plugin
+	return &baselineTarget{baseline.New(cfg)}
+}
+
+func (t *baselineTarget) counts() counts {
+	m := t.Metrics()
+	return counts{
+		Accepted:   m.Channeled,
+		Dropped:    m.NotChanneled,
+		Rejected:   m.Rejected,
+		Processed:  m.Processed,
+		NotStored:  m.NotStored,
+		Collected:  m.Collected,
+		StreamsCut: m.StreamsRemovedSlow,
+		Delivered:  m.StreamEventsDelivered,
+	}
+}
+
+func (t *baselineTarget) reconfigure(uint64, uint64) bool        { return false }
+func (t *baselineTarget) closeReason(*stream.EventStream) string { return "" }
+func (t *baselineTarget) strict() bool                           { return false }
+func (t *baselineTarget) waitProcessed(accepted uint64, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for t.Processed() < accepted {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
