@@ -45,7 +45,6 @@ INGEST_EVENTS ?= 1000000
 INGEST_COUNT  ?= 10
 MEMTIME       ?= 3x
 BENCH_PKGS    ?= ./ring/ ./store/ ./stream/
-BENCH_IMPLS   := /impl@(baseline lockfree floor-claimpublish floor-add)
 BENCH_TEST     = $(GO) test -run '^$$' -benchmem -timeout 30m
 bench bench-ci: SHELL := /bin/bash
 bench bench-ci: .SHELLFLAGS := -o pipefail -c
@@ -56,19 +55,13 @@ bench: $(BENCHSTAT)
 	$(BENCH_TEST) -bench '^BenchmarkMemory$$' -count=$(COUNT) -benchtime=$(MEMTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
 	$(BENCH_TEST) -bench . -count=$(COUNT) -benchtime=$(BENCHTIME) $(BENCH_PKGS) | tee $(BENCHOUT)/raw-pkgs.txt
 	cat $(BENCHOUT)/raw-bench.txt $(BENCHOUT)/raw-pkgs.txt > $(BENCHOUT)/raw.txt
-	@{ echo "== bench/: every implementation against the baseline (first column)"; \
-	  $(BENCHSTAT) -col '$(BENCH_IMPLS)' $(BENCHOUT)/raw-bench.txt; \
-	  echo; echo "== bench/ ingest: lock-free against the claim+publish floor (first column)"; \
-	  $(BENCHSTAT) -filter '/impl:(floor-claimpublish OR lockfree)' -col '/impl@(floor-claimpublish lockfree)' \
-	    $(BENCHOUT)/raw-bench.txt; \
-	  echo; echo "== per package: $(BENCH_PKGS)"; \
-	  $(BENCHSTAT) -col /impl $(BENCHOUT)/raw-pkgs.txt; } | tee $(BENCHOUT)/benchstat.txt
+	bench/stat.sh $(BENCHSTAT) $(BENCHOUT)/raw-bench.txt $(BENCHOUT)/raw-pkgs.txt | tee $(BENCHOUT)/benchstat.txt
 
 ## bench-ci: a short lock-free vs baseline ingest comparison (informs, does not gate).
 bench-ci: $(BENCHSTAT)
 	@mkdir -p $(BENCHOUT)
 	$(BENCH_TEST) -bench '^BenchmarkIngest$$' -count=6 -benchtime=$(INGEST_EVENTS)x ./bench/ > $(BENCHOUT)/raw-ci.txt
-	$(BENCHSTAT) -col '$(BENCH_IMPLS)' $(BENCHOUT)/raw-ci.txt
+	bench/stat.sh $(BENCHSTAT) $(BENCHOUT)/raw-ci.txt
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prints the benchstat tables of `make bench`, one scenario at a time, with the
+# implementations side by side: the baseline first, so "vs base" is each
+# implementation against the reference design; then lock-free against the
+# claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
+set -euo pipefail
+benchstat=$1 raw=$2 pkgs=${3:-}
+impls='/impl@(baseline lockfree floor-claimpublish floor-add)'
+
+table() { # title, filter, [col]
+	echo "== $1"
+	"$benchstat" -filter "$2" -col "${3:-$impls}" "$raw" | grep -v '^\(goos\|goarch\|pkg\|cpu\):' || true
+	echo
+}
+
+# ratios: medians from benchstat's CSV (columns: name, then value, CI[, vs, P] per impl).
+ratios() {
+	"$benchstat" -format csv -filter '.name:Ingest .unit:ns/event' \
+		-col '/impl@(baseline lockfree floor-claimpublish)' "$raw" 2>/dev/null |
+		awk -F, '/^Ingest/ && $2 > 0 && $4 > 0 && $8 > 0 {
+			if (!hdr++) printf "%-22s %28s %28s\n", "", "lockfree speed-up vs baseline", "lockfree cost / claim+publish"
+			printf "%-22s %27.1fx %27.2fx\n", $1, $2 / $4, $4 / $8 }'
+	"$benchstat" -format csv -filter '.name:Ingest .unit:drop-%' -col '/impl@(baseline lockfree)' "$raw" 2>/dev/null |
+		awk -F, '/^Ingest/ { printf "%-22s dropped: baseline %.1f%%, lockfree %.1f%%\n", $1, $2, $4 }'
+}
+echo "== ratios (medians): ingest per event that reached history"
+ratios
+echo
+
+table "ingest, 1M events end to end: ns per event that reached history, % dropped, allocs per AddEvent" \
+	'.name:Ingest .unit:(ns/event OR drop-% OR allocs/op)'
+table "ingest: lock-free against the claim+publish floor (first column)" \
+	'.name:Ingest .unit:ns/event /impl:(floor-claimpublish OR lockfree)' '/impl@(floor-claimpublish lockfree)'
+if grep -q '^BenchmarkHistoryRead' "$raw"; then
+	table "history: 1000-event reads under a flat-out writer: ns per read, writer slowdown (1.0 = none)" \
+		'.name:HistoryRead .unit:(ns/op OR writer-slowdown OR records/read OR allocs/op)'
+	table "store: Store from 1/2/8 goroutines (ns per Store) and CollectEvents (ns per collect)" \
+		'.name:(Store OR Collect) .unit:(ns/op OR ns/collect OR notstored-% OR allocs/op)'
+	table "streams: fan-out to 1/16/64 consumers: events delivered per second, producer ns per event" \
+		'.name:Fanout .unit:(delivered/s OR producer-ns/event OR cut-% OR drop-%)'
+fi
+if grep -q '^BenchmarkMemory' "$raw"; then
+	table "memory: bytes per history slot, per stored event, per stream" \
+		'.name:Memory .unit:(B/slot OR B/event OR B/stream)'
+fi
+if [ -n "$pkgs" ] && [ -s "$pkgs" ]; then
+	echo "== per package (ring, store, stream): their own impl= comparisons"
+	"$benchstat" -col /impl "$pkgs"
+fi
