@@ -31,9 +31,10 @@ const (
 // contended atomic add claims the event ID, then a slot write and a publish),
 // Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
 // nothing: one atomic pointer store into its batch), and PublishEvent on the
-// current streaming (one atomic load when no stream exists). No mutex, no
-// channel, no allocation, and nothing counted: the counters of Metrics are
-// derived from the ring's and the store's ID sequences.
+// current streaming (one atomic load when no stream exists; with streams, at
+// most a CAS and a non-blocking send that wakes the idle dispatcher). No
+// mutex, no blocking, no allocation, and nothing counted: the counters of
+// Metrics are derived from the ring's and the store's ID sequences.
 //
 // # Hot path against the control plane
 //
@@ -434,9 +435,11 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 // Metrics is a snapshot of an event system's counters, over its life. Each
 // counter is read atomically, but the snapshot is not one instant: while
 // events flow, counters read later may include events that earlier ones do
-// not. Except for NotChanneled, StreamsRemovedSlow, StreamEventsDelivered
-// and PluginPanics, no counter is kept on the hot path: they are derived
-// from the history's and the store's ID sequences.
+// not. AddEvent's accepting path counts nothing: Created, Channeled,
+// Processed, Stored and NotStored are derived from the history's and the
+// store's ID sequences. NotChanneled is counted on the rejecting path (on a
+// cache line of its own); the rest by the publisher's and the streams'
+// goroutines.
 type Metrics struct {
 	// Created is the number of non-nil records given to AddEvent:
 	// Channeled + NotChanneled.

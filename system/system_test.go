@@ -120,7 +120,7 @@ func TestAddEventTruncates(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
-	cfg, _ := quietConfig()
+	cfg, rec := quietConfig()
 	sys := New(cfg)
 	m := func() Metrics { return sys.Metrics() }
 
@@ -161,6 +161,8 @@ func TestLifecycle(t *testing.T) {
 	assert.Equal(t, uint64(2), m().NotChanneled)
 	sys.Stop()
 	goleak.VerifyNone(t)
+	assert.Contains(t, rec.messages(), "event system started")
+	assert.Contains(t, rec.messages(), "event system stopped")
 
 	// Restart on a system never started just starts it.
 	other := New(cfg)

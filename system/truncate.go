@@ -3,8 +3,8 @@ package system
 import "unicode/utf8"
 
 // MaxMessageLength is the longest message, in bytes, that AddEvent keeps
-// as is. A longer one is cut to at most MaxMessageLength bytes, the last
-// three of which are truncationSuffix.
+// as is. A longer one is cut, in the record itself, on a character boundary
+// to at most MaxMessageLength bytes ending in "...".
 const MaxMessageLength = 1024
 
 // truncationSuffix marks a message that AddEvent cut.
