@@ -1,0 +1,211 @@
+package fuzz
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/ring"
+	"github.com/lfevents/lfevents/store"
+)
+
+// Collector operations of FuzzStoreConcurrent.
+const (
+	scCollect = iota // CollectEvents; odd argument: scribble over the result
+	scSetSize        // SetStoreSize
+	scCount          // CountStoredEvents and Stats
+	scYield          // runtime.Gosched
+	scOpCount
+)
+
+// FuzzStoreConcurrent runs 2 or 3 writers and one collector on one store at
+// once, each following its share of the fuzzer's operations. A plain store
+// numbers events itself; a sequenced one takes its IDs from a history ring,
+// as the event system does (ring.Add, then StoreWithID). Under any
+// interleaving: every collected record is non-nil and was given exactly once,
+// no record is handed out twice, each writer's records come out in its order,
+// the totals add up (stored + not stored = calls counted, stored = handed
+// out), nothing is lost while every capacity in force has room for all, the
+// running sum of Stats never decreases, and no returned batch changes later.
+func FuzzStoreConcurrent(f *testing.F) {
+	f.Add([]byte{0, 3, 0, 0, 40, 1, 40, 0, 9, 1, 9, 2, 0, 2, 1})
+	f.Add([]byte{1, 1, 1, 0, 60, 1, 60, 2, 0, 2, 0, 2, 3, 2, 2})
+	f.Add([]byte{1, 69, 0, 0, 200, 1, 200, 2, 1, 2, 1, 2, 3})
+	f.Add([]byte{0, 0, 1, 0, 30, 1, 30, 2, 30, 3, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o := newOps(data)
+		sequenced := o.bool()
+		size := storeSize(o)
+		writers := 2 + o.intn(2)
+		type chunk struct {
+			n     int
+			yield bool
+		}
+		plans := make([][]chunk, writers)
+		var coll []byte // collector: operation, argument, ...
+		minSize := min(size, store.MaxSize)
+		nextTag := int64(0)
+		for !o.done() {
+			who := o.intn(writers + 1)
+			if who == writers {
+				op, arg := o.byte(), o.byte()
+				coll = append(coll, op, arg)
+				if int(op)%scOpCount == scSetSize {
+					minSize = min(minSize, storeSizeOf(arg))
+				}
+				continue
+			}
+			b := o.byte()
+			c := chunk{n: 1 + int(b>>1)%64, yield: b&1 == 1}
+			plans[who] = append(plans[who], c)
+			nextTag += int64(c.n)
+		}
+		// Records: tag = writer<<32 | position; every 8th position nil.
+		recs := make([][]*si.EventRecord, writers)
+		counted, nils := 0, 0
+		for w, p := range plans {
+			for _, c := range p {
+				for range c.n {
+					i := len(recs[w])
+					var ev *si.EventRecord
+					if i%8 != 7 {
+						ev = rec(int64(w)<<32 | int64(i))
+					}
+					recs[w] = append(recs[w], ev)
+					if ev != nil || sequenced {
+						counted++
+					}
+					if ev == nil {
+						nils++
+					}
+				}
+			}
+		}
+
+		var s *store.EventStore
+		var history *ring.Buffer
+		if sequenced {
+			history = ring.New(8)
+			s = store.NewSequenced(size, history.NextID)
+		} else {
+			s = store.New(size)
+		}
+		var running sync.WaitGroup
+		var writersDone atomic.Bool
+		for w := range writers {
+			running.Add(1)
+			go func() {
+				defer running.Done()
+				i := 0
+				for _, c := range plans[w] {
+					for _, ev := range recs[w][i : i+c.n] {
+						if sequenced {
+							s.StoreWithID(history.Add(ev), ev)
+						} else {
+							s.Store(ev)
+						}
+					}
+					i += c.n
+					if c.yield {
+						runtime.Gosched()
+					}
+				}
+			}()
+		}
+		var batches, copies [][]*si.EventRecord
+		var sums []uint64
+		maxSize := min(size, store.MaxSize)
+		var counts []uint64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			collect := func(scribble bool) {
+				got := s.CollectEvents()
+				copies = append(copies, slices.Clone(got))
+				if scribble {
+					for i := range got {
+						got[i] = rec(-1)
+					}
+					_ = append(got, rec(-1))
+					got = nil
+				}
+				batches = append(batches, got)
+			}
+			for i := 0; i < len(coll) || !writersDone.Load(); i += 2 {
+				if len(coll) == 0 {
+					runtime.Gosched()
+					continue
+				}
+				op, arg := coll[i%len(coll)], coll[(i+1)%len(coll)]
+				switch int(op) % scOpCount {
+				case scCollect:
+					collect(arg&1 == 1)
+				case scSetSize:
+					n := storeSizeOf(arg)
+					s.SetStoreSize(n)
+					maxSize = max(maxSize, min(n, store.MaxSize))
+				case scCount:
+					counts = append(counts, s.CountStoredEvents())
+					stored, notStored := s.Stats()
+					sums = append(sums, stored+notStored)
+				case scYield:
+					runtime.Gosched()
+				}
+			}
+			collect(false) // everything left
+		}()
+		running.Wait()
+		writersDone.Store(true)
+		<-done
+
+		// Every record handed out once, non-nil, in its writer's order.
+		pos := make([]int, writers) // next position expected at or after, per writer
+		seen := map[*si.EventRecord]bool{}
+		handedOut := 0
+		for bi, b := range copies {
+			for _, ev := range b {
+				require.NotNil(t, ev, "batch %d: nil record", bi)
+				require.False(t, seen[ev], "batch %d: record %x handed out twice", bi, tagOf(ev))
+				seen[ev] = true
+				w, i := int(tagOf(ev)>>32), int(tagOf(ev)&(1<<32-1))
+				require.Less(t, w, writers, "batch %d: unknown record %x", bi, tagOf(ev))
+				require.Same(t, recs[w][i], ev, "batch %d: unknown record %x", bi, tagOf(ev))
+				require.GreaterOrEqual(t, i, pos[w], "batch %d: writer %d's records out of order", bi, w)
+				pos[w] = i + 1
+			}
+			handedOut += len(b)
+		}
+		for bi, b := range batches {
+			if b != nil {
+				requireSame(t, copies[bi], b, "batch %d changed after it was returned", bi)
+			}
+		}
+		stored, notStored := s.Stats()
+		assert.Equal(t, uint64(handedOut), stored, "Stats stored = handed out")
+		assert.Equal(t, uint64(counted), stored+notStored, "Stats: stored + not stored = calls counted")
+		assert.Zero(t, s.CountStoredEvents(), "nothing waits after the last collect")
+		if minSize >= uint64(counted) {
+			// Room for all: only a sequenced store's nil records are not stored.
+			want := uint64(0)
+			if sequenced {
+				want = uint64(nils)
+			}
+			assert.Equal(t, want, notStored, "every capacity in force had room for all")
+		}
+		for i := 1; i < len(sums); i++ {
+			assert.GreaterOrEqual(t, sums[i], sums[i-1], "Stats' sum decreased at snapshot %d", i)
+		}
+		for _, c := range counts {
+			assert.LessOrEqual(t, c, maxSize, "CountStoredEvents above every capacity in force")
+		}
+	})
+}
+
+// storeSizeOf is storeSize for a single byte.
+func storeSizeOf(b byte) uint64 { return uint64(b % 70) }
