@@ -97,7 +97,8 @@ func TestAddEventNilAndZeroAlloc(t *testing.T) {
 // multibyte message is cut to valid UTF-8 and the records marshal.
 func TestAddEventTruncates(t *testing.T) {
 	sys := New(Config{})
-	long := strings.Repeat("x", 1) + strings.Repeat("😀", 400) // 1601 bytes, cut inside a rune at 1021
+	long := "xy" + strings.Repeat("😀", 400) // 1602 bytes; byte 1021 is inside a rune
+	require.False(t, utf8.ValidString(long[:MaxMessageLength-3]), "precondition: a byte cut breaks a rune")
 	ev := CreateAppEventRecord("app", long, "ref", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
 	sys.AddEvent(ev)
 	sys.AddEvent(&si.EventRecord{Message: "short"})
