@@ -5,7 +5,7 @@
 # claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
 set -euo pipefail
 benchstat=$1 raw=$2 pkgs=${3:-}
-impls='/impl@(baseline lockfree floor-claimpublish floor-add)'
+impls='/impl@(baseline lockfree lockfree-ring floor-claimpublish floor-add)'
 
 table() { # title, filter, [col]
 	echo "== $1"
@@ -29,8 +29,8 @@ echo
 
 table "ingest, 1M events end to end: ns per event that reached history, % dropped, allocs per AddEvent" \
 	'.name:Ingest .unit:(ns/event OR drop-% OR allocs/op)'
-table "ingest: lock-free against the claim+publish floor (first column)" \
-	'.name:Ingest .unit:ns/event /impl:(floor-claimpublish OR lockfree)' '/impl@(floor-claimpublish lockfree)'
+table "ingest: lock-free (system, and its ring alone) against the claim+publish floor (first column)" \
+	'.name:Ingest .unit:ns/event /impl:(floor-claimpublish OR lockfree OR lockfree-ring)' '/impl@(floor-claimpublish lockfree lockfree-ring)'
 if grep -q '^BenchmarkHistoryRead' "$raw"; then
 	table "history: 1000-event reads under a flat-out writer: ns per read, writer slowdown (1.0 = none)" \
 		'.name:HistoryRead .unit:(ns/op OR writer-slowdown OR records/read OR allocs/op)'

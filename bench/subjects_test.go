@@ -14,6 +14,7 @@ import (
 
 	"github.com/lfevents/lfevents/bench/baseline"
 	"github.com/lfevents/lfevents/internal/cpu"
+	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/system"
 )
 
@@ -37,6 +38,7 @@ var ingestImpls = []struct {
 }{
 	{"lockfree", func(c uint64) ingester { return newLockfree(c) }},
 	{"baseline", func(c uint64) ingester { return newBaseline(baselineConfig(c)) }},
+	{"lockfree-ring", func(c uint64) ingester { return newRingOnly(c) }},
 	{"floor-add", func(uint64) ingester { return &floorAdd{} }},
 	{"floor-claimpublish", func(c uint64) ingester { return newFloorClaimPublish(c) }},
 }
@@ -59,6 +61,19 @@ func newLockfree(ringCapacity uint64) *lockfreeSystem {
 func (s *lockfreeSystem) inHistory() uint64 { return s.Metrics().Processed }
 func (s *lockfreeSystem) dropped() uint64   { return s.Metrics().NotChanneled }
 func (s *lockfreeSystem) stop()             { s.Stop() }
+
+// ringOnly is the lock-free history ring alone (ring.Buffer.Add): the part
+// of the lock-free AddEvent that orders events, without the store and the
+// stream signal. Between lockfree and floor-claimpublish it shows where the
+// time goes.
+type ringOnly struct{ r *ring.Buffer }
+
+func newRingOnly(c uint64) *ringOnly { return &ringOnly{r: ring.New(c)} }
+
+func (r *ringOnly) AddEvent(ev *si.EventRecord) { r.r.Add(ev) }
+func (r *ringOnly) inHistory() uint64           { return r.r.ReadEnd() }
+func (r *ringOnly) dropped() uint64             { return 0 }
+func (r *ringOnly) stop()                       {}
 
 // --- baseline ---
 
