@@ -123,167 +123,164 @@ func (s *streamRun) read(t target) {
 	}
 }
 
+// load is one run: the system, its producers, its streams and its reloads.
+type load struct {
+	o         options
+	t         target
+	plugin    *countingPlugin
+	start     time.Time
+	stop      atomic.Bool // set when the duration is over
+	producers []producerState
+	workers   sync.WaitGroup // producers
+	side      sync.WaitGroup // stream churn and reloads
+
+	streamsMu sync.Mutex
+	live      []*streamRun // streams open now, for the progress line
+	ended     []*streamRun // every stream that was opened; complete after side.Wait
+
+	reloads int // written by the reload goroutine; read after side.Wait
+}
+
 // run puts the system under load as o says, prints the report to out and
 // returns whether every check passed.
 func run(o options, out, progress io.Writer) bool {
-	plugin := &countingPlugin{}
-	var t target
-	var strict bool
-	switch o.impl {
-	case "lockfree":
-		lf := newLockfree(o, plugin)
-		t, strict = lf, true
-	default:
-		t, strict = newBaseline(o, plugin), false
-	}
 	// The store refuses events when full, so the plugin sees each producer's
-	// events in order but with gaps.
-	plugin.check = newOrderCheck(o.producers, false)
-	t.StartService()
-
-	start := time.Now()
-	var stop atomic.Bool
-	producers := make([]producerState, o.producers)
-	var wg sync.WaitGroup
-	for p := range producers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			produce(t, p, o.rate/float64(o.producers), &producers[p], &stop, start)
-		}()
+	// events in order but with gaps: its check is never strict.
+	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}}
+	if o.impl == "lockfree" {
+		l.t = newLockfree(o, l.plugin)
+	} else {
+		l.t = newBaseline(o, l.plugin)
 	}
-
-	// Streams join and leave; each lives a random time around o.streamLife.
-	var (
-		streamsMu sync.Mutex
-		live      []*streamRun
-		ended     []*streamRun
-	)
-	openStream := func() *streamRun {
-		s := &streamRun{check: newOrderCheck(o.producers, strict), done: make(chan struct{})}
-		s.h = t.CreateEventStream("evload", o.streamHistory)
-		go s.read(t)
-		return s
-	}
-	endStream := func(s *streamRun) {
-		s.removing.Store(true)
-		t.RemoveStream(s.h)
-		<-s.done
-	}
-	var side sync.WaitGroup
+	l.t.StartService()
+	l.start = time.Now()
+	l.startProducers()
 	if o.streams > 0 {
-		side.Add(1)
-		go func() {
-			defer side.Done()
-			type slot struct {
-				s   *streamRun
-				end time.Time
-			}
-			life := func() time.Duration {
-				return o.streamLife/2 + rand.N(o.streamLife)
-			}
-			slots := make([]slot, o.streams)
-			for i := range slots {
-				slots[i] = slot{openStream(), time.Now().Add(life())}
-			}
-			publish := func() {
-				streamsMu.Lock()
-				live = live[:0]
-				for _, sl := range slots {
-					live = append(live, sl.s)
-				}
-				streamsMu.Unlock()
-			}
-			publish()
-			for !stop.Load() {
-				time.Sleep(10 * time.Millisecond)
-				for i := range slots {
-					select {
-					case <-slots[i].s.done: // closed by the system: replace it
-					default:
-						if time.Now().Before(slots[i].end) {
-							continue
-						}
-						endStream(slots[i].s)
-					}
-					streamsMu.Lock()
-					ended = append(ended, slots[i].s)
-					streamsMu.Unlock()
-					slots[i] = slot{openStream(), time.Now().Add(life())}
-				}
-				publish()
-			}
-			streamsMu.Lock()
-			for _, sl := range slots {
-				ended = append(ended, sl.s)
-			}
-			live = nil
-			streamsMu.Unlock()
-			for _, sl := range slots {
-				endStream(sl.s)
-			}
-		}()
+		l.side.Add(1)
+		go l.churnStreams()
 	}
-
-	// Reloads alternate the capacities between the given ones and a
-	// shrunk history with a grown store.
-	reloads := 0
 	if o.reload > 0 {
-		side.Add(1)
+		l.side.Add(1)
+		go l.reload()
+	}
+	l.showProgress(progress)
+	l.stop.Store(true)
+	l.workers.Wait()
+	elapsed := time.Since(l.start)
+	l.side.Wait()
+	return report(o, l.t, l.plugin, l.producers, l.ended, l.reloads, elapsed, out)
+}
+
+func (l *load) startProducers() {
+	l.producers = make([]producerState, l.o.producers)
+	perRate := l.o.rate / float64(l.o.producers)
+	for p := range l.producers {
+		l.workers.Add(1)
 		go func() {
-			defer side.Done()
-			tick := time.NewTicker(o.reload)
-			defer tick.Stop()
-			for !stop.Load() {
-				<-tick.C
-				if stop.Load() {
-					return
-				}
-				if reloads%2 == 0 {
-					t.reconfigure(max(o.ring/2, 1), o.store*2)
-				} else {
-					t.reconfigure(o.ring, o.store)
-				}
-				reloads++
-			}
+			defer l.workers.Done()
+			produce(l.t, p, perRate, &l.producers[p], &l.stop, l.start)
 		}()
 	}
+}
 
-	// Progress, once a second, until the duration is over.
+func (l *load) openStream() *streamRun {
+	s := &streamRun{check: newOrderCheck(l.o.producers, l.t.strict()), done: make(chan struct{})}
+	s.h = l.t.CreateEventStream("evload", l.o.streamHistory)
+	l.streamsMu.Lock()
+	l.ended = append(l.ended, s)
+	l.streamsMu.Unlock()
+	go s.read(l.t)
+	return s
+}
+
+func (l *load) endStream(s *streamRun) {
+	s.removing.Store(true)
+	l.t.RemoveStream(s.h)
+	<-s.done
+}
+
+// churnStreams keeps o.streams streams open until stop: each lives a random
+// time around o.streamLife and is then removed, and one that the system
+// closes (cut off) is replaced at once. At stop it removes them all.
+func (l *load) churnStreams() {
+	defer l.side.Done()
+	life := func() time.Time { return time.Now().Add(l.o.streamLife/2 + rand.N(l.o.streamLife)) }
+	open := make([]*streamRun, l.o.streams)
+	ends := make([]time.Time, l.o.streams)
+	for i := range open {
+		open[i], ends[i] = l.openStream(), life()
+	}
+	for !l.stop.Load() {
+		l.streamsMu.Lock()
+		l.live = append(l.live[:0], open...)
+		l.streamsMu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		for i, s := range open {
+			if !isDone(s) {
+				if time.Now().Before(ends[i]) {
+					continue
+				}
+				l.endStream(s)
+			}
+			open[i], ends[i] = l.openStream(), life()
+		}
+	}
+	l.streamsMu.Lock()
+	l.live = nil
+	l.streamsMu.Unlock()
+	for _, s := range open {
+		l.endStream(s)
+	}
+}
+
+// reload reconfigures every o.reload until stop, alternating between the
+// given capacities and a halved history with a doubled store.
+func (l *load) reload() {
+	defer l.side.Done()
+	tick := time.NewTicker(l.o.reload)
+	defer tick.Stop()
+	for range tick.C {
+		if l.stop.Load() {
+			return
+		}
+		if l.reloads%2 == 0 {
+			l.t.reconfigure(max(l.o.ring/2, 1), l.o.store*2)
+		} else {
+			l.t.reconfigure(l.o.ring, l.o.store)
+		}
+		l.reloads++
+	}
+}
+
+// showProgress prints a progress line every second until the duration is over.
+func (l *load) showProgress(w io.Writer) {
 	tick := time.NewTicker(time.Second)
-	last, lastAt := t.counts(), start
-	for deadline := start.Add(o.duration); time.Now().Before(deadline); {
+	defer tick.Stop()
+	last, lastAt := l.t.counts(), l.start
+	for deadline := l.start.Add(l.o.duration); time.Now().Before(deadline); {
 		select {
 		case <-tick.C:
 		case <-time.After(time.Until(deadline)):
 		}
-		now, c := time.Now(), t.counts()
-		streamsMu.Lock()
+		now, c := time.Now(), l.t.counts()
 		var maxLag uint64
-		nLive := 0
-		for _, s := range live {
+		live := 0
+		l.streamsMu.Lock()
+		for _, s := range l.live {
 			if isDone(s) {
 				continue
 			}
-			nLive++
-			if l := streamLag(s, producers); l > maxLag {
-				maxLag = l
-			}
+			live++
+			maxLag = max(maxLag, streamLag(s, l.producers))
 		}
-		streamsMu.Unlock()
+		l.streamsMu.Unlock()
 		rate := float64(c.Processed-last.Processed) / now.Sub(lastAt).Seconds()
-		fmt.Fprintf(progress, "evload %s t=%4.0fs  %9.0f ev/s  accepted %d  dropped %d (%.1f%%)  streams %d live, %d cut  lag %d  collected %d  not stored %d\n",
-			o.impl, now.Sub(start).Seconds(), rate, c.Accepted, c.Dropped, pct(c.Dropped, c.Accepted+c.Dropped),
-			nLive, c.StreamsCut, maxLag, c.Collected, c.NotStored)
+		fmt.Fprintf(w, "evload %s t=%4.0fs  %9.0f ev/s  accepted %d  dropped %d (%.1f%%)  "+
+			"streams %d live, %d cut  lag %d  collected %d  not stored %d\n",
+			l.o.impl, now.Sub(l.start).Seconds(), rate, c.Accepted, c.Dropped, pct(c.Dropped, c.Accepted+c.Dropped),
+			live, c.StreamsCut, maxLag, c.Collected, c.NotStored)
 		last, lastAt = c, now
 	}
-	tick.Stop()
-	stop.Store(true)
-	wg.Wait()
-	elapsed := time.Since(start)
-	side.Wait()
-
-	return report(o, t, plugin, producers, ended, reloads, elapsed, out)
 }
 
 func isDone(s *streamRun) bool {
