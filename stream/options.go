@@ -26,6 +26,11 @@ type config struct {
 // up to a power of two and capped at MaxQueueSize; n <= 0 means
 // DefaultQueueSize. Each stream allocates its queue (8 bytes per slot) when
 // it is created.
+//
+// A stream is cut off when the dispatcher has more new events for it than its
+// queue has room for, so the queue must absorb the largest burst of events
+// that arrives while the stream's goroutine (or its reader) is not running,
+// not only the average rate.
 func WithQueueSize(n int) Option {
 	return func(c *config) {
 		if n <= 0 {

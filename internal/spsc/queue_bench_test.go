@@ -69,3 +69,39 @@ func benchChan(b *testing.B, size int) {
 		<-ch
 	}
 }
+
+// BenchmarkPushPop is the cost of one push and one pop on one goroutine (no
+// contention, no waiting): impl=spsc, impl=spscbatch (batches of 64 per
+// PushBatch/PopBatch, reported per value), impl=chan.
+func BenchmarkPushPop(b *testing.B) {
+	v := new(int)
+	b.Run("impl=spsc", func(b *testing.B) {
+		q := New[*int](64)
+		b.ReportAllocs()
+		for b.Loop() {
+			q.TryPush(v)
+			q.Pop()
+		}
+	})
+	b.Run("impl=spscbatch", func(b *testing.B) {
+		q := New[*int](64)
+		src := make([]*int, 64)
+		for i := range src {
+			src[i] = v
+		}
+		dst := make([]*int, 64)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i += len(src) {
+			q.PushBatch(src)
+			q.PopBatch(dst)
+		}
+	})
+	b.Run("impl=chan", func(b *testing.B) {
+		ch := make(chan *int, 64)
+		b.ReportAllocs()
+		for b.Loop() {
+			ch <- v
+			<-ch
+		}
+	})
+}
