@@ -24,7 +24,9 @@ type EventStream struct {
 
 // EventStreamData describes an active stream, as GetEventStreams reports it.
 type EventStreamData struct {
-	Name      string
+	// Name is the name given to CreateEventStream (not necessarily unique).
+	Name string
+	// CreatedAt is when CreateEventStream opened the stream.
 	CreatedAt time.Time
 }
 
