@@ -209,7 +209,7 @@ func (s *EventStore) Store(ev *si.EventRecord) {
 		s.rejected.Add(1)
 		return
 	}
-	s.place(s.claim.Add(1)-1, ev)
+	s.placeIn(s.current(), s.claim.Add(1)-1, ev)
 }
 
 // StoreWithID adds ev under id, an ID from the sequence of a NewSequenced
@@ -226,17 +226,12 @@ func (s *EventStore) StoreWithID(id uint64, ev *si.EventRecord) {
 	if ev == nil {
 		ev = s.hole
 	}
-	s.place(id, ev)
-}
-
-// place writes ev into the slot of id (fast path: the current batch with a
-// fixed base), see the protocol on EventStore.
-func (s *EventStore) place(id uint64, ev *si.EventRecord) {
 	s.placeIn(s.current(), id, ev)
 }
 
-// placeIn is place from batch b, the current batch as the writer loaded it
-// (tests pass a stale one to play a delayed writer).
+// placeIn writes ev into the slot of id, starting from b, the current batch
+// as the writer loaded it (tests pass a stale one to play a delayed writer).
+// Fast path: b has a fixed base <= id. See the protocol on EventStore.
 func (s *EventStore) placeIn(b *batch, id uint64, ev *si.EventRecord) {
 	base := b.base.Load()
 	if base == pending || id < base {
@@ -296,6 +291,11 @@ func (s *EventStore) current() *batch {
 	if b := s.cur.Load(); b != nil {
 		return b
 	}
+	return s.initCurrent()
+}
+
+// initCurrent is the slow path of current, for a zero EventStore.
+func (s *EventStore) initCurrent() *batch {
 	s.cur.CompareAndSwap(nil, new(batch)) // base 0, no slots
 	return s.cur.Load()
 }

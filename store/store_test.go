@@ -270,7 +270,7 @@ func TestDelayedWriters(t *testing.T) {
 			size: 4,
 			play: func(s *EventStore, old, _ *batch) {
 				idY, idX := s.claim.Add(1)-1, s.claim.Add(1)-1
-				s.place(idY, y)
+				s.placeIn(s.current(), idY, y)
 				s.placeIn(old, idX, x)
 				s.Store(z) // claimed after the boundary: next batch
 			},
