@@ -38,6 +38,9 @@ const (
 // if it flips it back, sends a token on wake. By the same sequential
 // consistency argument as for EventStreaming.state, a push is either seen by
 // the goroutine's second look or the dispatcher sees sleeping and wakes it.
+//
+// Reuse: event IDs are uint64 and never reused, so positions compare
+// directly; the reuse of queue slots is the spsc.Queue argument.
 type consumer struct {
 	owner     *EventStreaming
 	name      string

@@ -153,7 +153,7 @@ func TestAgainstModel(t *testing.T) {
 // operations; run with -race. The consumer checks every value arrives once,
 // in order.
 func TestPingPongRace(t *testing.T) {
-	const total = 20000
+	const total = 10000
 	for _, size := range []int{1, 2, 4} {
 		q := New[*int](size)
 		var wg sync.WaitGroup
