@@ -125,7 +125,7 @@ func BenchmarkCollect(b *testing.B) {
 // allocation per collect (arena = size), larger factors carve several batches
 // from one arena. Batches smaller than the size are the common case.
 func BenchmarkArena(b *testing.B) {
-	for _, tc := range []struct{ size, batch int }{{1000, 10}, {1000, 1000}, {100000, 1000}} {
+	for _, tc := range []struct{ size, batch int }{{1000, 10}, {1000, 1000}, {10000, 100}} {
 		recs := records("r", tc.batch)
 		for _, factor := range []uint64{1, 2, 4} {
 			b.Run(fmt.Sprintf("size=%d/batch=%d/factor=%d", tc.size, tc.batch, factor), func(b *testing.B) {
