@@ -42,3 +42,12 @@ func requireSame(t *testing.T, want, got []*si.EventRecord, msgAndArgs ...any) {
 	require.Equal(t, tags(want), tags(got), msgAndArgs...)
 	require.Fail(t, "same tags but different record pointers", msgAndArgs...)
 }
+
+// requireEqualU64 is require.Equal with a fast path: the fuzz targets make
+// this check millions of times, and testify's reflection would dominate.
+func requireEqualU64(t *testing.T, want, got uint64, msgAndArgs ...any) {
+	t.Helper()
+	if want != got {
+		require.Equal(t, want, got, msgAndArgs...)
+	}
+}
