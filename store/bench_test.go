@@ -179,3 +179,21 @@ func benchCollect(b *testing.B, newTarget func() benchTarget, recs []*si.EventRe
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*len(recs)), "B/event")
 }
+
+// BenchmarkScan isolates the wait of a collect (step 3): the read-only scan
+// of a handed-out batch whose writers are all done. ns/slot is its cost per
+// event, to compare with the whole collect in BenchmarkCollect.
+func BenchmarkScan(b *testing.B) {
+	for _, batch := range []int{1000, 100000} {
+		b.Run(fmt.Sprintf("batch=%d/impl=lockfree", batch), func(b *testing.B) {
+			s := New(0)
+			slots := records("r", batch)
+			for b.Loop() {
+				if s.awaitWriters(slots) != batch {
+					b.Fatal("lost records")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/slot")
+		})
+	}
+}
