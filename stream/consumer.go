@@ -68,12 +68,21 @@ type consumer struct {
 // end closes the stream for reason r unless it already ended; it reports
 // whether this call ended it. It does not wait.
 func (c *consumer) end(r CloseReason) bool {
-	if c.reason.CompareAndSwap(uint32(ReasonOpen), uint32(r)) {
-		close(c.quit)
+	if c.claimEnd(r) {
+		c.stop()
 		return true
 	}
 	return false
 }
+
+// claimEnd sets the reason if the stream is still open and reports whether
+// it did; the caller that gets true must call stop.
+func (c *consumer) claimEnd(r CloseReason) bool {
+	return c.reason.CompareAndSwap(uint32(ReasonOpen), uint32(r))
+}
+
+// stop tells the stream's goroutine to end; once per stream, after claimEnd.
+func (c *consumer) stop() { close(c.quit) }
 
 // serve is the stream's goroutine: history from the ring, then the queue, into
 // out. It returns when the stream ends, closing out on the way.

@@ -417,7 +417,7 @@ func TestCloseReasonString(t *testing.T) {
 func TestGoroutineLifecycle(t *testing.T) {
 	base := goleak.IgnoreCurrent()
 	r := ring.New(64)
-	es := NewEventStreaming(r, WithQueueSize(1), WithLogger(quietLogger()))
+	es := NewEventStreaming(r, WithQueueSize(4), WithLogger(quietLogger()))
 	require.NoError(t, goleak.Find(base), "no goroutine before the first stream")
 
 	s := es.CreateEventStream("one", 0)
@@ -430,7 +430,7 @@ func TestGoroutineLifecycle(t *testing.T) {
 	s = es.CreateEventStream("two", 0)
 	add(r, es, 3)
 	assert.Equal(t, seq(0, 3), receive(t, s, 3))
-	add(r, es, 400) // queue of 1, nobody reading
+	add(r, es, 400) // queue of 4, nobody reading
 	drain(t, s)
 	assert.Equal(t, ReasonSlow, s.CloseReason())
 	require.NoError(t, goleak.Find(base), "all gone once the last stream is cut off")

@@ -302,12 +302,14 @@ func (es *EventStreaming) stopDispatcherLocked() {
 	es.disp = nil
 }
 
-// cut ends c as slow; the one caller that actually ends it counts and logs it.
+// cut ends c as slow; the one caller that actually ends it counts and logs it
+// before the channel closes, so whoever sees it closed sees both.
 func (es *EventStreaming) cut(c *consumer, msg string, lag uint64) {
-	if c.end(ReasonSlow) {
+	if c.claimEnd(ReasonSlow) {
 		es.removedSlow.Add(1)
 		es.logger.Warn(msg, slog.String("stream", c.name), slog.Uint64("lag", lag),
 			slog.Int("queue_size", c.queue.Cap()))
+		c.stop()
 	}
 }
 
