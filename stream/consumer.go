@@ -113,12 +113,12 @@ func (es *EventStreaming) serve(c *consumer) {
 			}
 			continue
 		}
-		ok := c.send(buf[:n])
+		sent, ok := c.send(buf[:n])
 		clear(buf[:n])
+		es.delivered.Add(uint64(sent))
 		if !ok {
 			return
 		}
-		es.delivered.Add(uint64(n))
 	}
 }
 
@@ -137,37 +137,39 @@ func (es *EventStreaming) replay(c *consumer, buf []*si.EventRecord, next, to ui
 			es.cut(c, "event stream cut off: ring overwrote events before delivery", max(lowest, next+1)-next)
 			return next, false
 		}
-		ok := c.send(recs)
+		sent, ok := c.send(recs)
 		clear(recs)
+		es.delivered.Add(uint64(sent))
 		if !ok {
 			return next, false
 		}
 		*started = true
 		next += uint64(len(recs))
-		es.delivered.Add(uint64(len(recs)))
 	}
 	return next, true
 }
 
-// send puts recs on out in order, giving up when the stream ends.
-func (c *consumer) send(recs []*si.EventRecord) bool {
+// send puts recs on out in order, giving up when the stream ends. It returns
+// how many it put on out (those count as delivered even when the stream then
+// ends: the reader can still receive them from the closed channel's buffer).
+func (c *consumer) send(recs []*si.EventRecord) (int, bool) {
 	select {
 	case <-c.quit:
-		return false
+		return 0, false
 	default:
 	}
-	for _, ev := range recs {
+	for i, ev := range recs {
 		select {
 		case c.out <- ev:
 		default:
 			select {
 			case c.out <- ev:
 			case <-c.quit:
-				return false
+				return i, false
 			}
 		}
 	}
-	return true
+	return len(recs), true
 }
 
 // park waits until the queue may have records (true) or the stream ends
