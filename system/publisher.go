@@ -118,7 +118,8 @@ type PublisherStats struct {
 //
 // StartService and Stop may be called from any goroutines, any number of
 // times and in any order; a stopped publisher can be started again. The
-// publisher runs one goroutine while started, none otherwise.
+// publisher runs one goroutine while started, none otherwise. Build it with
+// CreateShimPublisher; the zero value is a publisher with nothing to collect.
 type EventPublisher struct {
 	source batchSource // nil: nothing to collect
 
@@ -182,6 +183,9 @@ func (p *EventPublisher) StartService() {
 	defer p.mu.Unlock()
 	if p.stop != nil {
 		return
+	}
+	if p.interval <= 0 { // the zero value
+		p.interval = DefaultPushInterval
 	}
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
 	s := runSettings{interval: p.interval, plugin: p.plugin, logger: p.logger, afterPush: p.afterPush}

@@ -196,6 +196,14 @@ func TestPublisherOddInput(t *testing.T) {
 		_ = nilPub.Stats()
 	})
 
+	var zero EventPublisher
+	zero.StartService()
+	zero.Stop()
+	nilStore := CreateShimPublisher(nil)
+	nilStore.StartService()
+	nilStore.Stop()
+	assert.Nil(t, nilStore.source, "a nil store is no source (not a typed nil)")
+
 	// No source, nil options, nil plugin, non-positive interval.
 	p := newPublisher(nil, nil, WithPlugin(nil), WithPushInterval(0), WithPushInterval(-time.Second))
 	assert.Equal(t, DefaultPushInterval, p.interval)
