@@ -209,7 +209,10 @@ func (s *EventStore) Store(ev *si.EventRecord) {
 		s.rejected.Add(1)
 		return
 	}
-	s.placeIn(s.current(), s.claim.Add(1)-1, ev)
+	id := s.claim.Add(1) - 1
+	// Load cur only after the claim (not as an earlier call argument): the
+	// protocol relies on "claim, then load cur".
+	s.placeIn(s.current(), id, ev)
 }
 
 // StoreWithID adds ev under id, an ID from the sequence of a NewSequenced
