@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -22,6 +23,13 @@ type ringCall struct {
 	tagAdded    int64 // ringAdd: the record's tag
 	idReturned  uint64
 	lastEventID uint64
+}
+
+// callRef names a call in failure messages; formatted only on failure.
+type callRef struct{ goroutine, call, op int }
+
+func (r callRef) String() string {
+	return fmt.Sprintf("goroutine %d call %d (op %d)", r.goroutine, r.call, r.op)
 }
 
 // Concurrent ring operations.
@@ -158,43 +166,43 @@ func FuzzRingConcurrent(f *testing.F) {
 			var lastAdd, lastHigh uint64
 			firstAdd := true
 			for i, c := range cs {
-				where := []any{"goroutine %d call %d (op %d)", w, i, c.op}
+				where := callRef{w, i, c.op}
 				switch c.op {
 				case rcAdd:
-					require.True(t, firstAdd || c.idReturned > lastAdd, where...)
+					require.True(t, firstAdd || c.idReturned > lastAdd, where)
 					lastAdd, firstAdd = c.idReturned, false
 				case rcFromID:
-					require.LessOrEqual(t, uint64(len(c.evs)), c.count, where...)
+					require.LessOrEqual(t, uint64(len(c.evs)), c.count, where)
 					if total == 0 {
-						require.Zero(t, c.low, where...)
-						require.Zero(t, c.high, where...)
+						require.Zero(t, c.low, where)
+						require.Zero(t, c.high, where)
 					} else {
-						require.Less(t, c.high, total, where...)
+						require.Less(t, c.high, total, where)
 					}
 					if c.high >= c.low {
-						require.LessOrEqual(t, c.high-c.low+1, maxCap, where...)
+						require.LessOrEqual(t, c.high-c.low+1, maxCap, where)
 					}
 					if len(c.evs) > 0 {
-						require.GreaterOrEqual(t, c.id, c.low, where...)
-						require.LessOrEqual(t, c.id+uint64(len(c.evs))-1, c.high, where...)
+						require.GreaterOrEqual(t, c.id, c.low, where)
+						require.LessOrEqual(t, c.id+uint64(len(c.evs))-1, c.high, where)
 					}
 					for k, ev := range c.evs {
 						id, ok := idOfRec(ev)
-						require.True(t, ok, append(where, "nil record")...)
-						require.Equal(t, c.id+uint64(k), id, append(where, "record at position %d", k)...)
+						require.True(t, ok, "%s: nil record", where)
+						require.Equal(t, c.id+uint64(k), id, "%s: record at position %d", where, k)
 					}
 				case rcRecent:
-					require.LessOrEqual(t, uint64(len(c.evs)), min(c.count, maxCap), where...)
+					require.LessOrEqual(t, uint64(len(c.evs)), min(c.count, maxCap), where)
 					for k, ev := range c.evs {
 						id, ok := idOfRec(ev)
-						require.True(t, ok, append(where, "nil record")...)
+						require.True(t, ok, "%s: nil record", where)
 						if k > 0 {
 							prev, _ := idOfRec(c.evs[k-1])
-							require.Equal(t, prev+1, id, append(where, "not consecutive at %d", k)...)
+							require.Equal(t, prev+1, id, "%s: not consecutive at %d", where, k)
 						}
 					}
 				case rcLast:
-					require.GreaterOrEqual(t, c.lastEventID, lastHigh, where...)
+					require.GreaterOrEqual(t, c.lastEventID, lastHigh, where)
 					lastHigh = c.lastEventID
 				}
 			}

@@ -61,6 +61,7 @@ type streamReader struct {
 	whenDown  bool   // created while the system was stopped
 	histStart uint64 // first ID of the history it asked for
 	join      uint64 // the history's read end when it was created
+	asked     uint64 // the count of history asked for
 	removed   bool   // the test removed it
 	release   chan struct{}
 	done      chan struct{}

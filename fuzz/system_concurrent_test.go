@@ -1,0 +1,237 @@
+package fuzz
+
+import (
+	"log/slog"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/lfevents/lfevents/stream"
+	"github.com/lfevents/lfevents/system"
+)
+
+// Control operations of FuzzSystemConcurrent.
+const (
+	scsStart    = iota // StartService
+	scsStop            // Stop
+	scsRestart         // Restart
+	scsReconfig        // Reconfigure
+	scsCloseAll        // CloseAllStreams
+	scsCollect         // Store.CollectEvents by the caller
+	scsCreate          // CreateEventStream with an eager reader
+	scsRemove          // RemoveStream of the newest stream
+	scsYield           // runtime.Gosched
+	scsOpCount
+)
+
+// FuzzSystemConcurrent runs two producers calling AddEvent and a control
+// goroutine calling the lifecycle, Reconfigure, collect and stream methods of
+// one event system at once, then stops it and checks what must hold under any
+// interleaving: every non-nil AddEvent is counted once, as accepted or
+// rejected; history holds exactly the accepted IDs (dense, each producer's
+// events in its order); every accepted event is in at most one batch, each
+// batch keeps each producer's order, and batches plus not stored add up to
+// the accepted events; each stream receives each producer's events in order,
+// without duplicates, and a stream still open at the end has the newest
+// event; the counters agree; no goroutine is left.
+func FuzzSystemConcurrent(f *testing.F) {
+	f.Add([]byte{1, 8, 8, 0, 3, 0, 60, 1, 60, 2, scsStart, 2, scsStop, 2, scsStart, 0, 60, 1, 60, 2, scsRestart})
+	f.Add([]byte{1, 4, 4, 1, 1, 2, scsStart, 2, scsCreate, 0, 120, 1, 120, 2, scsCollect, 2, scsReconfig, 0, 2, 2, 1, 3, 2, scsRemove})
+	f.Add([]byte{0, 255, 255, 0, 0, 2, scsCreate, 0, 200, 2, scsStart, 1, 200, 2, scsCloseAll, 2, scsStop})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		leaks := goleak.IgnoreCurrent()
+		o := newOps(data)
+		plugin := &capturePlugin{}
+		logger := slog.New(slog.DiscardHandler)
+		e := system.New(sysConfig(o, plugin, logger))
+
+		// Plans: producer p adds bursts of 1..64 records (every 16th nil);
+		// the controller runs its operations in order.
+		var bursts [2][]int
+		var ctl [][]byte
+		for !o.done() {
+			switch who := o.intn(3); who {
+			case 0, 1:
+				bursts[who] = append(bursts[who], 1+o.intn(64))
+			default:
+				op := []byte{o.byte()}
+				if int(op[0])%scsOpCount == scsReconfig {
+					op = append(op, o.byte(), o.byte(), o.byte(), o.byte(), o.byte())
+				}
+				ctl = append(ctl, op)
+			}
+		}
+		var recs [2][]*si.EventRecord
+		nonNil := 0
+		for p := range bursts {
+			for _, n := range bursts[p] {
+				for range n {
+					i := len(recs[p])
+					var ev *si.EventRecord
+					if i%16 != 15 {
+						ev = rec(int64(p)<<32 | int64(i))
+						nonNil++
+					}
+					recs[p] = append(recs[p], ev)
+				}
+			}
+		}
+
+		var (
+			wg      sync.WaitGroup
+			direct  [][]*si.EventRecord
+			readers []*streamReader
+		)
+		for p := range bursts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				i := 0
+				for _, n := range bursts[p] {
+					for _, ev := range recs[p][i : i+n] {
+						e.AddEvent(ev)
+					}
+					i += n
+					runtime.Gosched()
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, op := range ctl {
+				switch int(op[0]) % scsOpCount {
+				case scsStart:
+					e.StartService()
+				case scsStop:
+					e.Stop()
+				case scsRestart:
+					e.Restart()
+				case scsReconfig:
+					e.Reconfigure(sysConfig(newOps(op[1:]), plugin, logger))
+				case scsCloseAll:
+					e.CloseAllStreams()
+				case scsCollect:
+					direct = append(direct, slices.Clone(e.Store.CollectEvents()))
+				case scsCreate:
+					r := &streamReader{release: make(chan struct{}), done: make(chan struct{})}
+					r.asked = uint64(op[0])
+					r.s = e.CreateEventStream("c", r.asked)
+					if !assert.NotNil(t, r.s, "CreateEventStream never returns nil") {
+						break
+					}
+					go r.read(false)
+					readers = append(readers, r)
+				case scsRemove:
+					if len(readers) > 0 {
+						e.RemoveStream(readers[len(readers)-1].s)
+					}
+				case scsYield:
+					runtime.Gosched()
+				}
+			}
+		}()
+		wg.Wait()
+
+		// Quiescent. Open streams catch up with the newest event (bounded
+		// wait), then everything is shut down.
+		newest := e.GetRecentEvents(1)
+		deadline := time.Now().Add(deliveryWait)
+		for i, r := range readers {
+			// A stream that asked for no history and opened after the
+			// last event has nothing to receive.
+			for r.s.CloseReason() == stream.ReasonOpen && len(newest) == 1 && r.asked > 0 {
+				got := r.received()
+				if len(got) > 0 && got[len(got)-1] == newest[0] {
+					break
+				}
+				if time.Now().After(deadline) {
+					require.Fail(t, "an open stream did not receive the newest event", "stream %d", i)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		e.Stop()
+		e.CloseAllStreams()
+		for _, r := range readers {
+			select {
+			case <-r.done:
+			case <-time.After(deliveryWait):
+				require.Fail(t, "a stream channel was not closed by Stop")
+			}
+		}
+		direct = append(direct, slices.Clone(e.Store.CollectEvents()))
+		goleak.VerifyNone(t, leaks)
+
+		m := e.Metrics()
+		assert.Equal(t, uint64(nonNil), m.Created, "Created = non-nil AddEvent calls")
+		assert.Equal(t, m.Created, m.Channeled+m.NotChanneled, "accepted + rejected")
+		accepted := m.Channeled
+
+		// History: the window is dense, ends at the newest accepted ID and
+		// keeps each producer's order.
+		low := e.GetRecentEvents(math.MaxUint64)
+		if accepted > 0 {
+			assert.Equal(t, accepted-1, e.GetLastEventID(), "GetLastEventID = accepted - 1")
+			require.NotEmpty(t, low, "history holds the newest events")
+		}
+		checkProducerOrder(t, "history", low)
+
+		// Batches.
+		plugin.mu.Lock()
+		all := append(slices.Clone(direct), plugin.copies...)
+		plugin.mu.Unlock()
+		seen := map[*si.EventRecord]bool{}
+		total := uint64(0)
+		for bi, b := range all {
+			for _, ev := range b {
+				require.NotNil(t, ev, "batch %d: nil", bi)
+				require.False(t, seen[ev], "batch %d: record %x in two batches", bi, tagOf(ev))
+				seen[ev] = true
+			}
+			checkProducerOrder(t, "batch", b)
+			total += uint64(len(b))
+		}
+		assert.Equal(t, accepted, total+m.NotStored, "every accepted event in one batch or counted as not stored")
+		assert.Equal(t, total, m.Stored, "Stored = handed out")
+
+		// Streams.
+		delivered, slow := uint64(0), uint64(0)
+		for _, r := range readers {
+			got := r.received()
+			delivered += uint64(len(got))
+			if r.s.CloseReason() == stream.ReasonSlow {
+				slow++
+			}
+			checkProducerOrder(t, "stream", got)
+		}
+		assert.Equal(t, slow, m.StreamsRemovedSlow, "StreamsRemovedSlow")
+		assert.LessOrEqual(t, m.StreamEventsDelivered, delivered, "StreamEventsDelivered (see BUGS.md)")
+		if *strictDelivered {
+			assert.Equal(t, delivered, m.StreamEventsDelivered, "StreamEventsDelivered")
+		}
+	})
+}
+
+// checkProducerOrder fails unless evs holds records of the two producers of
+// FuzzSystemConcurrent, none twice, each producer's in increasing order.
+func checkProducerOrder(t *testing.T, what string, evs []*si.EventRecord) {
+	t.Helper()
+	last := [2]int64{-1, -1}
+	for k, ev := range evs {
+		require.NotNil(t, ev, "%s: nil record at %d", what, k)
+		tag := tagOf(ev)
+		p, i := tag>>32, tag&(1<<32-1)
+		require.True(t, p == 0 || p == 1, "%s: unknown record %x", what, tag)
+		require.Greater(t, i, last[p], "%s: producer %d's events out of order or twice at %d", what, p, k)
+		last[p] = i
+	}
+}
