@@ -184,6 +184,12 @@ func FuzzSystemConcurrent(f *testing.F) {
 			require.NotEmpty(t, low, "history holds the newest events")
 		}
 		checkProducerOrder(t, "history", low)
+		// IDs of the events history still holds (all of them when the ring
+		// is large enough): consecutive known IDs must be consecutive.
+		idOf := make(map[*si.EventRecord]uint64, len(low))
+		for k, ev := range low {
+			idOf[ev] = accepted - uint64(len(low)) + uint64(k)
+		}
 
 		// Batches.
 		plugin.mu.Lock()
@@ -198,6 +204,13 @@ func FuzzSystemConcurrent(f *testing.F) {
 				seen[ev] = true
 			}
 			checkProducerOrder(t, "batch", b)
+			for k := 1; k < len(b); k++ {
+				prev, okPrev := idOf[b[k-1]]
+				id, ok := idOf[b[k]]
+				if okPrev && ok && id <= prev {
+					require.Greater(t, id, prev, "batch %d: not in ID order", bi)
+				}
+			}
 			total += uint64(len(b))
 		}
 		assert.Equal(t, accepted, total+m.NotStored, "every accepted event in one batch or counted as not stored")
@@ -205,13 +218,20 @@ func FuzzSystemConcurrent(f *testing.F) {
 
 		// Streams.
 		delivered, slow := uint64(0), uint64(0)
-		for _, r := range readers {
+		for i, r := range readers {
 			got := r.received()
 			delivered += uint64(len(got))
 			if r.s.CloseReason() == stream.ReasonSlow {
 				slow++
 			}
 			checkProducerOrder(t, "stream", got)
+			for k := 1; k < len(got); k++ {
+				prev, okPrev := idOf[got[k-1]]
+				id, ok := idOf[got[k]]
+				if okPrev && ok && id != prev+1 {
+					require.Equal(t, prev+1, id, "stream %d: gap or duplicate after ID %d", i, prev)
+				}
+			}
 		}
 		assert.Equal(t, slow, m.StreamsRemovedSlow, "StreamsRemovedSlow")
 		assert.LessOrEqual(t, m.StreamEventsDelivered, delivered, "StreamEventsDelivered (see BUGS.md)")
