@@ -5,7 +5,7 @@
 # claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
 set -euo pipefail
 benchstat=$1 raw=$2 pkgs=${3:-}
-impls='/impl@(baseline lockfree lockfree-ring floor-claimpublish floor-add)'
+impls='/impl@(baseline lockfree lockfree-ring floor-claimpublish floor-add control)'
 
 table() { # title, filter, [col]
 	echo "== $1"
@@ -22,8 +22,13 @@ ratios() {
 			printf "%-22s %27.1fx %27.2fx\n", $1, $2 / $4, $4 / $8 }'
 	"$benchstat" -format csv -filter '.name:Ingest .unit:drop-%' -col '/impl@(baseline lockfree)' "$raw" 2>/dev/null |
 		awk -F, '/^Ingest/ { printf "%-22s dropped: baseline %.1f%%, lockfree %.1f%%\n", $1, $2, $4 }'
+	"$benchstat" -format csv -filter '.name:HistoryRead .unit:writer-slowdown' \
+		-col '/impl@(baseline lockfree control)' "$raw" 2>/dev/null |
+		awk -F, '/^HistoryRead/ && $8 > 0 {
+			if (!hdr++) printf "%-28s %s\n", "", "writer slowed by a 1000-event reader: baseline, lockfree, control (a reader touching nothing shared)"
+			printf "%-28s %.2fx, %.2fx, %.2fx  (lockfree / control %.2f)\n", $1, $2, $4, $8, $4 / $8 }'
 }
-echo "== ratios (medians): ingest per event that reached history"
+echo "== ratios (medians of the runs below)"
 ratios
 echo
 
