@@ -52,6 +52,8 @@ func FuzzSystemConcurrent(f *testing.F) {
 		plugin := &capturePlugin{}
 		logger := slog.New(slog.DiscardHandler)
 		e := system.New(sysConfig(o, plugin, logger))
+		var readers []*streamReader
+		t.Cleanup(func() { shutDown(e, readers) })
 
 		// Plans: producer p adds bursts of 1..64 records (every 16th nil);
 		// the controller runs its operations in order.
@@ -86,9 +88,8 @@ func FuzzSystemConcurrent(f *testing.F) {
 		}
 
 		var (
-			wg      sync.WaitGroup
-			direct  [][]*si.EventRecord
-			readers []*streamReader
+			wg     sync.WaitGroup
+			direct [][]*si.EventRecord
 		)
 		for p := range bursts {
 			wg.Add(1)
