@@ -155,10 +155,27 @@ func (st *storage) slotOf(id uint64) *slot {
 	return &st.slots[(i>>st.low|(i&st.lowMask)<<st.up)<<st.spread]
 }
 
+// predecessor is the seq the slot of id holds when the previous lap's writer
+// has published: published(id-size), or 0 (never written) on the first lap.
+func (st *storage) predecessor(id uint64) uint64 {
+	if id < st.size() {
+		return 0
+	}
+	return publishedSeq(id - st.size())
+}
+
 // write stores ev as the record of id (see the algorithm for the protocol).
 func (st *storage) write(id uint64, ev *si.EventRecord) {
 	s := st.slotOf(id)
 	mine := writingSeq(id)
+	// Fast path: the slot holds the previous lap's published record (or is
+	// fresh on the first lap). Going straight to the CAS asks for the cache
+	// line once, in exclusive state, instead of a shared load then an upgrade.
+	if s.seq.CompareAndSwap(st.predecessor(id), mine) {
+		s.rec.Store(ev)
+		s.seq.Store(mine | 1)
+		return
+	}
 	for spins := 0; ; spins++ {
 		cur := s.seq.Load()
 		if cur >= mine {
