@@ -35,12 +35,13 @@ func (r callRef) String() string {
 // Concurrent ring operations.
 const (
 	rcAdd    = iota // Add one record
-	rcBurst         // Add up to 31 records
+	rcBurst         // Add up to 127 records
 	rcFromID        // GetEventsFromID(id near what this goroutine saw, count)
 	rcRecent        // GetRecentEvents(count)
 	rcResize        // Resize(capacity)
 	rcLast          // GetLastEventID: must not go backwards for one goroutine
 	rcYield         // runtime.Gosched
+	rcRepeat        // GetRecentEvents(count) 32 times in a row: many reads while writers lap
 	rcOpCount
 )
 
@@ -80,10 +81,10 @@ func FuzzRingConcurrent(f *testing.F) {
 			case rcAdd:
 				p.firstTag, p.burstSize = nextTag, 1
 			case rcBurst:
-				p.firstTag, p.burstSize = nextTag, int(o.byte()%32)
+				p.firstTag, p.burstSize = nextTag, int(o.byte()%128)
 			case rcFromID:
 				p.arg1, p.count = o.byte(), o.count()
-			case rcRecent:
+			case rcRecent, rcRepeat:
 				p.count = o.count()
 			case rcResize:
 				p.resizeTo = o.capacity()
@@ -141,6 +142,12 @@ func FuzzRingConcurrent(f *testing.F) {
 						c.lastEventID = b.GetLastEventID()
 					case rcYield:
 						runtime.Gosched()
+					case rcRepeat:
+						for range 32 {
+							calls[w] = append(calls[w], ringCall{op: rcRecent, count: p.count,
+								evs: b.GetRecentEvents(p.count)})
+						}
+						continue
 					}
 					calls[w] = append(calls[w], c)
 				}
