@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
@@ -162,7 +163,11 @@ func FuzzStoreConcurrent(f *testing.F) {
 		}()
 		running.Wait()
 		writersDone.Store(true)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(deliveryWait): // a bound against hanging, not a timing check
+			require.Fail(t, "CollectEvents blocked: it waits for a slot that no writer will write")
+		}
 
 		// Every record handed out once, non-nil, in its writer's order.
 		pos := make([]int, writers) // next position expected at or after, per writer
