@@ -118,9 +118,9 @@ func BenchmarkLayout(b *testing.B) {
 			b.Run(fmt.Sprintf("producers=%d/impl=%s", p, l.name), func(b *testing.B) {
 				buf := newWithLayout(100000, l.l)
 				st := buf.view.Load().st
-				b.ReportMetric(float64(len(st.slots))*16/float64(buf.Capacity()), "B/event-held")
 				b.ResetTimer()
 				addParallel(buf, b.N, p)
+				b.ReportMetric(float64(len(st.slots))*16/float64(buf.Capacity()), "B/event-held")
 			})
 		}
 	}

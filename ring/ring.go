@@ -272,15 +272,26 @@ type Buffer struct {
 }
 
 // New returns an empty buffer that holds the newest capacity events. A
-// capacity of 0 means 1. Storage is rounded up to a power of two slots.
+// capacity of 0 means 1; above MaxCapacity means MaxCapacity. Storage is
+// rounded up to a power of two slots.
 func New(capacity uint64) *Buffer {
 	return newWithLayout(capacity, defaultLayout)
 }
 
+// MaxCapacity is the largest capacity a Buffer takes: New and Resize clamp
+// larger values to it (and Capacity reports the clamped value), because the
+// slots are allocated up front (16 bytes each, rounded up to a power of two)
+// and a capacity such as math.MaxUint64 must not crash the process.
+const MaxCapacity = 1 << 26
+
+// clampCapacity maps an asked capacity to the one used: 0 means 1, and
+// anything above MaxCapacity is MaxCapacity.
+func clampCapacity(capacity uint64) uint64 {
+	return min(max(capacity, 1), MaxCapacity)
+}
+
 func newWithLayout(capacity uint64, l layout) *Buffer {
-	if capacity == 0 {
-		capacity = 1
-	}
+	capacity = clampCapacity(capacity)
 	b := &Buffer{}
 	st := newStorage(capacity, l, 0)
 	b.gens[0].Store(st)
@@ -443,15 +454,14 @@ func (b *Buffer) GetRecentEvents(count uint64) []*si.EventRecord {
 	return out
 }
 
-// Resize changes the capacity to newCapacity (0 means 1). It keeps the newest
+// Resize changes the capacity to newCapacity (0 means 1; above MaxCapacity
+// means MaxCapacity). It keeps the newest
 // min(newCapacity, held) events with their IDs; later Adds continue the ID
 // sequence. It may run while writers and readers do: Add never waits for it
 // and readers see either the old or the new buffer. Concurrent Resize calls
 // are serialized among themselves.
 func (b *Buffer) Resize(newCapacity uint64) {
-	if newCapacity == 0 {
-		newCapacity = 1
-	}
+	newCapacity = clampCapacity(newCapacity)
 	b.resizeMu.Lock()
 	defer b.resizeMu.Unlock()
 

@@ -348,3 +348,17 @@ func oddCount(r *rand.Rand) uint64 {
 		return uint64(r.IntN(30))
 	}
 }
+
+// A huge capacity (for example from a config map) is clamped, never a crash
+// or a terabyte allocation.
+func TestHugeCapacityIsClamped(t *testing.T) {
+	for _, c := range []uint64{math.MaxUint64} {
+		b := New(c)
+		assert.Equal(t, uint64(MaxCapacity), b.Capacity())
+		assert.Equal(t, uint64(0), b.Add(rec(0)))
+		b.Resize(c)
+		assert.Equal(t, uint64(MaxCapacity), b.Capacity())
+		assert.Equal(t, uint64(1), b.Add(rec(1)))
+		assert.Equal(t, []int64{0, 1}, marks(b.GetRecentEvents(math.MaxUint64)))
+	}
+}
