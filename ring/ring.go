@@ -97,16 +97,21 @@ type layout uint8
 
 const (
 	// packed: ID i in slot i mod size, 16 bytes per slot, four slots per
-	// 64-byte line. Chosen by measurement: see BENCHMARKS.md.
+	// 64-byte line: writers of neighbouring IDs share a line.
 	packed layout = iota
 	// padded: each slot alone on a cache line (size*lineSize bytes).
 	padded
-	// scattered: packed memory, but consecutive IDs on different lines.
+	// scattered: packed memory, but consecutive IDs on different lines
+	// (the low bits of the index move to the top), so concurrent writers,
+	// who hold neighbouring IDs, rarely write the same line. Readers walk
+	// four sequential streams instead of one.
 	scattered
 )
 
-// defaultLayout is what New uses.
-const defaultLayout = packed
+// defaultLayout is what New uses: scattered, chosen by BenchmarkLayout (see
+// BENCHMARKS.md): 10-12% less per Add than packed with 2 and 8 writers, equal
+// with 1, at the same 16 bytes per slot; padded is no faster and takes 64.
+const defaultLayout = scattered
 
 // storage is one generation of slots. Its fields never change after it is
 // installed, except the slots themselves.
@@ -116,6 +121,7 @@ type storage struct {
 	// index mapping, see index: ((i >> low) | (i & lowMask) << up) << spread
 	low, up, spread uint
 	lowMask         uint64
+	layout          layout // how the index below was chosen (kept across Resize)
 	// minID: no ID below it belongs here (guards a writer stalled across two
 	// resizes, see the algorithm).
 	minID uint64
@@ -132,7 +138,7 @@ func slotCount(capacity uint64) uint64 {
 
 func newStorage(capacity uint64, l layout, minID uint64) *storage {
 	size := slotCount(capacity)
-	st := &storage{mask: size - 1, minID: minID}
+	st := &storage{mask: size - 1, minID: minID, layout: l}
 	perLine := uint(bits.TrailingZeros(uint(cpu.CacheLineSize / 16))) // log2(slots per line)
 	switch l {
 	case padded:
@@ -499,13 +505,4 @@ func (b *Buffer) Resize(newCapacity uint64) {
 	b.view.Store(&view{st: fresh, capacity: newCapacity, floor: keep, limit: noID})
 }
 
-func layoutOf(st *storage) layout {
-	switch {
-	case st.spread != 0:
-		return padded
-	case st.up != 0:
-		return scattered
-	default:
-		return packed
-	}
-}
+func layoutOf(st *storage) layout { return st.layout }

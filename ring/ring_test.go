@@ -362,3 +362,10 @@ func TestHugeCapacityIsClamped(t *testing.T) {
 		assert.Equal(t, []int64{0, 1}, marks(b.GetRecentEvents(math.MaxUint64)))
 	}
 }
+
+func TestResizeKeepsLayout(t *testing.T) {
+	b := New(1) // too small to scatter, but the layout is kept for later storages
+	b.Resize(1000)
+	assert.Equal(t, defaultLayout, layoutOf(b.view.Load().st))
+	assert.NotZero(t, b.view.Load().st.up, "a 1024-slot storage is scattered")
+}
