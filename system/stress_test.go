@@ -36,18 +36,7 @@ func TestStressTinyCapacities(t *testing.T) {
 	sys.StartService()
 
 	var produced sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		produced.Add(1)
-		go func(p int) {
-			defer produced.Done()
-			for i := 0; i < perProducer; i++ {
-				sys.AddEvent(tagged(p, i))
-				if i%4 == 0 {
-					runtime.Gosched() // let pushes and streams interleave
-				}
-			}
-		}(p)
-	}
+	startProducers(&produced, sys, producers, perProducer, 4) // let pushes and streams interleave
 
 	stop := make(chan struct{})
 	var background sync.WaitGroup

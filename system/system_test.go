@@ -3,6 +3,7 @@ package system
 import (
 	"log/slog"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,24 @@ func tagged(producer, seq int) *si.EventRecord {
 	return &si.EventRecord{ObjectID: "o", TimestampNano: int64(producer)<<32 | int64(seq)}
 }
 
+// startProducers starts producers goroutines under wg, producer p adding
+// tagged(p, 0..perProducer-1) to sys in order; with yieldEvery > 0 each one
+// yields after every yieldEvery-th add, so that other work interleaves.
+func startProducers(wg *sync.WaitGroup, sys *EventSystemImpl, producers, perProducer, yieldEvery int) {
+	for p := 0; p < producers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			for i := 0; i < perProducer; i++ {
+				sys.AddEvent(tagged(p, i))
+				if yieldEvery > 0 && i%yieldEvery == 0 {
+					runtime.Gosched()
+				}
+			}
+		}(p)
+	}
+}
+
 func tagOf(ev *si.EventRecord) (producer, seq int) {
 	return int(ev.TimestampNano >> 32), int(ev.TimestampNano & math.MaxUint32)
 }
@@ -48,15 +67,7 @@ func TestAddEventConcurrentAllKept(t *testing.T) {
 	defer sys.Stop()
 
 	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for i := 0; i < perProducer; i++ {
-				sys.AddEvent(tagged(p, i))
-			}
-		}(p)
-	}
+	startProducers(&wg, sys, producers, perProducer, 0)
 	wg.Wait()
 
 	history, lowest, highest := sys.GetEventsFromID(0, math.MaxUint64)
@@ -245,15 +256,7 @@ func TestLifecycleRace(t *testing.T) {
 	var produced sync.WaitGroup
 	stop := make(chan struct{})
 	var controlled sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		produced.Add(1)
-		go func(p int) {
-			defer produced.Done()
-			for i := 0; i < perProducer; i++ {
-				sys.AddEvent(tagged(p, i))
-			}
-		}(p)
-	}
+	startProducers(&produced, sys, producers, perProducer, 0)
 	control := []func(){
 		sys.StartService, sys.Stop, sys.Restart, sys.CloseAllStreams,
 		func() { sys.StartServiceWithPublisher(false) },
