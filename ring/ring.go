@@ -22,7 +22,7 @@ import (
 // 1<<63 that leaves the ID bits alone.
 //
 // Slots. A storage has a power-of-two number of slots; ID id lives in slot
-// index(id). Each slot has a sequence word and a record pointer:
+// slotOf(id). Each slot has a sequence word and a record pointer:
 //
 //	seq == 0                  never written
 //	seq == (id+1)<<1          being written by the writer of id
@@ -118,7 +118,7 @@ const defaultLayout = scattered
 type storage struct {
 	slots []slot
 	mask  uint64 // slot count - 1 (the slot count is a power of two)
-	// index mapping, see index: ((i >> low) | (i & lowMask) << up) << spread
+	// index mapping, see slotOf: ((i >> low) | (i & lowMask) << up) << spread
 	low, up, spread uint
 	lowMask         uint64
 	layout          layout // how the index below was chosen (kept across Resize)
