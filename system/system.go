@@ -153,9 +153,7 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 		e.rejected.Add(1)
 		return
 	}
-	if len(ev.Message) > MaxMessageLength {
-		ev.Message = truncateMessage(ev.Message)
-	}
+	prepareRecord(ev)
 	id := e.history.Add(ev)
 	e.Store.StoreWithID(id, ev)
 	e.streaming.Load().PublishEvent(ev)

@@ -142,3 +142,183 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 	}
 	assert.Equal(t, len(batch), decoded)
 }
+
+// referenceRepair is the obviously correct model of toValidUTF8 without a
+// limit: decode rune by rune, each undecodable byte becomes U+FFFD.
+func referenceRepair(s string) string {
+	var out []rune
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		out = append(out, r) // RuneError for a bad byte (size 1)
+		i += size
+	}
+	return string(out)
+}
+
+func TestPrepareMessageAgainstModel(t *testing.T) {
+	pieces := []string{"a", "é", "€", "😀", "\xff", "\x80", "\xe2\x82", "\xf0\x9f\x98", " "}
+	seed := uint64(7)
+	next := func() uint64 {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return seed
+	}
+	for i := 0; i < 2000; i++ {
+		var b strings.Builder
+		n := int(next() % 2500)
+		for b.Len() < n {
+			b.WriteString(pieces[next()%uint64(len(pieces))])
+		}
+		msg := b.String()
+		got := prepareMessage(msg)
+		require.Equal(t, referenceTruncate(referenceRepair(msg)), got, "case %d: %q", i, msg)
+		require.True(t, utf8.ValidString(got))
+		require.LessOrEqual(t, len(got), MaxMessageLength)
+	}
+}
+
+// TestPrepareRecordMarshals: whatever bytes the string fields hold, the
+// prepared record marshals, alone and in a batch, and valid fields are kept.
+func TestPrepareRecordMarshals(t *testing.T) {
+	ff := strings.Repeat("\xff", 2000)
+	tests := []struct {
+		name        string
+		ev          *si.EventRecord
+		wantMessage string
+		wantObject  string
+		wantRef     string
+		wantNames   []string
+	}{
+		{
+			name:        "2000 bytes of 0xff in the message",
+			ev:          &si.EventRecord{Message: ff},
+			wantMessage: strings.Repeat(replacementChar, (MaxMessageLength-3)/3) + truncationSuffix,
+		},
+		{
+			name:        "short invalid message",
+			ev:          &si.EventRecord{Message: "a\xffb\xe2\x82"},
+			wantMessage: "a\uFFFDb\uFFFD\uFFFD",
+		},
+		{
+			name:        "invalid object and reference IDs, any length",
+			ev:          &si.EventRecord{ObjectID: "app-\xc3", ReferenceID: ff, Message: "ok"},
+			wantMessage: "ok",
+			wantObject:  "app-\uFFFD",
+			wantRef:     strings.Repeat(replacementChar, 2000),
+		},
+		{
+			name: "invalid resource name",
+			ev: &si.EventRecord{Message: "ok", Resource: &si.Resource{Resources: map[string]*si.Quantity{
+				"memory": {Value: 1}, "v\xffcore": {Value: 2},
+			}}},
+			wantMessage: "ok",
+			wantNames:   []string{"memory", "v\uFFFDcore"},
+		},
+		{
+			name: "valid record is kept",
+			ev: &si.EventRecord{ObjectID: "app-é", ReferenceID: "€", Message: "short é€😀",
+				Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}}}},
+			wantMessage: "short é€😀",
+			wantObject:  "app-é",
+			wantRef:     "€",
+			wantNames:   []string{"memory"},
+		},
+	}
+	var batch []*si.EventRecord
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := proto.Marshal(tc.ev)
+			all := tc.ev.Message + tc.ev.ObjectID + tc.ev.ReferenceID
+			if tc.ev.Resource != nil {
+				for name := range tc.ev.Resource.Resources {
+					all += name
+				}
+			}
+			if !utf8.ValidString(all) {
+				require.Error(t, err, "precondition: the unprepared record does not marshal")
+			}
+			var shared *si.Resource
+			var sharedNames []string
+			if tc.ev.Resource != nil {
+				shared = tc.ev.Resource
+				for name := range shared.Resources {
+					sharedNames = append(sharedNames, name)
+				}
+			}
+			prepareRecord(tc.ev)
+			_, err = proto.Marshal(tc.ev)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantMessage, tc.ev.Message)
+			assert.Equal(t, tc.wantObject, tc.ev.ObjectID)
+			assert.Equal(t, tc.wantRef, tc.ev.ReferenceID)
+			if tc.wantNames != nil {
+				var names []string
+				for name, q := range tc.ev.Resource.Resources {
+					names = append(names, name)
+					assert.Equal(t, shared.Resources[strings.ReplaceAll(name, replacementChar, "\xff")], q)
+				}
+				assert.ElementsMatch(t, tc.wantNames, names)
+				// The caller's resource is never modified.
+				var after []string
+				for name := range shared.Resources {
+					after = append(after, name)
+				}
+				assert.ElementsMatch(t, sharedNames, after)
+			}
+			batch = append(batch, tc.ev)
+		})
+	}
+	// The batch as a shim sends it: a repeated message field (number 1).
+	var wire []byte
+	for _, ev := range batch {
+		one, err := proto.Marshal(ev)
+		require.NoError(t, err)
+		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
+		wire = protowire.AppendBytes(wire, one)
+	}
+	for len(wire) > 0 {
+		_, _, n := protowire.ConsumeTag(wire)
+		require.Positive(t, n)
+		v, m := protowire.ConsumeBytes(wire[n:])
+		require.Positive(t, m)
+		require.NoError(t, proto.Unmarshal(v, &si.EventRecord{}))
+		wire = wire[n+m:]
+	}
+}
+
+func TestPrepareRecordValidNoAlloc(t *testing.T) {
+	ev := &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("€", MaxMessageLength/3),
+		Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "vcore": {Value: 2}}}}
+	res := ev.Resource
+	allocs := testing.AllocsPerRun(100, func() { prepareRecord(ev) })
+	assert.Zero(t, allocs)
+	assert.Same(t, res, ev.Resource)
+}
+
+// BenchmarkPrepareRecord is the cost prepareRecord adds to AddEvent for a
+// typical valid record (impl=prepare) against the length check alone that
+// AddEvent made before (impl=cutOnly).
+func BenchmarkPrepareRecord(b *testing.B) {
+	records := map[string]*si.EventRecord{
+		"record=short": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: "benchmark event"},
+		"record=resource": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: "application allocated",
+			Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "vcore": {Value: 2}, "pods": {Value: 1}}}},
+		"record=long": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("x", 200)},
+	}
+	for _, name := range []string{"record=short", "record=resource", "record=long"} {
+		ev := records[name]
+		b.Run(name+"/impl=cutOnly", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if len(ev.Message) > MaxMessageLength {
+					ev.Message = truncateMessage(ev.Message)
+				}
+			}
+		})
+		b.Run(name+"/impl=prepare", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				prepareRecord(ev)
+			}
+		})
+	}
+}
