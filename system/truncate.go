@@ -25,38 +25,77 @@ const replacementChar = "\uFFFD"
 //
 //   - Message: longer than MaxMessageLength, it is cut as truncateMessage
 //     says.
-//   - Message, ObjectID, ReferenceID and the resource names (the keys of
-//     Resource.Resources): every byte that is not part of valid UTF-8 is
-//     replaced by U+FFFD, because proto3 refuses to marshal a string field
-//     holding invalid UTF-8, and one such record fails the whole batch the
-//     plugin sends. A message is repaired before it is measured, so the
+//   - Message, ObjectID and ReferenceID: every byte that is not part of valid
+//     UTF-8 is replaced by U+FFFD, because proto3 refuses to marshal a string
+//     field holding invalid UTF-8, and one such record fails the whole batch
+//     the plugin sends. A message is repaired before it is measured, so the
 //     repaired message is the one cut to the limit.
-//   - A resource with an invalid name is replaced by a repaired copy, never
-//     modified: callers may share one *si.Resource between records. If two
-//     names become equal after the repair, one of their quantities is kept.
 //
 // Fields that are valid already are left alone, without allocating. The
-// common case (short, valid strings and a small resource map) costs a length
-// check, utf8.ValidString over the three strings (8 bytes per step while they
-// are ASCII) and a walk over the resource names.
+// common case (short ASCII strings) costs a length check and one pass over
+// the three strings, 8 bytes per step. The resource names (the keys of
+// Resource.Resources) are strings too, but walking a map costs several times
+// all of the above, so they are not checked here: the publisher checks them
+// on its own goroutine before it hands a batch to the plugin (see
+// marshalSafe).
 func prepareRecord(ev *si.EventRecord) {
-	if len(ev.Message) > MaxMessageLength || !utf8.ValidString(ev.Message) {
-		ev.Message = prepareMessage(ev.Message)
-	}
-	if !utf8.ValidString(ev.ObjectID) {
-		ev.ObjectID = toValidUTF8(ev.ObjectID, -1)
-	}
-	if !utf8.ValidString(ev.ReferenceID) {
-		ev.ReferenceID = toValidUTF8(ev.ReferenceID, -1)
-	}
-	if ev.Resource != nil && len(ev.Resource.Resources) != 0 {
-		for name := range ev.Resource.Resources {
-			if !utf8.ValidString(name) {
-				ev.Resource = repairedResource(ev.Resource)
-				break
-			}
+	if len(ev.Message) > MaxMessageLength || !isASCII(ev.Message, ev.ObjectID, ev.ReferenceID) {
+		// The slow path: something to cut, or text beyond ASCII to check.
+		if len(ev.Message) > MaxMessageLength || !utf8.ValidString(ev.Message) {
+			ev.Message = prepareMessage(ev.Message)
+		}
+		if !utf8.ValidString(ev.ObjectID) {
+			ev.ObjectID = toValidUTF8(ev.ObjectID, -1)
+		}
+		if !utf8.ValidString(ev.ReferenceID) {
+			ev.ReferenceID = toValidUTF8(ev.ReferenceID, -1)
 		}
 	}
+}
+
+// isASCII reports whether a, b and c hold only ASCII bytes (so they are
+// valid UTF-8): it ORs their bytes together, a word at a time, and tests the
+// high bits once.
+func isASCII(a, b, c string) bool {
+	const high = 0x8080808080808080
+	return (orBytes(a)|orBytes(b)|orBytes(c))&high == 0
+}
+
+// orBytes returns the OR of s's bytes, spread over the 8 bytes of a word. It
+// reads s in 8-byte words and covers the rest with one more word ending at
+// the end of s (reading some bytes twice), or with two overlapping smaller
+// loads when s is shorter than a word: no loop over single bytes.
+func orBytes(s string) uint64 {
+	n := len(s)
+	switch {
+	case n >= 8:
+		var acc uint64
+		for i := 0; i+8 < n; i += 8 {
+			acc |= load64(s[i:])
+		}
+		return acc | load64(s[n-8:])
+	case n >= 4:
+		return uint64(load32(s) | load32(s[n-4:]))
+	case n >= 2:
+		return uint64(s[0]) | uint64(s[1]) | uint64(s[n-1])
+	case n == 1:
+		return uint64(s[0])
+	}
+	return 0
+}
+
+// load64 reads the first 8 bytes of s as a little-endian word (the compiler
+// turns it into one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load32 reads the first 4 bytes of s as a little-endian word.
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // prepareMessage returns msg repaired (see toValidUTF8) and then cut (see
@@ -105,13 +144,46 @@ func toValidUTF8(s string, limit int) string {
 	return b.String()
 }
 
-// repairedResource returns a copy of r whose resource names are valid UTF-8.
-func repairedResource(r *si.Resource) *si.Resource {
-	m := make(map[string]*si.Quantity, len(r.Resources))
-	for name, q := range r.Resources {
-		m[toValidUTF8(name, -1)] = q
+// marshalSafe returns ev, or a repaired copy of ev when its resource names
+// (the keys of Resource.Resources) are not valid UTF-8: the copy shares
+// every field with ev except the resource, whose names are repaired as
+// toValidUTF8 says. If two names become equal, one of their quantities is
+// kept. ev itself is never modified: it is shared with history and streams.
+// The publisher applies it to each record of a batch before SendEvent, so
+// every record the plugin receives marshals (prepareRecord took care of the
+// other string fields).
+func marshalSafe(ev *si.EventRecord) *si.EventRecord {
+	if ev == nil || ev.Resource == nil {
+		return ev
 	}
-	return &si.Resource{Resources: m}
+	valid := true
+	for name := range ev.Resource.Resources {
+		if !utf8.ValidString(name) {
+			valid = false
+			break
+		}
+	}
+	if valid {
+		return ev
+	}
+	names := make(map[string]*si.Quantity, len(ev.Resource.Resources))
+	for name, q := range ev.Resource.Resources {
+		names[toValidUTF8(name, -1)] = q
+	}
+	cp := &si.EventRecord{
+		Type:              ev.Type,
+		ObjectID:          ev.ObjectID,
+		Message:           ev.Message,
+		TimestampNano:     ev.TimestampNano,
+		EventChangeType:   ev.EventChangeType,
+		EventChangeDetail: ev.EventChangeDetail,
+		ReferenceID:       ev.ReferenceID,
+		Resource:          &si.Resource{Resources: names},
+	}
+	if unknown := ev.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		cp.ProtoReflect().SetUnknown(append([]byte(nil), unknown...)) // the state, see EventState
+	}
+	return cp
 }
 
 // truncateMessage returns msg unchanged (and without allocating) when it is

@@ -188,7 +188,6 @@ func TestPrepareRecordMarshals(t *testing.T) {
 		wantMessage string
 		wantObject  string
 		wantRef     string
-		wantNames   []string
 	}{
 		{
 			name:        "2000 bytes of 0xff in the message",
@@ -208,21 +207,12 @@ func TestPrepareRecordMarshals(t *testing.T) {
 			wantRef:     strings.Repeat(replacementChar, 2000),
 		},
 		{
-			name: "invalid resource name",
-			ev: &si.EventRecord{Message: "ok", Resource: &si.Resource{Resources: map[string]*si.Quantity{
-				"memory": {Value: 1}, "v\xffcore": {Value: 2},
-			}}},
-			wantMessage: "ok",
-			wantNames:   []string{"memory", "v\uFFFDcore"},
-		},
-		{
 			name: "valid record is kept",
 			ev: &si.EventRecord{ObjectID: "app-é", ReferenceID: "€", Message: "short é€😀",
 				Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}}}},
 			wantMessage: "short é€😀",
 			wantObject:  "app-é",
 			wantRef:     "€",
-			wantNames:   []string{"memory"},
 		},
 	}
 	var batch []*si.EventRecord
@@ -238,34 +228,12 @@ func TestPrepareRecordMarshals(t *testing.T) {
 			if !utf8.ValidString(all) {
 				require.Error(t, err, "precondition: the unprepared record does not marshal")
 			}
-			var shared *si.Resource
-			var sharedNames []string
-			if tc.ev.Resource != nil {
-				shared = tc.ev.Resource
-				for name := range shared.Resources {
-					sharedNames = append(sharedNames, name)
-				}
-			}
 			prepareRecord(tc.ev)
 			_, err = proto.Marshal(tc.ev)
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantMessage, tc.ev.Message)
 			assert.Equal(t, tc.wantObject, tc.ev.ObjectID)
 			assert.Equal(t, tc.wantRef, tc.ev.ReferenceID)
-			if tc.wantNames != nil {
-				var names []string
-				for name, q := range tc.ev.Resource.Resources {
-					names = append(names, name)
-					assert.Equal(t, shared.Resources[strings.ReplaceAll(name, replacementChar, "\xff")], q)
-				}
-				assert.ElementsMatch(t, tc.wantNames, names)
-				// The caller's resource is never modified.
-				var after []string
-				for name := range shared.Resources {
-					after = append(after, name)
-				}
-				assert.ElementsMatch(t, sharedNames, after)
-			}
 			batch = append(batch, tc.ev)
 		})
 	}
@@ -288,37 +256,96 @@ func TestPrepareRecordMarshals(t *testing.T) {
 }
 
 func TestPrepareRecordValidNoAlloc(t *testing.T) {
-	ev := &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("€", MaxMessageLength/3),
-		Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "vcore": {Value: 2}}}}
-	res := ev.Resource
+	ev := &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("€", MaxMessageLength/3)}
 	allocs := testing.AllocsPerRun(100, func() { prepareRecord(ev) })
 	assert.Zero(t, allocs)
-	assert.Same(t, res, ev.Resource)
+}
+
+func TestMarshalSafeResourceNames(t *testing.T) {
+	shared := &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "v\xffcore": {Value: 2}}}
+	ev := &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "app-1", Message: "m", ReferenceID: "r",
+		TimestampNano: 7, EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC, Resource: shared}
+	SetEventState(ev, "Running")
+	_, err := proto.Marshal(ev)
+	require.Error(t, err, "precondition: an invalid resource name does not marshal")
+
+	got := marshalSafe(ev)
+	require.NotSame(t, ev, got, "a record with an invalid name is copied, never modified")
+	_, err = proto.Marshal(got)
+	require.NoError(t, err)
+	values := map[string]int64{}
+	for name, q := range got.Resource.Resources {
+		values[name] = q.Value
+	}
+	assert.Equal(t, map[string]int64{"memory": 1, "v\uFFFDcore": 2}, values)
+	assert.Equal(t, "Running", EventState(got))
+	want := &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "app-1", Message: "m", ReferenceID: "r",
+		TimestampNano: 7, EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC,
+		Resource: got.Resource}
+	SetEventState(want, "Running")
+	assert.True(t, proto.Equal(want, got), "every other field kept")
+	assert.Contains(t, shared.Resources, "v\xffcore", "the shared resource is untouched")
+	assert.Same(t, shared, ev.Resource)
+
+	valid := &si.EventRecord{Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}}}}
+	assert.Same(t, valid, marshalSafe(valid))
+	assert.Nil(t, marshalSafe(nil))
 }
 
 // BenchmarkPrepareRecord is the cost prepareRecord adds to AddEvent for a
-// typical valid record (impl=prepare) against the length check alone that
-// AddEvent made before (impl=cutOnly).
+// valid record (impl=prepare) against the length check alone that AddEvent
+// made before (impl=cutOnly).
 func BenchmarkPrepareRecord(b *testing.B) {
-	records := map[string]*si.EventRecord{
-		"record=short": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: "benchmark event"},
-		"record=resource": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: "application allocated",
-			Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "vcore": {Value: 2}, "pods": {Value: 1}}}},
-		"record=long": {ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("x", 200)},
+	records := []struct {
+		name string
+		ev   *si.EventRecord
+	}{
+		{"record=short", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: "benchmark event"}},
+		{"record=200B", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("x", 200)}},
+		{"record=utf8", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: "short é€😀"}},
 	}
-	for _, name := range []string{"record=short", "record=resource", "record=long"} {
-		ev := records[name]
-		b.Run(name+"/impl=cutOnly", func(b *testing.B) {
+	for _, rc := range records {
+		ev := rc.ev
+		b.Run(rc.name+"/impl=cutOnly", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				if len(ev.Message) > MaxMessageLength {
 					ev.Message = truncateMessage(ev.Message)
 				}
 			}
 		})
-		b.Run(name+"/impl=prepare", func(b *testing.B) {
+		b.Run(rc.name+"/impl=prepare", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				prepareRecord(ev)
 			}
 		})
+	}
+}
+
+func TestIsASCII(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, c string
+		want    bool
+	}{
+		{"", "", "", true},
+		{"benchmark event", "app-1", "alloc-1", true},
+		{strings.Repeat("x", 17), strings.Repeat("y", 9), "z", true},
+		{strings.Repeat("x", 16) + "é", "", "", false},
+		{"", strings.Repeat("x", 7) + "\x80", "", false},
+		{"", "", "\xff", false},
+		{strings.Repeat("x", 8) + "\x7f", "", "", true},
+	} {
+		assert.Equal(t, tc.want, isASCII(tc.a, tc.b, tc.c), "%q %q %q", tc.a, tc.b, tc.c)
+	}
+	// Every length up to 40, with one non-ASCII byte at every position, in
+	// each of the three strings.
+	for n := 0; n <= 40; n++ {
+		clean := strings.Repeat("a", n)
+		require.True(t, isASCII(clean, clean, clean), "length %d", n)
+		for i := 0; i < n; i++ {
+			dirty := clean[:i] + "\x80" + clean[i+1:]
+			require.False(t, isASCII(dirty, clean, clean), "length %d, byte %d", n, i)
+			require.False(t, isASCII(clean, dirty, clean), "length %d, byte %d", n, i)
+			require.False(t, isASCII(clean, clean, dirty), "length %d, byte %d", n, i)
+		}
 	}
 }
