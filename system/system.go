@@ -279,6 +279,7 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 	e.metricsMu.Lock()
 	defer e.metricsMu.Unlock()
 	old := e.streaming.Swap(e.newStreaming())
+	e.wakeStreams()
 	old.Close()
 	st := old.Stats()
 	e.retired.StreamsCreated += st.StreamsCreated
@@ -425,6 +426,7 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 	if running && e.publisherOn {
 		e.publisher.StartService()
 	}
+	e.wakeStreams() // after the Resize: see wakeStreams
 	log.Info("event system reconfigured",
 		slog.Bool("trackingEnabled", cfg.TrackingEnabled),
 		slog.Bool("restarted", running && trackingChanged),
