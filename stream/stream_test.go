@@ -270,7 +270,7 @@ func TestHistoryIsASnapshot(t *testing.T) {
 	defer es.Close()
 	add(r, es, 150)
 	s := es.CreateEventStream("snapshot", 1000)
-	add(r, es, 250) // the ring now holds 300..399 only
+	addDispatched(t, r, es, s.consumer, 250) // the ring now holds 300..399 only
 	assert.Equal(t, seq(50, 400), receive(t, s, 350))
 	add(r, es, 1)
 	assert.Equal(t, []uint64{400}, receive(t, s, 1), "nothing extra before the sentinel")

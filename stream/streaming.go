@@ -92,6 +92,9 @@ type EventStreaming struct {
 	// testHookPark, when set by a test before the first stream, runs in the
 	// dispatcher at each step of parking.
 	testHookPark func(step parkStep)
+	// testHookOpen, when set by a test, runs in a Create method once the
+	// stream's join position is fixed, before it is registered.
+	testHookOpen func(join uint64)
 
 	// Counters, off the producers' path.
 	created     atomic.Uint64
@@ -259,6 +262,9 @@ func (es *EventStreaming) openRecent(c *consumer, count uint64) {
 // c ends at once with ReasonClosed; otherwise, without ok, it ends at once as
 // cut off (its history could not be copied).
 func (es *EventStreaming) open(c *consumer, ok bool) {
+	if es.testHookOpen != nil {
+		es.testHookOpen(c.join)
+	}
 	es.mu.Lock()
 	if es.closed || !ok {
 		closed := es.closed

@@ -324,7 +324,9 @@ func (e *EventSystemImpl) GetLastEventID() uint64 {
 // stopped it returns a stream whose channel is already closed.
 func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.EventStream {
 	if e == nil {
-		return (*stream.EventStreaming)(nil).CreateEventStream(name, count)
+		closed := stream.NewEventStreaming(nil)
+		closed.Close()
+		return closed.CreateEventStream(name, count)
 	}
 	return e.streaming.Load().CreateEventStream(name, count)
 }
