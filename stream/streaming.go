@@ -9,9 +9,9 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/internal/spsc"
 	"github.com/lfevents/lfevents/ring"
+	"golang.org/x/sys/cpu"
 )
 
 // Bits of EventStreaming.state.
