@@ -37,10 +37,10 @@ plot-test:
 	$(GO) -C bench/plot vet ./...
 	$(GO) -C bench/plot test -count=1 ./...
 
-## evload-smoke: short load runs against both implementations; fails on any broken invariant.
+## evload-smoke: short flat-out load runs against both implementations; fails on any broken invariant.
 evload-smoke:
-	$(GO) run ./cmd/evload -quiet -impl lockfree -duration 3s -producers 2 -streams 4 -stream-life 500ms -reload 500ms
-	$(GO) run ./cmd/evload -quiet -impl baseline -duration 1s -producers 2 -streams 2
+	$(GO) run ./cmd/evload -quiet -preset stress -impl lockfree -duration 3s -producers 2 -streams 4 -stream-life 500ms -reload 500ms
+	$(GO) run ./cmd/evload -quiet -preset stress -impl baseline -duration 1s -producers 2 -streams 2
 
 tools: $(BENCHSTAT)
 

@@ -88,6 +88,8 @@ func (m *systemModel) metrics() Metrics {
 	return Metrics{
 		Created: n + m.rejected, Channeled: n, NotChanneled: m.rejected, Processed: n,
 		Stored: m.stored, NotStored: m.notStored,
+		HistoryLowestID: m.lowest(), HistoryNextID: n, HistoryCapacity: m.ringCap,
+		StoreWaiting: uint64(len(m.batch)), StoreCapacity: m.storeSize,
 	}
 }
 
