@@ -11,6 +11,9 @@ const (
 	ConfigKeyTrackingEnabled    = "event.trackingEnabled"
 	ConfigKeyRequestCapacity    = "event.requestCapacity"
 	ConfigKeyRingBufferCapacity = "event.ringBufferCapacity"
+	// ConfigKeyDedupWindow is this library's own key for Config.DedupWindow
+	// (a Go duration such as "10s"); missing means off.
+	ConfigKeyDedupWindow = "event.dedupWindow"
 )
 
 // Defaults, as in the reference design.
@@ -54,6 +57,17 @@ type Config struct {
 	// Logger receives the system's log records. nil means slog.Default(),
 	// looked up at each use.
 	Logger *slog.Logger
+
+	// DedupWindow, when positive, turns on duplicate suppression: a record
+	// equal to one recorded less than DedupWindow earlier or later (by the
+	// records' timestamps) is counted in Metrics().DuplicatesSuppressed and
+	// not recorded. Equal means same type, object ID, reference ID, change
+	// type, change detail, message and state. The memory of recent records
+	// is a fixed-size table that may forget (some duplicates get through),
+	// never confuses two different records, and takes no lock. 0 or negative
+	// (the default) means off: every record is recorded, as in the reference
+	// design.
+	DedupWindow time.Duration
 }
 
 // DefaultConfig returns the reference design's defaults: tracking enabled,
@@ -85,6 +99,9 @@ func (c Config) normalized() Config {
 	if c.StreamQueueSize <= 0 {
 		c.StreamQueueSize = defaultStreamQueueSize
 	}
+	if c.DedupWindow < 0 {
+		c.DedupWindow = 0
+	}
 	return c
 }
 
@@ -104,15 +121,33 @@ func loggerOrDefault(l *slog.Logger) *slog.Logger {
 // map: ConfigKeyTrackingEnabled (a boolean as strconv.ParseBool reads it),
 // ConfigKeyRequestCapacity and ConfigKeyRingBufferCapacity (positive decimal
 // integers). A key that is missing, zero or unparsable gives the default and
-// logs a warning through slog.Default(). Every other field is as in
-// DefaultConfig. A nil map is valid (all defaults).
+// logs a warning through slog.Default(). ConfigKeyDedupWindow (a Go duration,
+// as time.ParseDuration reads it) sets DedupWindow; missing means off,
+// unparsable or negative means off with a warning. Every other field is as
+// in DefaultConfig. A nil map is valid (all defaults).
 func ConfigFromMap(m map[string]string) Config {
 	log := slog.Default()
 	cfg := DefaultConfig()
 	cfg.TrackingEnabled = boolFromMap(log, m, ConfigKeyTrackingEnabled, DefaultTrackingEnabled)
 	cfg.RequestCapacity = uintFromMap(log, m, ConfigKeyRequestCapacity, DefaultRequestCapacity)
 	cfg.RingBufferCapacity = uintFromMap(log, m, ConfigKeyRingBufferCapacity, DefaultRingBufferCapacity)
+	cfg.DedupWindow = durationFromMap(log, m, ConfigKeyDedupWindow)
 	return cfg
+}
+
+// durationFromMap reads an optional duration: missing is 0, silently.
+func durationFromMap(log *slog.Logger, m map[string]string, key string) time.Duration {
+	s, ok := m[key]
+	if !ok {
+		return 0
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		log.Warn("event config value unparsable or negative, duplicate suppression off",
+			slog.String("key", key), slog.String("value", s), slog.Any("error", err))
+		return 0
+	}
+	return v
 }
 
 func boolFromMap(log *slog.Logger, m map[string]string, key string, def bool) bool {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
+	"github.com/lfevents/lfevents/internal/dedup"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 	"github.com/lfevents/lfevents/stream"
@@ -37,6 +38,12 @@ const (
 // most a CAS and a non-blocking send that wakes the idle dispatcher). No
 // mutex, no blocking, no allocation, and nothing counted: the counters of
 // Metrics are derived from the ring's and the store's ID sequences.
+//
+// With Config.DedupWindow on, one more step comes between prepareRecord and
+// ring.Add: a lookup in the duplicate table (internal/dedup: a hash, one
+// entry, a CAS and two stores when it remembers the record). A duplicate
+// returns there, counted, before it claims an ID. Off, the step is one
+// atomic load of a nil pointer.
 //
 // # Hot path against the control plane
 //
@@ -89,7 +96,16 @@ type EventSystemImpl struct {
 	state     atomic.Uint32
 	history   *ring.Buffer
 	streaming atomic.Pointer[stream.EventStreaming]
-	_         cpu.CacheLinePad
+	// dupes is the duplicate table, nil while Config.DedupWindow is off:
+	// one atomic load per AddEvent. Replaced (never modified) by New and
+	// Reconfigure; see internal/dedup for its protocol.
+	dupes atomic.Pointer[dedup.Table]
+	_     cpu.CacheLinePad
+
+	// suppressed counts records dropped as duplicates; every table the
+	// system installs counts into it (the flood path, on its own line).
+	suppressed atomic.Uint64
+	_          cpu.CacheLinePad
 
 	// rejected counts AddEvent calls while stopped (the cold path).
 	rejected atomic.Uint64
@@ -132,10 +148,19 @@ func New(cfg Config) *EventSystemImpl {
 	}
 	e.tracking.Store(cfg.TrackingEnabled)
 	e.requestCap.Store(cfg.RequestCapacity)
+	e.dupes.Store(e.newDedup(cfg))
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
 	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
 	return e
+}
+
+// newDedup builds the duplicate table for cfg, or nil when it is off.
+func (e *EventSystemImpl) newDedup(cfg Config) *dedup.Table {
+	if cfg.DedupWindow <= 0 {
+		return nil
+	}
+	return dedup.New(dedup.Config{Window: cfg.DedupWindow, Logger: cfg.Logger, Counter: &e.suppressed})
 }
 
 // newStreaming builds a streaming over the history with the current config.
@@ -156,6 +181,9 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 		return
 	}
 	prepareRecord(ev)
+	if d := e.dupes.Load(); d != nil && d.Suppress(ev) {
+		return // a duplicate within Config.DedupWindow, counted
+	}
 	id := e.history.Add(ev)
 	e.Store.StoreWithID(id, ev)
 	e.streaming.Load().PublishEvent(ev)
@@ -413,6 +441,13 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		e.requestCap.Store(cfg.RequestCapacity)
 		log.Info("event store resized",
 			slog.Uint64("from", old.RequestCapacity), slog.Uint64("to", cfg.RequestCapacity))
+	}
+	if cfg.DedupWindow != old.DedupWindow || cfg.Logger != old.Logger {
+		e.dupes.Store(e.newDedup(cfg)) // a fresh memory; the count goes on
+		if cfg.DedupWindow != old.DedupWindow {
+			log.Info("duplicate suppression window changed",
+				slog.Duration("from", old.DedupWindow), slog.Duration("to", cfg.DedupWindow))
+		}
 	}
 	trackingChanged := cfg.TrackingEnabled != old.TrackingEnabled
 	e.tracking.Store(cfg.TrackingEnabled)
