@@ -162,3 +162,52 @@ func BenchmarkDedupCost(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDedupRatio adds the same never-repeating records to two running
+// systems, one with duplicate suppression off and one with it on (1 h
+// window), alternating blocks of 256 AddEvent calls so that whatever else
+// the machine does slows both alike. b.N counts blocks per system. It
+// reports ns/event for each and on/off, the ratio of their sums: the cost of
+// the lookup and remember step relative to AddEvent.
+//
+// Run: go test -run '^$' -bench '^BenchmarkDedupRatio$' -count 6 ./bench/
+func BenchmarkDedupRatio(b *testing.B) {
+	const block = 256
+	recs := make([]*si.EventRecord, 1<<16)
+	for i := range recs {
+		recs[i] = system.CreateRequestEventRecord(fmt.Sprintf("ask-%05d", i), "app-0001",
+			fmt.Sprintf("Request 'ask-%05d' does not fit in queue 'root.default'", i), nil, "Pending")
+	}
+	var systems [2]*system.EventSystemImpl
+	for i, window := range []time.Duration{0, time.Hour} {
+		cfg := system.DefaultConfig()
+		cfg.DedupWindow = window
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		systems[i] = system.New(cfg)
+		systems[i].StartServiceWithPublisher(false)
+		defer systems[i].Stop()
+	}
+	var spent [2]time.Duration
+	next := [2]int{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range 2 {
+			s := (i + k) % 2 // alternate which goes first
+			sys, n := systems[s], next[s]
+			start := time.Now()
+			for j := 0; j < block; j++ {
+				sys.AddEvent(recs[(n+j)&(1<<16-1)])
+			}
+			spent[s] += time.Since(start)
+			next[s] = n + block
+		}
+	}
+	b.StopTimer()
+	if m := systems[1].Metrics(); m.Channeled != uint64(next[1]) {
+		b.Fatalf("dedup=on recorded %d of %d distinct records", m.Channeled, next[1])
+	}
+	events := float64(b.N * block)
+	b.ReportMetric(float64(spent[0].Nanoseconds())/events, "off-ns/event")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/events, "on-ns/event")
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "on/off")
+}
