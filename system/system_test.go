@@ -583,12 +583,14 @@ func TestGetEventSystemAndInit(t *testing.T) {
 	require.NotNil(t, a)
 	assert.Same(t, a, GetEventSystem())
 
-	impl := a.(*EventSystemImpl)
+	impl := Default()
+	assert.Same(t, a, EventSystem(impl), "Default is the same instance, typed")
 	impl.StartService()
 	s := impl.CreateEventStream("s", 0)
 	Init()
 	b := GetEventSystem()
 	assert.NotSame(t, a, b)
+	assert.Same(t, b, EventSystem(Default()), "Default follows Init")
 	impl.AddEvent(&si.EventRecord{})
 	assert.Equal(t, uint64(1), impl.Metrics().NotChanneled, "old instance stopped")
 	_, open := <-s.Events
