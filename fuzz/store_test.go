@@ -199,7 +199,8 @@ func FuzzStore(f *testing.F) {
 			}
 
 			require.Equal(t, uint64(len(m.batch)), s.CountStoredEvents(), "step %d: CountStoredEvents", step)
-			stored, notStored := s.Stats()
+			stats := s.Stats()
+			stored, notStored := stats.Stored, stats.NotStored
 			require.Equal(t, m.stored, stored, "step %d: Stats stored", step)
 			require.Equal(t, m.notStored, notStored, "step %d: Stats not stored", step)
 			handedOut := 0

@@ -92,8 +92,8 @@ func (r *refStore) SetStoreSize(size uint64) {
 	r.nextSize = min(size, MaxSize)
 }
 
-func (r *refStore) Stats() (stored, notStored uint64) {
+func (r *refStore) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stored, r.notStored
+	return Stats{Stored: r.stored, NotStored: r.notStored}
 }

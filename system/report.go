@@ -49,7 +49,7 @@ func (r *rateLimited) due(now time.Time, total uint64, final bool) (uint64, bool
 func (e *EventSystemImpl) reportLosses(final bool) {
 	cfg := e.current.Load()
 	now := time.Now()
-	_, notStored := e.Store.Stats()
+	notStored := e.Store.Stats().NotStored
 	if n, ok := e.notStoredReport.due(now, notStored, final); ok {
 		cfg.Logger.Warn("events not stored: the store was full between two pushes; they are in history and streams only",
 			slog.Uint64("notStored", n), slog.Uint64("notStoredTotal", notStored),
