@@ -327,7 +327,7 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 // IsEventTrackingEnabled reports Config.TrackingEnabled (advisory: history is
 // kept either way).
 func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
-	return e != nil && e.tracking.Load()
+	return e.tracking.Load()
 }
 
 // GetEventsFromID returns up to count consecutive events of history from id
