@@ -1,11 +1,16 @@
 package bench
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/system"
 )
 
 // TestIngestersAccount checks the harness itself: for every impl= of the
@@ -54,4 +59,101 @@ func TestSplit(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, split(tt.n, tt.p))
 	}
+}
+
+// TestLockedEventsRead checks the mutex system's history read against the
+// IDs it was given: a wrapped ring returns the newest capacity events in
+// order, with the lowest and highest IDs held; out-of-range IDs return none.
+func TestLockedEventsRead(t *testing.T) {
+	m := newMutexSystem(10)
+	evs, lo, hi := m.GetEventsFromID(0, 5)
+	assert.Empty(t, evs)
+	assert.Equal(t, []uint64{0, 0}, []uint64{lo, hi})
+
+	recs := make([]*si.EventRecord, 25)
+	for i := range recs {
+		recs[i] = &si.EventRecord{ObjectID: fmt.Sprint(i)}
+		m.AddEvent(recs[i])
+	}
+	tests := []struct {
+		id, count uint64
+		want      []*si.EventRecord
+	}{
+		{15, 10, recs[15:25]},
+		{17, 5, recs[17:22]},
+		{19, 100, recs[19:25]},
+		{14, 3, nil},
+		{25, 3, nil},
+		{20, 0, nil},
+	}
+	for _, tt := range tests {
+		evs, lo, hi := m.GetEventsFromID(tt.id, tt.count)
+		assert.Equal(t, tt.want, evs, "from %d count %d", tt.id, tt.count)
+		assert.Equal(t, uint64(15), lo)
+		assert.Equal(t, uint64(24), hi)
+	}
+	// The batch holds the first DefaultRequestCapacity events, the rest are
+	// counted; here all 25 fit.
+	assert.Equal(t, uint64(0), m.notStoredCount())
+	assert.Len(t, m.batch, 25)
+}
+
+// TestMutexSystemNotStored: a full batch counts instead of storing, while
+// history goes on.
+func TestMutexSystemNotStored(t *testing.T) {
+	m := newMutexSystem(100)
+	m.AddEvents(records(1, int(system.DefaultRequestCapacity)+64)[0])
+	m.AddEvent(&si.EventRecord{})
+	assert.Equal(t, uint64(65), m.notStoredCount())
+	assert.Equal(t, system.DefaultRequestCapacity+65, m.inHistory())
+	assert.Len(t, m.batch, int(system.DefaultRequestCapacity))
+}
+
+func TestLatencyHist(t *testing.T) {
+	// Buckets are contiguous and each value falls in its own bucket's range.
+	for i := 1; i < histBuckets; i++ {
+		_, prevHi := bucketRange(i - 1)
+		lo, _ := bucketRange(i)
+		require.Equal(t, prevHi+1, lo, "bucket %d", i)
+	}
+	for _, v := range []uint64{0, 1, 31, 32, 33, 63, 64, 65, 1000, 123456789, 1<<63 + 5, ^uint64(0)} {
+		lo, hi := bucketRange(bucketOf(v))
+		assert.True(t, lo <= v && v <= hi, "%d in [%d, %d]", v, lo, hi)
+		assert.LessOrEqual(t, float64(hi-lo), float64(v)/histSub+1)
+	}
+
+	var h latencyHist
+	assert.Zero(t, h.quantile(0.5))
+	for v := int64(1); v <= 1000; v++ {
+		h.record(v)
+	}
+	h.record(-5) // a clock step backwards counts as 0
+	assert.InDelta(t, 500, h.quantile(0.5), 500.0/histSub)
+	assert.InDelta(t, 990, h.quantile(0.99), 990.0/histSub)
+	assert.InDelta(t, 999, h.quantile(0.999), 999.0/histSub)
+	assert.InDelta(t, 500500.0/1001, h.mean(), 0.001)
+
+	var other latencyHist
+	other.record(1 << 20)
+	h.merge(&other)
+	assert.Equal(t, uint64(1002), h.n)
+	assert.InDelta(t, 1<<20, h.quantile(1), (1<<20)/histSub)
+}
+
+// TestRunProducersTimed: every event is added once, and with sampleMask 0
+// every one is timed.
+func TestRunProducersTimed(t *testing.T) {
+	var f floorAdd
+	h := runProducersTimed(1000, 3, records(3, 16), f.AddEvent, 0, 10)
+	assert.Equal(t, uint64(1000), f.n.Load())
+	assert.Equal(t, uint64(1000), h.n)
+	h = runProducersTimed(16000, 2, records(2, 16), f.AddEvent, 15, 0)
+	assert.Equal(t, uint64(17000), f.n.Load())
+	assert.InDelta(t, 1000, h.n, 300) // about one in 16
+}
+
+func TestRunBatchProducers(t *testing.T) {
+	m := newMutexSystem(100000)
+	runBatchProducers(1000, 3, 64, records(3, 1024), m.AddEvents)
+	assert.Equal(t, uint64(1000), m.inHistory())
 }

@@ -23,6 +23,8 @@ var historyImpls = []struct {
 	make func(ringCapacity uint64) historyReader
 }{
 	{"lockfree", func(c uint64) historyReader { return newLockfree(c) }},
+	{"mutex", func(c uint64) historyReader { return newMutexSystem(c) }},
+	{"rwmutex", func(c uint64) historyReader { return newRWMutexSystem(c) }},
 	{"baseline", func(c uint64) historyReader { return newBaseline(baselineConfig(c)) }},
 	{"control", func(c uint64) historyReader { return newPrivateReads(c) }},
 }
@@ -53,37 +55,46 @@ func (p *privateReads) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uin
 }
 
 // BenchmarkHistoryRead reads 1000 events of a full history of 100000 with
-// GetEventsFromID, b.N times, while one producer adds events flat out.
-// window=newest reads the newest 1000 (what a client polling for recent
-// events does: right behind the writer); window=older reads 1000 starting
-// 50000 below the newest (away from the writer's cache lines).
+// GetEventsFromID, b.N times, alone (writer=none) or while one producer adds
+// events flat out (writer=flatout). window=newest reads the newest 1000
+// (what a client polling for recent events does: right behind the writer);
+// window=older reads 1000 starting 50000 below the newest (away from the
+// writer's cache lines).
+//
+// impl=mutex reads under the mutex system's one lock; impl=rwmutex is the
+// same system behind an RWMutex, reading under the read lock: its ns/op is
+// the yardstick, a make and a copy of 1000 pointers. impl=control reads
+// nothing shared (see privateReads).
 //
 // ns/op is the cost of one read; records/read shows the reads were full (a
 // read returns fewer when the writer overwrote its start meanwhile);
-// writer-slowdown is the rate at which events reached history with no reader
-// (measured for 30ms before the timed part) divided by the rate during the
-// reads: 1.0 means the reader does not slow the writer at all. impl=control
-// reads nothing shared (see privateReads): its slowdown is what a second busy
-// core costs the writer on the machine at hand, the floor for the others.
+// writer-slowdown (writer=flatout only) is the rate at which events reached
+// history with no reader (measured for 30ms before the timed part) divided by
+// the rate during the reads: 1.0 means the reader does not slow the writer at
+// all. impl=control's slowdown is what a second busy core costs the writer on
+// the machine at hand, the floor for the others.
 func BenchmarkHistoryRead(b *testing.B) {
 	const ringCapacity, readCount = 100000, 1000
-	windows := []struct {
-		name  string
-		below uint64 // the read starts this far below the newest ID
+	cases := []struct {
+		window string
+		below  uint64 // the read starts this far below the newest ID
+		writer bool
 	}{
-		{"newest", readCount - 1},
-		{"older", ringCapacity / 2},
+		{"newest", readCount - 1, false},
+		{"newest", readCount - 1, true},
+		{"older", ringCapacity / 2, true},
 	}
-	for _, w := range windows {
+	for _, c := range cases {
+		writer := map[bool]string{false: "none", true: "flatout"}[c.writer]
 		for _, impl := range historyImpls {
-			b.Run("window="+w.name+"/impl="+impl.name, func(b *testing.B) {
-				benchHistoryRead(b, impl.make(ringCapacity), ringCapacity, readCount, w.below)
+			b.Run("window="+c.window+"/writer="+writer+"/impl="+impl.name, func(b *testing.B) {
+				benchHistoryRead(b, impl.make(ringCapacity), ringCapacity, readCount, c.below, c.writer)
 			})
 		}
 	}
 }
 
-func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, below uint64) {
+func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, below uint64, writer bool) {
 	defer s.stop()
 	recs := records(1, 1024)[0]
 	for s.inHistory() < ringCapacity {
@@ -92,21 +103,26 @@ func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, be
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			s.AddEvent(recs[i&1023])
-		}
-	}()
+	if writer {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				s.AddEvent(recs[i&1023])
+			}
+		}()
+	}
 	defer func() { stop.Store(true); wg.Wait() }()
 
 	rate := func(d time.Duration, from uint64) float64 {
 		return float64(s.inHistory()-from) / d.Seconds()
 	}
-	h0, t0 := s.inHistory(), time.Now()
-	time.Sleep(30 * time.Millisecond)
-	alone := rate(time.Since(t0), h0)
+	var alone float64
+	if writer {
+		h0, t0 := s.inHistory(), time.Now()
+		time.Sleep(30 * time.Millisecond)
+		alone = rate(time.Since(t0), h0)
+	}
 
 	_, _, hi := s.GetEventsFromID(0, 0)
 	var got int
@@ -119,9 +135,8 @@ func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, be
 		hi = high
 	}
 	b.StopTimer()
-	withReader := rate(time.Since(t1), h1)
 	b.ReportMetric(float64(got)/float64(b.N), "records/read")
-	if withReader > 0 {
+	if withReader := rate(time.Since(t1), h1); writer && withReader > 0 {
 		b.ReportMetric(alone/withReader, "writer-slowdown")
 	}
 }

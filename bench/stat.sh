@@ -5,7 +5,7 @@
 # claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
 set -euo pipefail
 benchstat=$1 raw=$2 pkgs=${3:-}
-impls='/impl@(baseline lockfree lockfree-ring floor-claimpublish floor-add control)'
+impls='/impl@(baseline mutex lockfree lockfree-ring floor-claimpublish floor-add rwmutex control)'
 
 table() { # title, filter, [col]
 	echo "== $1"
@@ -32,8 +32,18 @@ echo "== ratios (medians of the runs below)"
 ratios
 echo
 
-table "ingest, 1M events end to end: ns per event that reached history, % dropped, allocs per AddEvent" \
-	'.name:Ingest .unit:(ns/event OR drop-% OR allocs/op)'
+table "ingest, 1M events end to end: ns per event that reached history, % dropped, allocs per AddEvent, AddEvent latency percentiles" \
+	'.name:Ingest .unit:(ns/event OR drop-% OR allocs/op OR p50-ns OR p99-ns OR p999-ns)'
+table "ingest: lock-free against the one-mutex system (first column)" \
+	'.name:Ingest .unit:(ns/event OR p50-ns OR p99-ns OR p999-ns) /impl:(mutex OR lockfree)' '/impl@(mutex lockfree)'
+if grep -q '^BenchmarkIngestPaced' "$raw"; then
+	table "ingest paced (~1 us of work between events): mean AddEvent ns, percentiles" \
+		'.name:IngestPaced .unit:(ns/add OR p50-ns OR p99-ns OR p999-ns OR drop-%)' '/impl@(mutex lockfree baseline)'
+fi
+if grep -q '^BenchmarkBatch' "$raw"; then
+	table "batch: 8 producers, AddEvent vs AddEvents of 64: ns per event" \
+		'.name:Batch .unit:ns/event' '/impl@(mutex lockfree)'
+fi
 table "ingest: lock-free (system, and its ring alone) against the claim+publish floor (first column)" \
 	'.name:Ingest .unit:ns/event /impl:(floor-claimpublish OR lockfree OR lockfree-ring)' '/impl@(floor-claimpublish lockfree lockfree-ring)'
 if grep -q '^BenchmarkHistoryRead' "$raw"; then

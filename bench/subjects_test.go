@@ -37,11 +37,16 @@ var ingestImpls = []struct {
 	make func(ringCapacity uint64) ingester
 }{
 	{"lockfree", func(c uint64) ingester { return newLockfree(c) }},
+	{"mutex", func(c uint64) ingester { return newMutexSystem(c) }},
 	{"baseline", func(c uint64) ingester { return newBaseline(baselineConfig(c)) }},
 	{"lockfree-ring", func(c uint64) ingester { return newRingOnly(c) }},
 	{"floor-add", func(uint64) ingester { return &floorAdd{} }},
 	{"floor-claimpublish", func(c uint64) ingester { return newFloorClaimPublish(c) }},
 }
+
+// pacedImpls are the paced ingest scenario's impl= values: the event systems
+// (floors do no work worth pacing).
+var pacedImpls = ingestImpls[:3]
 
 // --- lock-free: the event system ---
 

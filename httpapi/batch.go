@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
+
+// minCompressSize is the smallest body that is gzipped (the reference's
+// threshold: below it the gzip framing costs more than it saves).
+const minCompressSize = 1400
+
+// maxPooledBuffer is the largest encoding buffer kept for reuse (a 10000-event
+// batch takes about 2-3 MiB).
+const maxPooledBuffer = 8 << 20
+
+var (
+	bufPool  = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+	gzipPool = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level never errs
+		return zw
+	}}
+)
+
+func getBuffer() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) > maxPooledBuffer {
+		return
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+// serveBatch answers GET BatchPath?start=N&count=M: up to count consecutive
+// events from ID start, with the lowest and highest IDs held, in the
+// reference's JSON object. count defaults to and is capped by the response
+// size; count=0, negative or non-numeric values are 400.
+func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
+	if !h.sys.IsEventTrackingEnabled() {
+		writeError(w, msgTrackingDisabled, http.StatusInternalServerError)
+		return
+	}
+	q := r.URL.Query()
+	maxCount := h.responseSize.Load()
+	count := maxCount
+	if s := q.Get("count"); s != "" {
+		var err error
+		count, err = strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			writeError(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		count = min(count, maxCount)
+		if count == 0 {
+			writeError(w, msgZeroCount, http.StatusBadRequest)
+			return
+		}
+	}
+	var start uint64
+	if s := q.Get("start"); s != "" {
+		var err error
+		start, err = strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			writeError(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	records, lowest, highest := h.sys.GetEventsFromID(start, count)
+
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = h.appendBatch((*buf)[:0], records, lowest, highest)
+
+	if h.cfg.compress && len(*buf) >= minCompressSize && acceptsGzip(r) {
+		hdr := w.Header()
+		hdr.Set("Content-Encoding", "gzip")
+		hdr.Add("Vary", "Accept-Encoding")
+		zw := gzipPool.Get().(*gzip.Writer)
+		zw.Reset(w)
+		_, err := zw.Write(*buf)
+		if err == nil {
+			err = zw.Close()
+		}
+		zw.Reset(nil)
+		gzipPool.Put(zw)
+		if err != nil {
+			h.log.Debug("httpapi: batch response not sent", "error", err)
+		}
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
+	if _, err := w.Write(*buf); err != nil {
+		h.log.Debug("httpapi: batch response not sent", "error", err)
+	}
+}
+
+// appendBatch appends the batch object as encoding/json encodes the
+// reference's EventRecordDAO (field names as keys, a nil slice as null),
+// followed by a newline as json.Encoder writes it.
+func (h *Handler) appendBatch(dst []byte, records []*si.EventRecord, lowest, highest uint64) []byte {
+	dst = append(dst, `{"InstanceUUID":`...)
+	dst = appendString(dst, h.cfg.instanceUUID)
+	dst = append(dst, `,"LowestID":`...)
+	dst = strconv.AppendUint(dst, lowest, 10)
+	dst = append(dst, `,"HighestID":`...)
+	dst = strconv.AppendUint(dst, highest, 10)
+	dst = append(dst, `,"EventRecords":`...)
+	if records == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, ev := range records {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendRecord(dst, ev)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, "}\n"...)
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding lists gzip with
+// a non-zero quality.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, tok := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(tok), ";")
+			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+				continue
+			}
+			for _, p := range strings.Split(params, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if qv, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil && qv == 0 {
+						return false
+					}
+				}
+			}
+			return true
+		}
+	}
+	return false
+}

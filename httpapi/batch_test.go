@@ -1,0 +1,278 @@
+package httpapi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// batchJSON is the batch object; records stay raw to be compared byte by
+// byte.
+type batchJSON struct {
+	InstanceUUID string
+	LowestID     uint64
+	HighestID    uint64
+	EventRecords []json.RawMessage
+}
+
+func decodeBatch(t *testing.T, body []byte) batchJSON {
+	t.Helper()
+	var keys map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &keys), "body: %.300s", body)
+	require.Len(t, keys, 4, "exactly the reference's four fields")
+	for _, k := range []string{"InstanceUUID", "LowestID", "HighestID", "EventRecords"} {
+		require.Contains(t, keys, k)
+	}
+	var b batchJSON
+	require.NoError(t, json.Unmarshal(body, &b))
+	return b
+}
+
+func TestBatchFormat(t *testing.T) {
+	ts := newTestServer(t, trackingConfig(), WithInstanceUUID("test-uuid"))
+	for i := range 30 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	resp, body := get(t, ts.srv.URL+BatchPath+"?start=5&count=10")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "no CORS by default")
+	assert.True(t, bytes.HasSuffix(body, []byte("}\n")), "one JSON value and a newline, as json.Encoder writes")
+
+	b := decodeBatch(t, body)
+	assert.Equal(t, "test-uuid", b.InstanceUUID)
+	assert.Equal(t, uint64(0), b.LowestID)
+	assert.Equal(t, uint64(29), b.HighestID)
+	require.Len(t, b.EventRecords, 10)
+	records, _, _ := ts.sys.GetEventsFromID(5, 10)
+	for i, raw := range b.EventRecords {
+		assert.Equal(t, referenceJSON(t, records[i]), string(raw), "record %d", 5+i)
+	}
+	// ID 5 is a node record without a state; ID 6 a queue record with one.
+	assert.NotContains(t, string(b.EventRecords[0]), `"state"`)
+	assert.Contains(t, string(b.EventRecords[1]), `"state":"Active"`)
+}
+
+func TestBatchDefaultsAndEmptyHistory(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	resp, body := get(t, ts.srv.URL+BatchPath)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	b := decodeBatch(t, body)
+	assert.Len(t, b.InstanceUUID, 36, "a UUID by default")
+	assert.Equal(t, ts.h.InstanceUUID(), b.InstanceUUID)
+	assert.Nil(t, b.EventRecords)
+	assert.Contains(t, string(body), `"EventRecords":null`, "no records is null, as encoding/json writes a nil slice")
+
+	for i := range 3 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	// Asking before the lowest ID held gives no records, and the range held.
+	_, body = get(t, ts.srv.URL+BatchPath+"?start=7")
+	b = decodeBatch(t, body)
+	assert.Empty(t, b.EventRecords)
+	assert.Equal(t, uint64(2), b.HighestID)
+	// No count: everything from start, up to the response size.
+	_, body = get(t, ts.srv.URL+BatchPath+"?start=1&count=")
+	b = decodeBatch(t, body)
+	assert.Len(t, b.EventRecords, 2)
+}
+
+func TestBatchCountIsCappedByResponseSize(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []Option
+		cap  int
+	}{
+		{"default", nil, 10000},
+		{"option", []Option{WithResponseSize(5)}, 5},
+		{"config map", []Option{WithConfigMap(map[string]string{ConfigKeyRESTResponseSize: "7"})}, 7},
+		{"config map zero means default", []Option{WithConfigMap(map[string]string{ConfigKeyRESTResponseSize: "0"})}, 10000},
+		{"config map unparsable keeps", []Option{WithResponseSize(9), WithConfigMap(map[string]string{ConfigKeyRESTResponseSize: "x"})}, 9},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := trackingConfig()
+			cfg.RingBufferCapacity = 20000
+			ts := newTestServer(t, cfg, tc.opts...)
+			for i := range 10050 {
+				ts.sys.AddEvent(testRecord(i))
+			}
+			for _, q := range []string{"", "?count=100000", fmt.Sprintf("?count=%d", tc.cap+1)} {
+				_, body := get(t, ts.srv.URL+BatchPath+q)
+				assert.Len(t, decodeBatch(t, body).EventRecords, tc.cap, "query %q", q)
+			}
+			_, body := get(t, ts.srv.URL+BatchPath+"?count=3&start=10")
+			b := decodeBatch(t, body)
+			require.Len(t, b.EventRecords, 3)
+		})
+	}
+}
+
+func TestBatchReconfigure(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	for i := range 20 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	ts.h.Reconfigure(map[string]string{ConfigKeyRESTResponseSize: "4"})
+	_, body := get(t, ts.srv.URL+BatchPath)
+	assert.Len(t, decodeBatch(t, body).EventRecords, 4)
+	ts.h.Reconfigure(nil)
+	_, body = get(t, ts.srv.URL+BatchPath)
+	assert.Len(t, decodeBatch(t, body).EventRecords, 20)
+}
+
+func TestBatchErrors(t *testing.T) {
+	cases := []struct {
+		query   string
+		code    int
+		message string
+	}{
+		{"?count=0", http.StatusBadRequest, `0 is not a valid value for "count"`},
+		{"?count=-1", http.StatusBadRequest, `strconv.ParseUint: parsing "-1": invalid syntax`},
+		{"?count=ten", http.StatusBadRequest, `strconv.ParseUint: parsing "ten": invalid syntax`},
+		{"?count=1.5", http.StatusBadRequest, `strconv.ParseUint: parsing "1.5": invalid syntax`},
+		{"?count=99999999999999999999", http.StatusBadRequest, `strconv.ParseUint: parsing "99999999999999999999": value out of range`},
+		{"?start=-5", http.StatusBadRequest, `strconv.ParseUint: parsing "-5": invalid syntax`},
+		{"?start=x&count=3", http.StatusBadRequest, `strconv.ParseUint: parsing "x": invalid syntax`},
+	}
+	ts := newTestServer(t, trackingConfig())
+	for _, tc := range cases {
+		t.Run(tc.query, func(t *testing.T) {
+			resp, body := get(t, ts.srv.URL+BatchPath+tc.query)
+			requireError(t, resp, body, tc.code, tc.message)
+		})
+	}
+}
+
+func TestTrackingDisabled(t *testing.T) {
+	cfg := trackingConfig()
+	cfg.TrackingEnabled = false
+	ts := newTestServer(t, cfg)
+	for _, path := range []string{BatchPath, StreamPath} {
+		resp, body := get(t, ts.srv.URL+path)
+		requireError(t, resp, body, http.StatusInternalServerError, "Event tracking is disabled")
+		resp, body = get(t, ts.srv.URL+path, "Accept", "text/event-stream")
+		requireError(t, resp, body, http.StatusInternalServerError, "Event tracking is disabled")
+	}
+}
+
+func TestRoutingErrors(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	resp, body := get(t, ts.srv.URL+"/ws/v1/events")
+	requireError(t, resp, body, http.StatusNotFound, "Not found: /ws/v1/events")
+
+	req, err := http.NewRequest(http.MethodPost, ts.srv.URL+BatchPath, strings.NewReader("{}"))
+	require.NoError(t, err)
+	r, err := noGzipClient.Do(req)
+	require.NoError(t, err)
+	body, err = io.ReadAll(r.Body)
+	require.NoError(t, err)
+	r.Body.Close()
+	requireError(t, r, body, http.StatusMethodNotAllowed, "Method not allowed: POST")
+	assert.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
+}
+
+func TestBatchGzip(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	for i := range 200 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	_, plain := get(t, ts.srv.URL+BatchPath)
+	require.Greater(t, len(plain), minCompressSize)
+
+	for _, ae := range []string{"gzip", "deflate, gzip;q=0.5", "GZIP", "br, gzip"} {
+		resp, body := get(t, ts.srv.URL+BatchPath, "Accept-Encoding", ae)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), ae)
+		assert.Contains(t, resp.Header.Values("Vary"), "Accept-Encoding")
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		require.NoError(t, err)
+		unzipped, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		assert.Equal(t, string(plain), string(unzipped))
+		assert.Less(t, len(body), len(plain)/3, "event JSON compresses well")
+	}
+	for _, ae := range []string{"", "gzip;q=0", "gzip; q=0.000", "deflate", "identity"} {
+		resp, body := get(t, ts.srv.URL+BatchPath, "Accept-Encoding", ae)
+		assert.Empty(t, resp.Header.Get("Content-Encoding"), ae)
+		assert.Equal(t, string(plain), string(body))
+	}
+	// Small responses are not worth compressing.
+	resp, body := get(t, ts.srv.URL+BatchPath+"?count=1", "Accept-Encoding", "gzip")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+	assert.Len(t, decodeBatch(t, body).EventRecords, 1)
+	// Errors are small too.
+	resp, _ = get(t, ts.srv.URL+BatchPath+"?count=0", "Accept-Encoding", "gzip")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+}
+
+func TestBatchCompressionOff(t *testing.T) {
+	ts := newTestServer(t, trackingConfig(), WithCompression(false))
+	for i := range 200 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	resp, body := get(t, ts.srv.URL+BatchPath, "Accept-Encoding", "gzip")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+	assert.Len(t, decodeBatch(t, body).EventRecords, 200)
+}
+
+func TestCORS(t *testing.T) {
+	cases := []struct {
+		name     string
+		opts     []Option
+		origin   string
+		want     string
+		withCred bool
+	}{
+		{"default: none, unlike the reference's *", nil, "https://evil.example", "", false},
+		{"allowed origin is echoed", []Option{WithAllowedOrigins("https://ui.example")}, "https://ui.example", "https://ui.example", true},
+		{"other origin gets nothing", []Option{WithAllowedOrigins("https://ui.example")}, "https://evil.example", "", false},
+		{"wildcard only when asked, without credentials", []Option{WithAllowedOrigins("*")}, "https://any.example", "*", false},
+		{"no origin header", []Option{WithAllowedOrigins("https://ui.example")}, "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, trackingConfig(), tc.opts...)
+			var hdr []string
+			if tc.origin != "" {
+				hdr = []string{"Origin", tc.origin}
+			}
+			resp, _ := get(t, ts.srv.URL+BatchPath, hdr...)
+			assert.Equal(t, tc.want, resp.Header.Get("Access-Control-Allow-Origin"))
+			assert.Equal(t, tc.withCred, resp.Header.Get("Access-Control-Allow-Credentials") == "true")
+			if tc.want != "" {
+				assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "Last-Event-ID")
+			}
+
+			req, err := http.NewRequest(http.MethodOptions, ts.srv.URL+StreamPath, nil)
+			require.NoError(t, err)
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin)
+			}
+			req.Header.Set("Access-Control-Request-Method", "GET")
+			pre, err := noGzipClient.Do(req)
+			require.NoError(t, err)
+			pre.Body.Close()
+			assert.Equal(t, http.StatusNoContent, pre.StatusCode)
+			assert.Equal(t, tc.want, pre.Header.Get("Access-Control-Allow-Origin"))
+		})
+	}
+}
+
+func TestBatchAfterStopStillServesHistory(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	for i := range 5 {
+		ts.sys.AddEvent(testRecord(i))
+	}
+	ts.sys.Stop()
+	_, body := get(t, ts.srv.URL+BatchPath)
+	assert.Len(t, decodeBatch(t, body).EventRecords, 5)
+}

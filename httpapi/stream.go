@@ -1,0 +1,232 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/stream"
+)
+
+// maxWriteBatch is how many encoded bytes a stream gathers from the events
+// already waiting before it writes and flushes them: one write and one flush
+// per batch instead of one per event, while the latency of a lone event is
+// that of one write.
+const maxWriteBatch = 32 << 10
+
+// streamRequest is a parsed stream request.
+type streamRequest struct {
+	count  uint64 // newest events of history to start with
+	filter Filter
+	client string // the client address for the per-client limit
+}
+
+// serveStream answers GET StreamPath: NDJSON as in the reference, or SSE for
+// a request that accepts text/event-stream.
+func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
+	if !h.sys.IsEventTrackingEnabled() {
+		writeError(w, msgTrackingDisabled, http.StatusInternalServerError)
+		return
+	}
+	rc := http.NewResponseController(w)
+	q := r.URL.Query()
+	req := streamRequest{client: clientAddress(r, h.cfg.trustedProxies)}
+	if s := q.Get("count"); s != "" {
+		var err error
+		if req.count, err = strconv.ParseUint(s, 10, 64); err != nil {
+			writeError(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	var err error
+	if req.filter, err = ParseFilter(q); err != nil {
+		writeError(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	sse := wantsEventStream(r)
+	var from resumePoint
+	if sse {
+		if from, err = parseResume(r); err != nil {
+			writeError(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+
+	if !h.enter() {
+		writeError(w, msgShuttingDown, http.StatusServiceUnavailable)
+		return
+	}
+	defer h.active.Done()
+	if !h.limiter.acquire(req.client) {
+		h.log.Info("httpapi: stream refused, limit reached", slog.String("client", req.client))
+		writeError(w, msgTooManyStreams, http.StatusServiceUnavailable)
+		return
+	}
+	defer h.limiter.release(req.client)
+
+	// The server's own timeouts must not end a stream; each write gets its
+	// own deadline instead. Failing here means the writer cannot do either.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		writeError(w, "Cannot set write deadline: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if err := rc.SetReadDeadline(time.Time{}); err != nil {
+		writeError(w, "Cannot set read deadline: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if _, ok := w.(http.Flusher); !ok && !canFlush(rc) {
+		writeError(w, msgNoFlusher, http.StatusInternalServerError)
+		return
+	}
+	out := &streamWriter{w: w, rc: rc, timeout: h.cfg.writeTimeout}
+	if sse {
+		h.serveSSE(r, out, req, from)
+		return
+	}
+	h.serveNDJSON(r, out, req)
+}
+
+// canFlush reports whether rc reaches a flusher (through Unwrap).
+func canFlush(rc *http.ResponseController) bool {
+	return !errors.Is(rc.Flush(), http.ErrNotSupported)
+}
+
+// streamWriter writes one batch of a stream with a fresh write deadline and
+// flushes it.
+type streamWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// send writes b and flushes; an error means the client is gone or too slow.
+func (sw *streamWriter) send(b []byte) error {
+	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil {
+		return err
+	}
+	if _, err := sw.w.Write(b); err != nil {
+		return err
+	}
+	return sw.rc.Flush()
+}
+
+// serveNDJSON streams newline-delimited JSON, as the reference does: a
+// first line {"InstanceUUID":...}, then one record per line. When the event
+// system ends the stream (stopped, or the client cut off as too slow) or the
+// handler is closed, a last line carries the reference's error JSON with
+// status_code 200 (the status line went out long before).
+func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequest) {
+	s := h.sys.CreateEventStream(req.client, req.count)
+	defer h.sys.RemoveStream(s)
+
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := out.send(h.uuidLine); err != nil {
+		return
+	}
+	ctx := r.Context()
+	for {
+		var ev *si.EventRecord
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.done:
+			_ = out.send(errorBody(msgShuttingDown, "", http.StatusOK))
+			return
+		case ev, ok = <-s.Events:
+		}
+		b := (*buf)[:0]
+		// Take what is already waiting, up to a batch, then write once.
+		for ok {
+			if req.filter.Match(ev) {
+				b = appendRecord(b, ev)
+				b = append(b, '\n')
+				if len(b) >= maxWriteBatch {
+					break
+				}
+			}
+			select {
+			case ev, ok = <-s.Events:
+				continue
+			default:
+			}
+			break
+		}
+		*buf = b
+		if len(b) > 0 {
+			if err := out.send(b); err != nil {
+				h.log.Debug("httpapi: stream client dropped", slog.String("client", req.client), slog.Any("error", err))
+				return
+			}
+		}
+		if !ok {
+			reason := s.CloseReason()
+			h.log.Info("httpapi: stream closed by the event system",
+				slog.String("client", req.client), slog.String("reason", reason.String()))
+			_ = out.send(errorBody(msgProducerClosed, closeCause(reason), http.StatusOK))
+			return
+		}
+	}
+}
+
+// closeCause says in words why the event system ended a stream.
+func closeCause(r stream.CloseReason) string {
+	switch r {
+	case stream.ReasonSlow:
+		return "the stream fell too far behind and was cut off"
+	case stream.ReasonClosed:
+		return "the event system closed its streams"
+	case stream.ReasonRemoved:
+		return "the stream was removed"
+	default:
+		return ""
+	}
+}
+
+// wantsEventStream reports whether the request's Accept header lists
+// text/event-stream.
+func wantsEventStream(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err == nil && mt == "text/event-stream" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resumePoint is where an SSE stream starts: after a given event ID, or
+// (set false) from the newest count events of history.
+type resumePoint struct {
+	set    bool
+	nextID uint64 // the first ID to send
+}
+
+// parseResume reads Last-Event-ID (sent by a reconnecting EventSource) or,
+// when absent, the lastEventID query parameter.
+func parseResume(r *http.Request) (resumePoint, error) {
+	v := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
+	src := "Last-Event-ID"
+	if v == "" {
+		v = strings.TrimSpace(r.URL.Query().Get("lastEventID"))
+		src = "lastEventID"
+	}
+	if v == "" {
+		return resumePoint{}, nil
+	}
+	id, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || id == ^uint64(0) {
+		return resumePoint{}, fmt.Errorf("invalid %s %q: an event ID is expected", src, v)
+	}
+	return resumePoint{set: true, nextID: id + 1}, nil
+}
