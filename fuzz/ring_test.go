@@ -11,19 +11,11 @@ import (
 // model.RunRing, which checks the whole observable state after every
 // operation; ring's TestAgainstModel runs the same interpreter.
 func FuzzRing(f *testing.F) {
-	const (
-		add    = model.RingAdd
-		burst  = model.RingAddBurst
-		fromID = model.RingFromID
-		recent = model.RingRecent
-		resize = model.RingResize
-		app    = model.RingAppend
-	)
-	f.Add([]byte{1, burst, 10, fromID, 0, 3})
-	f.Add([]byte{0, add, fromID, 0, 5, recent, 2})
-	f.Add([]byte{3, burst, 20, resize, 0, recent, 200, resize, 40, burst, 3, recent, 2})
-	f.Add([]byte{8, burst, 200, resize, 3, resize, 17, burst, 30, fromID, 1, 9})
-	f.Add([]byte{255, 1, burst, 255, burst, 255, resize, 2, app, 8, 40})
+	f.Add([]byte{1, model.RingAddBurst, 10, model.RingFromID, 0, 3})
+	f.Add([]byte{0, model.RingAdd, model.RingFromID, 0, 5, model.RingRecent, 2})
+	f.Add([]byte{3, model.RingAddBurst, 20, model.RingResize, 0, model.RingRecent, 200, model.RingResize, 40, model.RingAddBurst, 3, model.RingRecent, 2})
+	f.Add([]byte{8, model.RingAddBurst, 200, model.RingResize, 3, model.RingResize, 17, model.RingAddBurst, 30, model.RingFromID, 1, 9})
+	f.Add([]byte{255, 1, model.RingAddBurst, 255, model.RingAddBurst, 255, model.RingResize, 2, model.RingAppend, 8, 40})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := model.RunRing(data, newRing); err != nil {
 			t.Fatal(err)

@@ -12,17 +12,10 @@ import (
 // conservation and ownership of returned batches after every step. store's
 // TestAgainstModel runs the same interpreter.
 func FuzzStore(f *testing.F) {
-	const (
-		st      = model.StStore
-		burst   = model.StBurst
-		collect = model.StCollect
-		setSize = model.StSetSize
-		withID  = model.StStoreWithID
-	)
-	f.Add([]byte{0, 4, st, st, collect, 0, st, collect, 1})
-	f.Add([]byte{0, 0, st, collect, 0, setSize, 3, burst, 9, collect, 0, collect, 0})
-	f.Add([]byte{1, 5, withID, 7, withID, 3, collect, 1, setSize, 0, withID, 2, collect, 0, st})
-	f.Add([]byte{0, 255, 3, burst, 63, collect, 1, burst, 63, collect, 1, burst, 63, collect, 0})
+	f.Add([]byte{0, 4, model.StStore, model.StStore, model.StCollect, 0, model.StStore, model.StCollect, 1})
+	f.Add([]byte{0, 0, model.StStore, model.StCollect, 0, model.StSetSize, 3, model.StBurst, 9, model.StCollect, 0, model.StCollect, 0})
+	f.Add([]byte{1, 5, model.StStoreWithID, 7, model.StStoreWithID, 3, model.StCollect, 1, model.StSetSize, 0, model.StStoreWithID, 2, model.StCollect, 0, model.StStore})
+	f.Add([]byte{0, 255, 3, model.StBurst, 63, model.StCollect, 1, model.StBurst, 63, model.StCollect, 1, model.StBurst, 63, model.StCollect, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := model.RunStore(data, store.MaxSize, newStore); err != nil {
 			t.Fatal(err)

@@ -23,7 +23,7 @@ var storeImpls = []struct {
 		t.s = NewSequenced(size, t.seq.Load)
 		return t
 	}},
-	{"mutex", func(size uint64) benchTarget { return &mutexTarget{m: model.NewStore(size)} }},
+	{"mutex", func(size uint64) benchTarget { return mutexTarget{model.NewLockedStore(size)} }},
 }
 
 // benchTarget is what the benchmarks drive.
@@ -57,26 +57,11 @@ func (t *sequencedTarget) fill(recs []*si.EventRecord) {
 	t.seq.Add(uint64(len(recs)))
 }
 
-// mutexTarget is the reference design's store: the model's fixed slice
-// behind one Mutex (as bench/baseline.Store).
-type mutexTarget struct {
-	mu sync.Mutex
-	m  *model.Store
-}
+// mutexTarget is the reference design's store: one fixed slice behind one
+// Mutex (as bench/baseline.Store).
+type mutexTarget struct{ *model.LockedStore }
 
-func (t *mutexTarget) Store(ev *si.EventRecord) {
-	t.mu.Lock()
-	t.m.Store(ev)
-	t.mu.Unlock()
-}
-
-func (t *mutexTarget) CollectEvents() []*si.EventRecord {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.m.CollectEvents()
-}
-
-func (t *mutexTarget) fill(recs []*si.EventRecord) {
+func (t mutexTarget) fill(recs []*si.EventRecord) {
 	for _, ev := range recs {
 		t.Store(ev)
 	}

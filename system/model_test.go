@@ -23,7 +23,7 @@ func TestAgainstModel(t *testing.T) {
 		}
 		data[0] |= systemrun.NoPlugin
 		data[1], data[2] = byte(r.IntN(16)), byte(r.IntN(8)) // small ring and batches
-		data[3] = 0                                           // a push interval of an hour
+		data[3] = 0                                          // a push interval of an hour
 		t.Run("", func(t *testing.T) { systemrun.Run(t, data) })
 	}
 }

@@ -101,6 +101,19 @@ func (o *Ops) IDNear(lowest, next uint64) uint64 {
 	}
 }
 
+// records returns a source of fresh records tagged 1, 2, 3, ..., with nil
+// in place of every nilEvery-th.
+func records(nilEvery int64) func() *si.EventRecord {
+	tag := int64(0)
+	return func() *si.EventRecord {
+		tag++
+		if tag%nilEvery == 0 {
+			return nil
+		}
+		return Rec(tag)
+	}
+}
+
 // Rec returns a fresh, distinguishable record (tag in TimestampNano).
 func Rec(tag int64) *si.EventRecord {
 	return &si.EventRecord{TimestampNano: tag}

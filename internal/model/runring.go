@@ -45,14 +45,7 @@ func RunRing(data []byte, newHistory func(capacity uint64) History) error {
 	if err := compareRing(b, m); err != nil {
 		return fmt.Errorf("after New(%d): %w", capacity, err)
 	}
-	tag := int64(0)
-	newRec := func() *si.EventRecord {
-		tag++
-		if tag%8 == 0 {
-			return nil
-		}
-		return Rec(tag)
-	}
+	newRec := records(8)
 	for step := 0; !o.Done(); step++ {
 		var err error
 		switch o.Intn(ringOpCount) {

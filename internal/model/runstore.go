@@ -63,14 +63,7 @@ func RunStore(data []byte, limit uint64, newStore func(size uint64, seq func() u
 	}
 	type collected struct{ got, copy []*si.EventRecord }
 	var batches []collected
-	tag := int64(0)
-	newRec := func() *si.EventRecord {
-		tag++
-		if tag%8 == 0 {
-			return nil
-		}
-		return Rec(tag)
-	}
+	newRec := records(8)
 	// counted: the calls the store must account for, as stored or not
 	// stored (every non-nil record, and on a sequenced store every ID).
 	counted := uint64(0)

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+import (
+	"sync"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
 
 // Store is the reference batch store, and the reference design's own: one
 // fixed slice per batch, filled in ID order and copied out on collect. Its
@@ -104,3 +108,49 @@ func (s *Store) SetStoreSize(size uint64) { s.size = size }
 
 // Stats returns the records ever stored and ever counted as not stored.
 func (s *Store) Stats() (stored, notStored uint64) { return s.stored, s.notStored }
+
+// LockedStore is a Store behind one Mutex: the obviously correct concurrent
+// store, and the reference design's architecture (bench/baseline.Store is
+// one). Every method takes the lock for the whole call.
+type LockedStore struct {
+	mu    sync.Mutex
+	batch *Store // guarded by mu
+}
+
+// NewLockedStore returns a plain LockedStore of batches of size records.
+func NewLockedStore(size uint64) *LockedStore { return &LockedStore{batch: NewStore(size)} }
+
+// Store is Store.Store under the lock.
+func (s *LockedStore) Store(ev *si.EventRecord) {
+	s.mu.Lock()
+	s.batch.Store(ev)
+	s.mu.Unlock()
+}
+
+// CollectEvents is Store.CollectEvents under the lock.
+func (s *LockedStore) CollectEvents() []*si.EventRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.batch.CollectEvents()
+}
+
+// CountStoredEvents is Store.CountStoredEvents under the lock.
+func (s *LockedStore) CountStoredEvents() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.batch.CountStoredEvents()
+}
+
+// SetStoreSize is Store.SetStoreSize under the lock.
+func (s *LockedStore) SetStoreSize(size uint64) {
+	s.mu.Lock()
+	s.batch.SetStoreSize(size)
+	s.mu.Unlock()
+}
+
+// Stats is Store.Stats under the lock.
+func (s *LockedStore) Stats() (stored, notStored uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.batch.Stats()
+}
