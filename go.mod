@@ -4,6 +4,7 @@ go 1.24.0
 
 require (
 	github.com/apache/yunikorn-scheduler-interface v1.7.0
+	github.com/dgryski/go-metro v0.0.0-20250106013310-edb8663e5e33
 	github.com/stretchr/testify v1.11.1
 	go.uber.org/goleak v1.3.0
 	google.golang.org/protobuf v1.36.12

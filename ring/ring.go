@@ -275,6 +275,10 @@ type Buffer struct {
 	watermark atomic.Uint64
 	_         cpu.CacheLinePad
 	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
+
+	// afterWindow, when set (by tests only, before any concurrent use), runs
+	// in GetEventsFromID between taking the window and finding its end.
+	afterWindow func()
 }
 
 // New returns an empty buffer that holds the newest capacity events. A
@@ -352,9 +356,17 @@ func (b *Buffer) window() (v *view, lowest, next uint64) {
 
 // readEnd returns the first hole at or above lowest (next if there is none),
 // advancing the shared watermark.
+//
+// The result is never past next, the caller's snapshot of the claim counter
+// (already limited to the view): the watermark is shared and another
+// goroutine may have moved it past next since the snapshot was taken (or,
+// while Resize copies, past the view's limit, into the next storage). Ending
+// at a later moment than the one lowest was computed at would report a window
+// wider than the capacity. Every ID below the watermark was published, so
+// every ID below min(watermark, next) was too.
 func (b *Buffer) readEnd(v *view, lowest, next uint64) uint64 {
 	w := b.watermark.Load()
-	p := max(w, lowest)
+	p := min(max(w, lowest), next)
 	for p < next && v.st.state(p) != readHole {
 		p++
 	}
@@ -412,6 +424,9 @@ func (b *Buffer) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, u
 // whose position fell below lowest has been overtaken by the writers.
 func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]*si.EventRecord, uint64, uint64) {
 	v, lowest, next := b.window()
+	if b.afterWindow != nil {
+		b.afterWindow()
+	}
 	end := b.readEnd(v, lowest, next)
 	if id < lowest || id >= end || count == 0 {
 		return dst, lowest, highestOf(end)
@@ -424,9 +439,12 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 		ev, st := v.st.read(k)
 		if st != readOK {
 			// Overwritten while we read: what we have is consecutive and
-			// correct; the window moved on.
+			// correct; the window moved on. With nothing read, report a
+			// fresh window (lowest and highest from one moment), whose
+			// lowest is above id: the caller was overtaken.
 			if k == id {
-				_, lowest, _ = b.window()
+				v, lowest, next = b.window()
+				end = b.readEnd(v, lowest, next)
 			}
 			break
 		}

@@ -56,10 +56,15 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 				continue
 			}
 			idle = 0
+			// Park. See "Wake-ups" in streaming.go for why no wake-up
+			// is lost between these steps.
+			es.hookPark(parkClearing)
 			es.state.And(^statePending)
+			es.hookPark(parkRechecking)
 			if es.history.ReadEnd() > p || es.consumers.Load() != seen {
 				continue
 			}
+			es.hookPark(parkBlocking)
 			select {
 			case <-es.wake:
 			case <-d.stop:
@@ -156,4 +161,19 @@ func (es *EventStreaming) overrun(active []*consumer, p, lowest uint64) []*consu
 	}
 	clear(active[len(kept):])
 	return kept
+}
+
+// parkStep names the steps of the dispatcher's parking for testHookPark.
+type parkStep int
+
+const (
+	parkClearing   parkStep = iota // about to clear statePending
+	parkRechecking                 // cleared, about to look at the ring again
+	parkBlocking                   // nothing new: about to block on wake
+)
+
+func (es *EventStreaming) hookPark(step parkStep) {
+	if es.testHookPark != nil {
+		es.testHookPark(step)
+	}
 }

@@ -71,6 +71,9 @@ type EventStreaming struct {
 	// testHookRead, when set by a test before the first stream, runs in the
 	// dispatcher before each ring read of position p.
 	testHookRead func(p uint64)
+	// testHookPark, when set by a test before the first stream, runs in the
+	// dispatcher at each step of parking.
+	testHookPark func(step parkStep)
 
 	// Counters, off the producers' path.
 	created     atomic.Uint64

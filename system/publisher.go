@@ -267,6 +267,9 @@ func (p *EventPublisher) push(s *runSettings) {
 	if len(batch) == 0 {
 		return
 	}
+	for i, ev := range batch {
+		batch[i] = marshalSafe(ev) // the batch is ours; its records are shared
+	}
 	p.collected.Add(uint64(len(batch)))
 	p.batches.Add(1)
 	p.send(plugin, batch, s.logger)

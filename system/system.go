@@ -26,8 +26,10 @@ const (
 // # Hot path
 //
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
-// system is not stopped, does exactly this: one atomic load of state, a length
-// check of the message (cut only when over MaxMessageLength), ring.Add (one
+// system is not stopped, does exactly this: one atomic load of state,
+// prepareRecord (a length check of the message, cut only when over
+// MaxMessageLength, and a UTF-8 check of its string fields, repaired only
+// when invalid), ring.Add (one
 // contended atomic add claims the event ID, then a slot write and a publish),
 // Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
 // nothing: one atomic pointer store into its batch), and PublishEvent on the
@@ -153,9 +155,7 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 		e.rejected.Add(1)
 		return
 	}
-	if len(ev.Message) > MaxMessageLength {
-		ev.Message = truncateMessage(ev.Message)
-	}
+	prepareRecord(ev)
 	id := e.history.Add(ev)
 	e.Store.StoreWithID(id, ev)
 	e.streaming.Load().PublishEvent(ev)
@@ -279,6 +279,7 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 	e.metricsMu.Lock()
 	defer e.metricsMu.Unlock()
 	old := e.streaming.Swap(e.newStreaming())
+	e.wakeStreams()
 	old.Close()
 	st := old.Stats()
 	e.retired.StreamsCreated += st.StreamsCreated
@@ -425,6 +426,7 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 	if running && e.publisherOn {
 		e.publisher.StartService()
 	}
+	e.wakeStreams() // after the Resize: see wakeStreams
 	log.Info("event system reconfigured",
 		slog.Bool("trackingEnabled", cfg.TrackingEnabled),
 		slog.Bool("restarted", running && trackingChanged),
@@ -473,8 +475,40 @@ type Metrics struct {
 	// channels, over all streams.
 	StreamEventsDelivered uint64
 	// PluginPanics is the number of SendEvent calls that panicked (and were
-	// recovered).
+	// recovered). Their batches count in Collected and PublisherBatches.
 	PluginPanics uint64
+
+	// StreamsOpen is the number of streams open now (a gauge).
+	StreamsOpen uint64
+	// StreamsCreated is the number of streams opened, over the system's life.
+	// StreamsCreated - StreamsOpen - StreamsRemovedSlow streams ended
+	// otherwise: removed by their consumer, or closed by Stop,
+	// CloseAllStreams or a tracking change.
+	StreamsCreated uint64
+
+	// HistoryLowestID is the ID of the oldest event history holds (0 when it
+	// holds none).
+	HistoryLowestID uint64
+	// HistoryNextID is the ID the next accepted event gets: the number of
+	// events accepted so far (equal to Channeled).
+	HistoryNextID uint64
+	// HistoryCapacity is the number of newest events history keeps (the
+	// RingBufferCapacity in use).
+	HistoryCapacity uint64
+
+	// StoreWaiting is the number of events in the store waiting for the
+	// next push (a gauge).
+	StoreWaiting uint64
+	// StoreCapacity is the most events the store holds between two pushes
+	// (the RequestCapacity in use).
+	StoreCapacity uint64
+	// PublisherBatches is the number of non-empty batches the publisher
+	// handed to a plugin.
+	PublisherBatches uint64
+
+	// DuplicatesSuppressed is the number of records dropped as duplicates
+	// of a recent one (0 while duplicate suppression is off).
+	DuplicatesSuppressed uint64
 }
 
 // Metrics returns a snapshot of the counters. It never blocks AddEvent; it
@@ -489,14 +523,23 @@ func (e *EventSystemImpl) Metrics() Metrics {
 	m.Created = m.Channeled + m.NotChanneled
 	m.Processed = e.history.ReadEnd()
 	m.Stored, m.NotStored = e.Store.Stats()
+	m.HistoryNextID = m.Channeled
+	m.HistoryLowestID = e.history.GetLowestID()
+	m.HistoryCapacity = e.history.Capacity()
+	m.StoreWaiting = e.Store.CountStoredEvents()
+	m.StoreCapacity = e.requestCap.Load()
 	pub := e.publisher.Stats()
 	m.Collected = pub.Collected
+	m.PublisherBatches = pub.Batches
 	m.PluginPanics = pub.PluginPanics
 	e.metricsMu.Lock()
 	st := e.streaming.Load().Stats()
+	st.StreamsCreated += e.retired.StreamsCreated
 	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
 	st.EventsDelivered += e.retired.EventsDelivered
 	e.metricsMu.Unlock()
+	m.StreamsOpen = uint64(st.Streams)
+	m.StreamsCreated = st.StreamsCreated
 	m.StreamsRemovedSlow = st.StreamsRemovedSlow
 	m.StreamEventsDelivered = st.EventsDelivered
 	return m

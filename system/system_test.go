@@ -91,13 +91,17 @@ func TestAddEventConcurrentAllKept(t *testing.T) {
 		}
 	}
 	m := sys.Metrics()
-	assert.Equal(t, Metrics{Created: total, Channeled: total, Processed: total, Stored: total}, m)
+	assert.Equal(t, Metrics{
+		Created: total, Channeled: total, Processed: total, Stored: total,
+		HistoryNextID: total, HistoryCapacity: total, StoreCapacity: total,
+	}, m)
 }
 
 func TestAddEventNilAndZeroAlloc(t *testing.T) {
 	sys := New(Config{})
 	sys.AddEvent(nil)
-	assert.Equal(t, Metrics{}, sys.Metrics(), "nil is ignored, not counted")
+	assert.Equal(t, Metrics{HistoryCapacity: DefaultRingBufferCapacity, StoreCapacity: DefaultRequestCapacity},
+		sys.Metrics(), "nil is ignored, not counted")
 
 	ev := &si.EventRecord{Message: strings.Repeat("€", MaxMessageLength/3)}
 	allocs := testing.AllocsPerRun(1000, func() { sys.AddEvent(ev) })
@@ -539,7 +543,8 @@ func TestMetricsStoreFull(t *testing.T) {
 	sys.AddEvent(&si.EventRecord{})
 	assert.Equal(t, Metrics{
 		Created: 10, Channeled: 8, NotChanneled: 2, Processed: 8,
-		Stored: 5, NotStored: 3, Collected: 5,
+		Stored: 5, NotStored: 3, Collected: 5, PublisherBatches: 1,
+		HistoryNextID: 8, HistoryCapacity: cfg.RingBufferCapacity, StoreCapacity: 5,
 	}, sys.Metrics())
 	assert.Len(t, plugin.events(), 5)
 }
@@ -663,4 +668,58 @@ func TestOddInputsNeverPanic(t *testing.T) {
 		sys.Restart()
 		sys.Stop()
 	})
+}
+
+func TestMetricsGauges(t *testing.T) {
+	cfg, _ := quietConfig()
+	cfg.RingBufferCapacity = 4
+	cfg.RequestCapacity = 3
+	sys := New(cfg)
+	a := sys.CreateEventStream("a", 0)
+	sys.CreateEventStream("b", 0)
+	sys.RemoveStream(a)
+	for i := 0; i < 6; i++ {
+		sys.AddEvent(tagged(0, i))
+	}
+	m := sys.Metrics()
+	assert.Equal(t, uint64(1), m.StreamsOpen)
+	assert.Equal(t, uint64(2), m.StreamsCreated)
+	assert.Equal(t, uint64(2), m.HistoryLowestID, "6 events in a history of 4")
+	assert.Equal(t, uint64(6), m.HistoryNextID)
+	assert.Equal(t, uint64(4), m.HistoryCapacity)
+	assert.Equal(t, uint64(3), m.StoreWaiting)
+	assert.Equal(t, uint64(3), m.StoreCapacity)
+	assert.Zero(t, m.DuplicatesSuppressed)
+
+	sys.CloseAllStreams() // closed streams are counted across the new streaming
+	sys.Store.CollectEvents()
+	m = sys.Metrics()
+	assert.Zero(t, m.StreamsOpen)
+	assert.Equal(t, uint64(2), m.StreamsCreated)
+	assert.Zero(t, m.StoreWaiting)
+	sys.retire()
+}
+
+// TestPluginBatchMarshals: whatever bytes a record's string fields hold,
+// every record the plugin receives marshals.
+func TestPluginBatchMarshals(t *testing.T) {
+	plugin := &recordingPlugin{}
+	cfg, _ := quietConfig()
+	cfg.PushInterval = time.Hour
+	cfg.Plugin = plugin
+	sys := New(cfg)
+	sys.StartService()
+	ff := strings.Repeat("\xff", 2000)
+	sys.AddEvent(&si.EventRecord{Message: ff})
+	sys.AddEvent(&si.EventRecord{ObjectID: "app-\xc3", ReferenceID: ff, Message: "a\xe2\x82"})
+	sys.AddEvent(&si.EventRecord{Message: "ok", Resource: &si.Resource{Resources: map[string]*si.Quantity{"v\xffcore": {Value: 1}}}})
+	sys.Stop()
+	got := plugin.events()
+	require.Len(t, got, 3)
+	for i, ev := range got {
+		_, err := proto.Marshal(ev)
+		assert.NoError(t, err, "record %d", i)
+	}
+	assert.LessOrEqual(t, len(got[0].Message), MaxMessageLength)
+	assert.True(t, strings.HasSuffix(got[0].Message, "..."))
 }
