@@ -218,11 +218,17 @@ func Run(t testing.TB, data []byte) {
 		requireEqualU64(t, accepted, m.Stored+m.NotStored, "step %d: Stored + NotStored", step)
 		require.Equal(t, cfg.TrackingEnabled, e.IsEventTrackingEnabled(), "step %d: tracking", step)
 		requireEqualU64(t, hist.Capacity(), e.GetRingBufferCapacity(), "step %d: ring capacity", step)
+		requireEqualU64(t, hist.GetLowestID(), m.HistoryLowestID, "step %d: HistoryLowestID", step)
+		requireEqualU64(t, hist.NextID(), m.HistoryNextID, "step %d: HistoryNextID", step)
+		requireEqualU64(t, hist.Capacity(), m.HistoryCapacity, "step %d: HistoryCapacity", step)
+		requireEqualU64(t, orDefault(cfg.RequestCapacity, system.DefaultRequestCapacity), m.StoreCapacity,
+			"step %d: StoreCapacity", step)
 		if plugin == nil {
 			stored, notStored := batch.Stats()
 			requireEqualU64(t, stored, m.Stored, "step %d: Stored", step)
 			requireEqualU64(t, notStored, m.NotStored, "step %d: NotStored", step)
 			requireEqualU64(t, batch.CountStoredEvents(), e.Store.CountStoredEvents(), "step %d: CountStoredEvents", step)
+			requireEqualU64(t, batch.CountStoredEvents(), m.StoreWaiting, "step %d: StoreWaiting", step)
 		}
 		if quiet() {
 			handedOut := uint64(0)
@@ -292,6 +298,7 @@ func Run(t testing.TB, data []byte) {
 		}
 		assert.Equal(t, collected, m.Collected, "Collected = events handed to the plugin")
 		assert.Equal(t, plugin.panics.Load(), m.PluginPanics, "PluginPanics")
+		assert.Equal(t, uint64(len(copies)), m.PublisherBatches, "PublisherBatches = batches handed to the plugin")
 	}
 	for bi, b := range direct {
 		if b != nil {
