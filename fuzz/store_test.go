@@ -17,7 +17,7 @@ func FuzzStore(f *testing.F) {
 	f.Add([]byte{1, 5, model.StStoreWithID, 7, model.StStoreWithID, 3, model.StCollect, 1, model.StSetSize, 0, model.StStoreWithID, 2, model.StCollect, 0, model.StStore})
 	f.Add([]byte{0, 255, 3, model.StBurst, 63, model.StCollect, 1, model.StBurst, 63, model.StCollect, 1, model.StBurst, 63, model.StCollect, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := model.RunStore(data, store.MaxSize, newStore); err != nil {
+		if err := model.RunStore(data, store.MaxSize, newStore, storeStats); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -29,3 +29,5 @@ func newStore(size uint64, seq func() uint64) model.Batches {
 	}
 	return store.New(size)
 }
+
+func storeStats(b model.Batches) model.Stats { return model.Stats(b.(*store.EventStore).Stats()) }

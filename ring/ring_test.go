@@ -275,9 +275,9 @@ func TestLappingAStalledWriter(t *testing.T) {
 }
 
 func TestLayoutsAgree(t *testing.T) {
-	for _, l := range []layout{packed, padded, scattered} {
+	for _, l := range []Layout{Scattered, Padded} {
 		for _, capacity := range []uint64{1, 2, 3, 5, 16, 100} {
-			b := newWithLayout(capacity, l)
+			b := NewWithLayout(capacity, l)
 			m := model.NewRing(capacity)
 			for i := uint64(0); i < 3*capacity+2; i++ {
 				assert.Equal(t, m.Add(rec(i)), b.Add(rec(i)))
@@ -286,7 +286,7 @@ func TestLayoutsAgree(t *testing.T) {
 			b.Resize(capacity * 3)
 			m.Resize(capacity * 3)
 			assert.Equal(t, marks(m.GetRecentEvents(math.MaxUint64)), marks(b.GetRecentEvents(math.MaxUint64)))
-			assert.Equal(t, l == padded, layoutOf(b.view.Load().st) == padded)
+			assert.Equal(t, l, b.view.Load().st.layout, "kept across Resize")
 		}
 	}
 }
@@ -308,6 +308,6 @@ func TestHugeCapacityIsClamped(t *testing.T) {
 func TestResizeKeepsLayout(t *testing.T) {
 	b := New(1) // too small to scatter, but the layout is kept for later storages
 	b.Resize(1000)
-	assert.Equal(t, defaultLayout, layoutOf(b.view.Load().st))
+	assert.Equal(t, Scattered, b.view.Load().st.layout)
 	assert.NotZero(t, b.view.Load().st.up, "a 1024-slot storage is scattered")
 }

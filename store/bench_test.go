@@ -40,7 +40,7 @@ type lockfreeTarget struct{ *EventStore }
 func (t lockfreeTarget) fill(recs []*si.EventRecord) {
 	b := t.cur.Load()
 	copy(b.slots, recs)
-	t.claim.Add(uint64(len(recs)))
+	t.ownNext.Add(uint64(len(recs)))
 }
 
 // sequencedTarget numbers events like the event system does: one atomic

@@ -18,6 +18,7 @@ func TestAgainstModel(t *testing.T) {
 		}
 		return New(size)
 	}
+	stats := func(b model.Batches) model.Stats { return model.Stats(b.(*EventStore).Stats()) }
 	for round := uint64(0); round < 24; round++ {
 		r := rand.New(rand.NewPCG(round, 7))
 		data := make([]byte, 800)
@@ -26,7 +27,7 @@ func TestAgainstModel(t *testing.T) {
 		}
 		data[0] = byte(round % 2) // plain, sequenced
 		data[1] = byte(r.IntN(6)) // small batches: many full ones
-		if err := model.RunStore(data, MaxSize, newStore); err != nil {
+		if err := model.RunStore(data, MaxSize, newStore, stats); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
 	}

@@ -7,10 +7,10 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 	"github.com/lfevents/lfevents/stream"
+	"golang.org/x/sys/cpu"
 )
 
 // Lifecycle states, in EventSystemImpl.state.
@@ -324,7 +324,9 @@ func (e *EventSystemImpl) GetLastEventID() uint64 {
 // stopped it returns a stream whose channel is already closed.
 func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.EventStream {
 	if e == nil {
-		return (*stream.EventStreaming)(nil).CreateEventStream(name, count)
+		closed := stream.NewEventStreaming(nil)
+		closed.Close()
+		return closed.CreateEventStream(name, count)
 	}
 	return e.streaming.Load().CreateEventStream(name, count)
 }
@@ -522,7 +524,8 @@ func (e *EventSystemImpl) Metrics() Metrics {
 	m.Channeled = e.history.NextID()
 	m.Created = m.Channeled + m.NotChanneled
 	m.Processed = e.history.ReadEnd()
-	m.Stored, m.NotStored = e.Store.Stats()
+	stored := e.Store.Stats()
+	m.Stored, m.NotStored = stored.Stored, stored.NotStored
 	m.HistoryNextID = m.Channeled
 	m.HistoryLowestID = e.history.GetLowestID()
 	m.HistoryCapacity = e.history.Capacity()

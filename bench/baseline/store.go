@@ -18,4 +18,7 @@ func NewStore(size uint64) *Store {
 }
 
 // counts returns the events ever stored and ever refused.
-func (s *Store) counts() (stored, notStored uint64) { return s.Stats() }
+func (s *Store) counts() (stored, notStored uint64) {
+	st := s.Stats()
+	return st.Stored, st.NotStored
+}

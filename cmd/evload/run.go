@@ -10,8 +10,8 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/stream"
+	"golang.org/x/sys/cpu"
 )
 
 // seqBits is how many low bits of TimestampNano carry the producer's sequence.
@@ -27,7 +27,7 @@ func decode(ev *si.EventRecord) (producer int, seq uint64) {
 // producerState is one producer's progress, on its own cache line.
 type producerState struct {
 	sent atomic.Uint64 // events given to AddEvent
-	_    [cpu.CacheLineSize - 8]byte
+	_    cpu.CacheLinePad
 }
 
 // orderCheck follows each producer's sequence numbers through an ordered

@@ -11,7 +11,7 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	metro "github.com/dgryski/go-metro"
 
-	"github.com/lfevents/lfevents/internal/cpu"
+	"golang.org/x/sys/cpu"
 )
 
 // Table sizes, in entries.

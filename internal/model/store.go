@@ -106,8 +106,15 @@ func (s *Store) CountStoredEvents() uint64 { return s.held }
 // SetStoreSize sets the capacity of the batches from the next collect on.
 func (s *Store) SetStoreSize(size uint64) { s.size = size }
 
-// Stats returns the records ever stored and ever counted as not stored.
-func (s *Store) Stats() (stored, notStored uint64) { return s.stored, s.notStored }
+// Stats are a store's counters since it was created (the fields of
+// store.Stats).
+type Stats struct {
+	Stored    uint64 // records that went into a batch
+	NotStored uint64 // records (and, sequenced, IDs) counted as not stored
+}
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats { return Stats{Stored: s.stored, NotStored: s.notStored} }
 
 // LockedStore is a Store behind one Mutex: the obviously correct concurrent
 // store, and the reference design's architecture (bench/baseline.Store is
@@ -149,7 +156,7 @@ func (s *LockedStore) SetStoreSize(size uint64) {
 }
 
 // Stats is Store.Stats under the lock.
-func (s *LockedStore) Stats() (stored, notStored uint64) {
+func (s *LockedStore) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.batch.Stats()

@@ -224,9 +224,9 @@ func Run(t testing.TB, data []byte) {
 		requireEqualU64(t, orDefault(cfg.RequestCapacity, system.DefaultRequestCapacity), m.StoreCapacity,
 			"step %d: StoreCapacity", step)
 		if plugin == nil {
-			stored, notStored := batch.Stats()
-			requireEqualU64(t, stored, m.Stored, "step %d: Stored", step)
-			requireEqualU64(t, notStored, m.NotStored, "step %d: NotStored", step)
+			st := batch.Stats()
+			requireEqualU64(t, st.Stored, m.Stored, "step %d: Stored", step)
+			requireEqualU64(t, st.NotStored, m.NotStored, "step %d: NotStored", step)
 			requireEqualU64(t, batch.CountStoredEvents(), e.Store.CountStoredEvents(), "step %d: CountStoredEvents", step)
 			requireEqualU64(t, batch.CountStoredEvents(), m.StoreWaiting, "step %d: StoreWaiting", step)
 		}
