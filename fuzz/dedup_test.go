@@ -17,7 +17,7 @@ import (
 // dedupEvent decodes one record from two bytes, a timestamp and a state:
 // every field that duplicate suppression compares takes one of a few values,
 // so equal events recur, and the ones it ignores (resource) vary.
-func dedupEvent(o *ops, ts int64) *si.EventRecord {
+func dedupEvent(o *model.Ops, ts int64) *si.EventRecord {
 	a, b := o.Byte(), o.Byte()
 	ev := &si.EventRecord{
 		Type:              []si.EventRecord_Type{si.EventRecord_REQUEST, si.EventRecord_APP, si.EventRecord_NODE}[a%3],
