@@ -1,5 +1,7 @@
 package system
 
+import "github.com/lfevents/lfevents/stream"
+
 // Wake-ups across the control plane
 //
 // A stream's dispatcher parks when it has delivered everything the ring
@@ -36,4 +38,27 @@ package system
 // or which streaming is current.
 func (e *EventSystemImpl) wakeStreams() {
 	e.streaming.Load().PublishEvent(nil)
+}
+
+// CreateEventStreamFrom opens a stream of the events from fromID on, each
+// with its ID, on the system's current streaming; see
+// stream.EventStreaming.CreateEventStreamFrom. While the system is stopped it
+// returns a stream whose channel is already closed (ReasonClosed); so do
+// Stop, CloseAllStreams and a tracking change to the streams they end.
+func (e *EventSystemImpl) CreateEventStreamFrom(name string, fromID uint64, opts ...stream.StreamOption) *stream.IDStream {
+	return e.streaming.Load().CreateEventStreamFrom(name, fromID, opts...)
+}
+
+// CreateRecentEventStream opens a stream of the newest count events as of the
+// call, then every later event, each with its ID, on the system's current
+// streaming; see stream.EventStreaming.CreateRecentEventStream and
+// CreateEventStreamFrom.
+func (e *EventSystemImpl) CreateRecentEventStream(name string, count uint64, opts ...stream.StreamOption) *stream.IDStream {
+	return e.streaming.Load().CreateRecentEventStream(name, count, opts...)
+}
+
+// RemoveIDStream ends a stream with IDs and closes its channel; nil, twice,
+// or a stream that already ended is a no-op.
+func (e *EventSystemImpl) RemoveIDStream(s *stream.IDStream) {
+	e.streaming.Load().RemoveIDStream(s)
 }

@@ -79,3 +79,56 @@ func TestReconfigureWakesStreams(t *testing.T) {
 		e.Stop()
 	}
 }
+
+// TestStreamsFromID: the system's streams with IDs use its current streaming:
+// resume from an ID, filters, and closed streams while stopped.
+func TestStreamsFromID(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RingBufferCapacity = 10
+	e := New(cfg)
+	e.StartServiceWithPublisher(false)
+	evs := records(15)
+	for _, ev := range evs {
+		e.AddEvent(ev)
+	}
+	// IDs 5..14 are held: from 2 there is a gap [2, 5) first.
+	s := e.CreateEventStreamFrom("from", 2)
+	g := <-s.Items
+	assert.True(t, g.IsGap())
+	assert.Equal(t, []uint64{2, 3}, []uint64{g.ID, g.Missing})
+	for id := uint64(5); id < 15; id++ {
+		it := <-s.Items
+		assert.Equal(t, id, it.ID)
+		assert.Same(t, evs[id], it.Record)
+	}
+	even := e.CreateRecentEventStream("recent", 4, stream.WithFilter(func(ev *si.EventRecord) bool {
+		return ev.TimestampNano%2 == 0
+	}))
+	late := records(1)[0]
+	late.TimestampNano = 2
+	e.AddEvent(late)
+	it := <-s.Items
+	assert.Equal(t, []any{uint64(15), late}, []any{it.ID, it.Record})
+	var kept []*si.EventRecord
+	for _, ev := range append(evs[11:], late) {
+		if ev.TimestampNano%2 == 0 {
+			kept = append(kept, ev)
+		}
+	}
+	for _, want := range kept {
+		assert.Same(t, want, (<-even.Items).Record)
+	}
+	assert.Len(t, e.GetEventStreams(), 2)
+	e.RemoveIDStream(even)
+	assert.Equal(t, stream.ReasonRemoved, even.CloseReason())
+
+	e.Stop()
+	_, ok := <-s.Items
+	assert.False(t, ok)
+	assert.Equal(t, stream.ReasonClosed, s.CloseReason())
+	down := e.CreateEventStreamFrom("down", 0)
+	_, ok = <-down.Items
+	assert.False(t, ok, "closed while stopped")
+	e.RemoveIDStream(down)
+	e.RemoveIDStream(nil)
+}
