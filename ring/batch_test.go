@@ -8,6 +8,8 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/model"
 )
 
 func TestAddBatch(t *testing.T) {
@@ -26,7 +28,7 @@ func TestAddBatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := New(tc.capacity)
-			m := newModel(tc.capacity)
+			m := model.NewRing(tc.capacity)
 			for i := uint64(0); i < tc.before; i++ {
 				b.Add(rec(i))
 				m.Add(rec(i))
@@ -39,7 +41,7 @@ func TestAddBatch(t *testing.T) {
 					m.Add(ev)
 				}
 			}
-			assert.Equal(t, m.next(), b.NextID())
+			assert.Equal(t, m.NextID(), b.NextID())
 			assert.Equal(t, marks(m.GetRecentEvents(math.MaxUint64)), marks(b.GetRecentEvents(math.MaxUint64)))
 			assert.Equal(t, b.NextID(), b.Add(rec(99)), "Adds continue after the batch")
 		})
