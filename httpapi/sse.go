@@ -103,6 +103,9 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 		if len(b) > 0 {
 			keepAlive.Reset(h.cfg.keepAlive)
 		}
+		if h.testHookIdle != nil {
+			h.testHookIdle()
+		}
 		var cut sseCut
 	wait:
 		for {
