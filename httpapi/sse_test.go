@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,10 +125,14 @@ func TestSSECutAsSlowThenResume(t *testing.T) {
 	cfg := trackingConfig()
 	cfg.StreamQueueSize = 16
 	ts := newTestServer(t, cfg)
+	var armed atomic.Bool
 	var once sync.Once
 	ts.h.testHookIdle = func() {
-		// The first time the stream is idle, stall it while far more events
-		// arrive than its event-system stream can queue.
+		if !armed.Load() {
+			return
+		}
+		// Stall the idle stream while far more events arrive than its
+		// event-system stream can queue.
 		once.Do(func() {
 			before := ts.sys.Metrics().StreamsRemovedSlow
 			for i := 0; ts.sys.Metrics().StreamsRemovedSlow == before; i++ {
@@ -144,35 +148,24 @@ func TestSSECutAsSlowThenResume(t *testing.T) {
 		})
 	}
 	lr := openSSE(t, ts, "")
-	var last uint64
-	var cut sseEvent
-	for id := uint64(0); ; id++ {
-		ev := lr.nextSSEData()
-		if ev.event == "cut" {
-			cut = ev
-			break
-		}
-		require.Equal(t, strconv.FormatUint(id, 10), ev.id, "in order, no gap")
-		last = id
-	}
-	var body struct {
-		Reason string
-		LastID *uint64
-	}
-	require.NoError(t, json.Unmarshal([]byte(cut.data), &body))
-	assert.Equal(t, "slow", body.Reason)
-	require.NotNil(t, body.LastID)
-	assert.Equal(t, last, *body.LastID, "the cut names the last ID sent")
+	addEvents(ts, 0, 3)
+	requireEvents(t, ts, lr, 0, 2)
+	armed.Store(true)
+	addEvents(ts, 3, 1)
+	requireEvents(t, ts, lr, 3, 3)
+
+	cut := lr.nextSSEData()
+	require.Equal(t, "cut", cut.event, "cut before anything else: %s", cut.data)
+	assert.JSONEq(t, `{"reason":"slow","lastID":3}`, cut.data, "the cut names the last ID sent")
 	lr.end()
 
 	// The client reconnects with the last ID and loses nothing history holds.
-	next := ts.sys.GetLastEventID() + 1
-	lr2 := openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(last, 10))
-	addEvents(ts, 0, 3)
-	if last+1 <= next-1 {
-		requireEvents(t, ts, lr2, last+1, next-1)
-	}
-	requireEvents(t, ts, lr2, next, next+2)
+	last := ts.sys.GetLastEventID()
+	require.Greater(t, last, uint64(100))
+	lr2 := openSSE(t, ts, "", "Last-Event-ID", "3")
+	requireEvents(t, ts, lr2, 4, last)
+	addEvents(ts, 0, 2)
+	requireEvents(t, ts, lr2, last+1, last+2)
 }
 
 func TestSSECutWhenTheSystemClosesStreams(t *testing.T) {
@@ -234,6 +227,11 @@ func TestSSEManyClients(t *testing.T) {
 	}
 	cfg := trackingConfig()
 	cfg.RingBufferCapacity = uint64(events) * 2
+	// 100 clients at 10k/s need a million deliveries a second; a loaded
+	// machine (or the race detector) falls behind, and a client may lag by
+	// the whole run. The queue is sized for that, so what is checked is
+	// completeness and order, not that this machine keeps the pace.
+	cfg.StreamQueueSize = events * 2
 	ts := newTestServer(t, cfg, WithStreamLimits(clients, clients))
 
 	readers := make([]*lineReader, clients)
