@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/system"
+	"golang.org/x/sys/cpu"
 )
 
 // eventSystem is what the stream and memory scenarios drive: a whole event
@@ -34,7 +34,7 @@ const fanoutBurst = 256
 type consumerState struct {
 	received atomic.Uint64
 	closed   atomic.Bool
-	_        [cpu.CacheLineSize - 16]byte
+	_        cpu.CacheLinePad
 }
 
 // BenchmarkFanout streams b.N events to K consumers. One producer adds

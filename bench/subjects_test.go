@@ -13,9 +13,9 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
 	"github.com/lfevents/lfevents/bench/baseline"
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/system"
+	"golang.org/x/sys/cpu"
 )
 
 // ingester is what the ingest scenario drives: an implementation, or a floor.

@@ -111,12 +111,12 @@ func BenchmarkAdd(b *testing.B) {
 func BenchmarkLayout(b *testing.B) {
 	layouts := []struct {
 		name string
-		l    layout
-	}{{"packed", packed}, {"padded", padded}, {"scattered", scattered}}
+		l    Layout
+	}{{"padded", Padded}, {"scattered", Scattered}}
 	for _, p := range []int{1, 2, 8} {
 		for _, l := range layouts {
 			b.Run(fmt.Sprintf("producers=%d/impl=%s", p, l.name), func(b *testing.B) {
-				buf := newWithLayout(100000, l.l)
+				buf := NewWithLayout(100000, l.l)
 				st := buf.view.Load().st
 				b.ResetTimer()
 				addParallel(buf, b.N, p)

@@ -6,10 +6,11 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
+	"golang.org/x/sys/cpu"
 )
 
 // The algorithm
@@ -78,9 +79,9 @@ import (
 // nobody reads any more.
 
 const (
-	genBit = uint64(1) << 63 // generation of the slot storage, in Buffer.next
-	idMask = genBit - 1      // the ID bits of Buffer.next
-	noID   = math.MaxUint64  // "no limit" for view.limit
+	genBit  = uint64(1) << 63 // generation of the slot storage, in Buffer.next
+	idMask  = genBit - 1      // the ID bits of Buffer.next
+	noLimit = math.MaxUint64  // view.limit when the view holds every ID
 )
 
 // slot is one entry of the storage. See the algorithm above for seq.
@@ -92,26 +93,23 @@ type slot struct {
 func writingSeq(id uint64) uint64   { return (id + 1) << 1 }
 func publishedSeq(id uint64) uint64 { return (id+1)<<1 | 1 }
 
-// layout says how IDs map to slots. It is fixed per storage.
-type layout uint8
+// Layout says how a Buffer places event IDs in memory. Both layouts give
+// every ID of the window its own slot and behave the same; they differ in
+// memory and in how often concurrent writers touch the same cache line.
+type Layout uint8
 
 const (
-	// packed: ID i in slot i mod size, 16 bytes per slot, four slots per
-	// 64-byte line: writers of neighbouring IDs share a line.
-	packed layout = iota
-	// padded: each slot alone on a cache line (size*lineSize bytes).
-	padded
-	// scattered: packed memory, but consecutive IDs on different lines
-	// (the low bits of the index move to the top), so concurrent writers,
-	// who hold neighbouring IDs, rarely write the same line. Readers walk
-	// four sequential streams instead of one.
-	scattered
+	// Scattered (the default) packs the slots, 16 bytes each, but puts
+	// consecutive IDs on different cache lines, so concurrent writers, who
+	// hold neighbouring IDs, rarely write the same line. It costs no memory
+	// over packed slots; a reader walks several sequential streams of memory
+	// instead of one.
+	Scattered Layout = iota
+	// Padded gives each slot a cache line of its own: no two writers ever
+	// share a line, at 4x the memory of Scattered (8x on 128-byte lines).
+	// Measured no faster than Scattered on x86 (BENCHMARKS.md).
+	Padded
 )
-
-// defaultLayout is what New uses: scattered, chosen by BenchmarkLayout (see
-// BENCHMARKS.md): 10-12% less per Add than packed with 2 and 8 writers, equal
-// with 1, at the same 16 bytes per slot; padded is no faster and takes 64.
-const defaultLayout = scattered
 
 // storage is one generation of slots. Its fields never change after it is
 // installed, except the slots themselves.
@@ -121,7 +119,7 @@ type storage struct {
 	// index mapping, see slotOf: ((i >> low) | (i & lowMask) << up) << spread
 	low, up, spread uint
 	lowMask         uint64
-	layout          layout // how the index below was chosen (kept across Resize)
+	layout          Layout // how the index above was chosen (kept across Resize)
 	// minID: no ID below it belongs here (guards a writer stalled across two
 	// resizes, see the algorithm).
 	minID uint64
@@ -136,14 +134,17 @@ func slotCount(capacity uint64) uint64 {
 	return 1 << bits.Len64(capacity-1)
 }
 
-func newStorage(capacity uint64, l layout, minID uint64) *storage {
+// lineSize is the size of a cache line, as golang.org/x/sys/cpu pads to.
+const lineSize = unsafe.Sizeof(cpu.CacheLinePad{})
+
+func newStorage(capacity uint64, l Layout, minID uint64) *storage {
 	size := slotCount(capacity)
 	st := &storage{mask: size - 1, minID: minID, layout: l}
-	perLine := uint(bits.TrailingZeros(uint(cpu.CacheLineSize / 16))) // log2(slots per line)
+	perLine := uint(bits.TrailingZeros64(uint64(lineSize / unsafe.Sizeof(slot{})))) // log2(slots per line)
 	switch l {
-	case padded:
+	case Padded:
 		st.spread = perLine
-	case scattered:
+	default:
 		k := uint(bits.TrailingZeros64(size))
 		if k > perLine {
 			st.low, st.lowMask, st.up = perLine, 1<<perLine-1, k-perLine
@@ -253,11 +254,12 @@ type view struct {
 	st       *storage
 	capacity uint64 // the capacity asked for
 	floor    uint64 // no ID below floor is held (set by Resize)
-	limit    uint64 // IDs at or above limit are not in st (while Resize copies); else noID
+	limit    uint64 // IDs at or above limit are not in st (while Resize copies); else noLimit
 }
 
 // Buffer is the history ring. The zero value is not usable: create one with
-// New. All methods are safe for concurrent use; see the package doc.
+// New. All methods are safe for concurrent use; see the package doc. An Add
+// synchronizes before every read that returns its record.
 type Buffer struct {
 	_ cpu.CacheLinePad
 	// next: low 63 bits the next ID, bit 63 the storage generation.
@@ -275,13 +277,17 @@ type Buffer struct {
 	watermark atomic.Uint64
 	_         cpu.CacheLinePad
 	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
+
+	// afterWindow, when set (by tests only, before any concurrent use), runs
+	// in GetEventsFromID between taking the window and finding its end.
+	afterWindow func()
 }
 
 // New returns an empty buffer that holds the newest capacity events. A
 // capacity of 0 means 1; above MaxCapacity means MaxCapacity. Storage is
 // rounded up to a power of two slots.
 func New(capacity uint64) *Buffer {
-	return newWithLayout(capacity, defaultLayout)
+	return NewWithLayout(capacity, Scattered)
 }
 
 // MaxCapacity is the largest capacity a Buffer takes: New and Resize clamp
@@ -296,12 +302,17 @@ func clampCapacity(capacity uint64) uint64 {
 	return min(max(capacity, 1), MaxCapacity)
 }
 
-func newWithLayout(capacity uint64, l layout) *Buffer {
+// NewWithLayout is New with the slot layout l (see Layout; an unknown value
+// means Scattered). The layout is kept across Resize.
+func NewWithLayout(capacity uint64, l Layout) *Buffer {
+	if l != Padded {
+		l = Scattered
+	}
 	capacity = clampCapacity(capacity)
 	b := &Buffer{}
 	st := newStorage(capacity, l, 0)
 	b.gens[0].Store(st)
-	b.view.Store(&view{st: st, capacity: capacity, limit: noID})
+	b.view.Store(&view{st: st, capacity: capacity, limit: noLimit})
 	return b
 }
 
@@ -352,9 +363,17 @@ func (b *Buffer) window() (v *view, lowest, next uint64) {
 
 // readEnd returns the first hole at or above lowest (next if there is none),
 // advancing the shared watermark.
+//
+// The result is never past next, the caller's snapshot of the claim counter
+// (already limited to the view): the watermark is shared and another
+// goroutine may have moved it past next since the snapshot was taken (or,
+// while Resize copies, past the view's limit, into the next storage). Ending
+// at a later moment than the one lowest was computed at would report a window
+// wider than the capacity. Every ID below the watermark was published, so
+// every ID below min(watermark, next) was too.
 func (b *Buffer) readEnd(v *view, lowest, next uint64) uint64 {
 	w := b.watermark.Load()
-	p := max(w, lowest)
+	p := min(max(w, lowest), next)
 	for p < next && v.st.state(p) != readHole {
 		p++
 	}
@@ -412,6 +431,9 @@ func (b *Buffer) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, u
 // whose position fell below lowest has been overtaken by the writers.
 func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]*si.EventRecord, uint64, uint64) {
 	v, lowest, next := b.window()
+	if b.afterWindow != nil {
+		b.afterWindow()
+	}
 	end := b.readEnd(v, lowest, next)
 	if id < lowest || id >= end || count == 0 {
 		return dst, lowest, highestOf(end)
@@ -424,9 +446,12 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 		ev, st := v.st.read(k)
 		if st != readOK {
 			// Overwritten while we read: what we have is consecutive and
-			// correct; the window moved on.
+			// correct; the window moved on. With nothing read, report a
+			// fresh window (lowest and highest from one moment), whose
+			// lowest is above id: the caller was overtaken.
 			if k == id {
-				_, lowest, _ = b.window()
+				v, lowest, next = b.window()
+				end = b.readEnd(v, lowest, next)
 			}
 			break
 		}
@@ -476,12 +501,12 @@ func (b *Buffer) Resize(newCapacity uint64) {
 		// Same slots: only the window changes. The floor keeps events that
 		// were displaced under the old capacity from coming back.
 		_, lowest, _ := b.window()
-		b.view.Store(&view{st: old.st, capacity: newCapacity, floor: lowest, limit: noID})
+		b.view.Store(&view{st: old.st, capacity: newCapacity, floor: lowest, limit: noLimit})
 		return
 	}
 
 	// Install the new storage in the unused generation, then flip.
-	fresh := newStorage(newCapacity, layoutOf(old.st), b.NextID())
+	fresh := newStorage(newCapacity, old.st.layout, b.NextID())
 	gen := b.next.Load() >> 63
 	b.gens[gen^1].Store(fresh)
 	boundary := (b.next.Add(genBit) - genBit) & idMask
@@ -502,7 +527,5 @@ func (b *Buffer) Resize(newCapacity uint64) {
 			fresh.write(id, ev)
 		}
 	}
-	b.view.Store(&view{st: fresh, capacity: newCapacity, floor: keep, limit: noID})
+	b.view.Store(&view{st: fresh, capacity: newCapacity, floor: keep, limit: noLimit})
 }
-
-func layoutOf(st *storage) layout { return st.layout }

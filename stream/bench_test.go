@@ -9,8 +9,8 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/ring"
+	"golang.org/x/sys/cpu"
 )
 
 // fanout is what the benchmarks drive: a ring plus one of the two stream

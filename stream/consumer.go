@@ -19,25 +19,36 @@ const (
 	consumerSpins = 2
 )
 
+// entry is an event in a stream's queue, with its ID.
+type entry struct {
+	id uint64
+	ev *si.EventRecord
+}
+
 // consumer is the state of one stream.
 //
-// Positions: history is [histStart, join) (join is ring.ReadEnd() when the
-// stream was created); the dispatcher admits the stream at from >= join and
-// pushes [from, ...) into queue; the stream's goroutine reads [histStart,
-// from) from the ring by ID itself, then drains queue. So every ID from
-// histStart on comes from exactly one source, in order.
+// Positions. A stream's events come from exactly one source each, in order:
+//   - its history, [replayFrom, join): either copied at creation (snapshot,
+//     with IDs [join-len(snapshot), join); then replayFrom == join) or, for a
+//     stream from an ID, read from the ring by the stream's goroutine itself,
+//     gaps reported as gap items;
+//   - [join, ...): pushed into queue by the dispatcher. The dispatcher admits
+//     the stream at its position p: if p <= join it pushes from join on; if it
+//     is already past join, it first pushes [join, p) read back from the ring
+//     (see admit), so the queue always starts at join.
 //
 // Ownership: queue has the dispatcher as its only producer and the stream's
-// goroutine as its only consumer. from is written by the dispatcher before it
-// closes admitted and read by the goroutine only after that. out is sent on
-// and closed only by the goroutine. reason leaves ReasonOpen once (end), and
-// the winner closes quit.
+// goroutine as its only consumer. snapshot, replayFrom, join and keep are set
+// before the goroutines start and never change. The output channel (out or
+// items, one of them) is sent on and closed only by the stream's goroutine.
+// reason leaves ReasonOpen once (claimEnd), and the winner closes quit.
 //
 // Parking: the goroutine sets sleeping, looks at queue once more, and only
 // then blocks on wake; the dispatcher, after each push, loads sleeping and,
 // if it flips it back, sends a token on wake. By the same sequential
-// consistency argument as for EventStreaming.state, a push is either seen by
-// the goroutine's second look or the dispatcher sees sleeping and wakes it.
+// consistency argument as for the dispatcher's wake-ups (streaming.go), a
+// push is either seen by the goroutine's second look or the dispatcher sees
+// sleeping and wakes it.
 //
 // Reuse: event IDs are uint64 and never reused, so positions compare
 // directly; the reuse of queue slots is the spsc.Queue argument.
@@ -45,24 +56,41 @@ type consumer struct {
 	owner     *EventStreaming
 	name      string
 	createdAt time.Time
-	join      uint64
-	histStart uint64
+	keep      func(*si.EventRecord) bool // nil: every event
 
-	out   chan *si.EventRecord
-	queue *spsc.Queue[*si.EventRecord]
+	snapshot   []*si.EventRecord
+	replayFrom uint64
+	join       uint64
 
-	reason   atomic.Uint32 // a CloseReason
-	quit     chan struct{} // closed by the winner of end
-	done     chan struct{} // closed when the goroutine has exited and out is closed
-	admitted chan struct{} // closed by the dispatcher once from is set
+	out   chan *si.EventRecord // an EventStream's channel, or nil
+	items chan Item            // an IDStream's channel, or nil
+	queue *spsc.Queue[entry]
+
+	reason atomic.Uint32 // a CloseReason
+	quit   chan struct{} // closed by the winner of claimEnd
+	done   chan struct{} // closed when the goroutine has exited and the channel is closed
 
 	sleeping atomic.Bool
 	wake     chan struct{} // at most one token from the dispatcher
 
 	// Owned by the dispatcher goroutine.
-	from   uint64 // first ID pushed into queue; set at admission
+	from   uint64 // first ID the dispatcher pushes live; set at admission
 	joined bool   // admitted by the dispatcher
 	gone   bool   // dropped by the dispatcher (cut off)
+}
+
+// closeReason is CloseReason for a handle; a handle built outside this
+// package has no consumer and reports ReasonOpen.
+func (c *consumer) closeReason() CloseReason {
+	if c == nil {
+		return ReasonOpen
+	}
+	return CloseReason(c.reason.Load())
+}
+
+// wants reports whether the stream delivers ev.
+func (c *consumer) wants(ev *si.EventRecord) bool {
+	return c.keep == nil || c.keep(ev)
 }
 
 // end closes the stream for reason r unless it already ended; it reports
@@ -84,27 +112,23 @@ func (c *consumer) claimEnd(r CloseReason) bool {
 // stop tells the stream's goroutine to end; once per stream, after claimEnd.
 func (c *consumer) stop() { close(c.quit) }
 
-// serve is the stream's goroutine: history from the ring, then the queue, into
-// out. It returns when the stream ends, closing out on the way.
+// closeOutput closes the stream's channel.
+func (c *consumer) closeOutput() {
+	if c.items != nil {
+		close(c.items)
+	} else {
+		close(c.out)
+	}
+}
+
+// serve is the stream's goroutine: its history, then its queue, into its
+// channel. It returns when the stream ends, closing the channel on the way.
 func (es *EventStreaming) serve(c *consumer) {
 	defer es.finish(c)
-	buf := make([]*si.EventRecord, deliverBatch)
-	started := false // whether anything was sent yet
-
-	next, ok := es.replay(c, buf, c.histStart, c.join, &started)
-	if !ok {
+	if !es.sendSnapshot(c) || !es.replay(c) {
 		return
 	}
-	select {
-	case <-c.admitted:
-	case <-c.quit:
-		return
-	}
-	// The dispatcher may have been ahead of join: [join, from) is ours to
-	// read from the ring too.
-	if _, ok = es.replay(c, buf, next, c.from, &started); !ok {
-		return
-	}
+	buf := make([]entry, deliverBatch)
 	for {
 		n := c.queue.PopBatch(buf)
 		if n == 0 {
@@ -113,63 +137,139 @@ func (es *EventStreaming) serve(c *consumer) {
 			}
 			continue
 		}
-		sent, ok := c.send(buf[:n])
+		ok := es.send(c, buf[:n])
 		clear(buf[:n])
-		es.delivered.Add(uint64(sent))
 		if !ok {
 			return
 		}
 	}
 }
 
-// replay sends the events [next, to) read from the ring by ID and returns the
-// position reached. Until the stream has sent anything, history (IDs below
-// join) that the ring has displaced is skipped: it is no longer history. Any
-// other missing event cuts the stream off as slow.
-func (es *EventStreaming) replay(c *consumer, buf []*si.EventRecord, next, to uint64, started *bool) (uint64, bool) {
-	for next < to {
-		recs, lowest, _ := es.history.AppendEventsFromID(buf[:0], next, min(to-next, uint64(len(buf))))
-		if len(recs) == 0 {
-			if !*started && next < c.join && lowest > next {
-				next = min(lowest, c.join)
-				continue
-			}
-			es.cut(c, "event stream cut off: ring overwrote events before delivery", max(lowest, next+1)-next)
-			return next, false
+// sendSnapshot sends the history copied at creation and lets it go.
+func (es *EventStreaming) sendSnapshot(c *consumer) bool {
+	snap := c.snapshot
+	c.snapshot = nil
+	first := c.join - uint64(len(snap))
+	var buf [deliverBatch]entry
+	for len(snap) > 0 {
+		n := min(len(snap), len(buf))
+		for i, ev := range snap[:n] {
+			buf[i] = entry{id: first + uint64(i), ev: ev}
 		}
-		sent, ok := c.send(recs)
-		clear(recs)
-		es.delivered.Add(uint64(sent))
-		if !ok {
-			return next, false
+		if !es.send(c, buf[:n]) {
+			return false
 		}
-		*started = true
-		next += uint64(len(recs))
+		clear(snap[:n])
+		snap, first = snap[n:], first+uint64(n)
 	}
-	return next, true
+	return true
 }
 
-// send puts recs on out in order, giving up when the stream ends. It returns
-// how many it put on out (those count as delivered even when the stream then
-// ends: the reader can still receive them from the closed channel's buffer).
-func (c *consumer) send(recs []*si.EventRecord) (int, bool) {
-	select {
-	case <-c.quit:
-		return 0, false
-	default:
+// replay sends the events [replayFrom, join) read from the ring by ID. IDs
+// the ring no longer holds are reported as one gap item per missing run.
+func (es *EventStreaming) replay(c *consumer) bool {
+	next, to := c.replayFrom, c.join
+	if next >= to {
+		return true
 	}
-	for i, ev := range recs {
-		select {
-		case c.out <- ev:
-		default:
-			select {
-			case c.out <- ev:
-			case <-c.quit:
-				return i, false
+	recs := make([]*si.EventRecord, 0, deliverBatch)
+	buf := make([]entry, 0, deliverBatch)
+	for next < to {
+		var lowest uint64
+		recs, lowest, _ = es.history.AppendEventsFromID(recs[:0], next, min(to-next, deliverBatch))
+		if len(recs) == 0 {
+			if lowest > next {
+				skip := min(lowest, to)
+				if !c.put(Item{ID: next, Missing: skip - next}) {
+					return false
+				}
+				next = skip
+				continue
 			}
+			// The window moved under the read: look again.
+			select {
+			case <-c.quit:
+				return false
+			default:
+				runtime.Gosched()
+			}
+			continue
+		}
+		buf = buf[:0]
+		for i, ev := range recs {
+			buf = append(buf, entry{id: next + uint64(i), ev: ev})
+		}
+		next += uint64(len(recs))
+		clear(recs)
+		ok := es.send(c, buf)
+		clear(buf)
+		if !ok {
+			return false
 		}
 	}
-	return len(recs), true
+	return true
+}
+
+// send puts the events of ents that the stream wants on its channel, in
+// order, giving up when the stream ends, and counts those it put there (they
+// count as delivered even when the stream then ends: the reader can still
+// receive them from the closed channel's buffer).
+func (es *EventStreaming) send(c *consumer, ents []entry) bool {
+	select {
+	case <-c.quit:
+		return false
+	default:
+	}
+	sent := 0
+	ok := true
+	for _, e := range ents {
+		if !c.wants(e.ev) {
+			continue
+		}
+		if c.items != nil {
+			ok = c.put(Item{ID: e.id, Record: e.ev})
+		} else {
+			ok = c.putRecord(e.ev)
+		}
+		if !ok {
+			break
+		}
+		sent++
+	}
+	es.delivered.Add(uint64(sent))
+	return ok
+}
+
+// putRecord sends ev on an EventStream's channel, waiting for room; false
+// when the stream ended first.
+func (c *consumer) putRecord(ev *si.EventRecord) bool {
+	select {
+	case c.out <- ev:
+		return true
+	default:
+	}
+	select {
+	case c.out <- ev:
+		return true
+	case <-c.quit:
+		return false
+	}
+}
+
+// put sends it on an IDStream's channel, waiting for room; false when the
+// stream ended first.
+func (c *consumer) put(it Item) bool {
+	select {
+	case c.items <- it:
+		return true
+	default:
+	}
+	select {
+	case c.items <- it:
+		return true
+	case <-c.quit:
+		return false
+	}
 }
 
 // park waits until the queue may have records (true) or the stream ends
@@ -195,11 +295,11 @@ func (c *consumer) park() bool {
 	}
 }
 
-// finish runs as the stream's goroutine exits: it closes out, drops the
-// stream from the list (a no-op when Remove or Close already did) and
+// finish runs as the stream's goroutine exits: it closes the channel, drops
+// the stream from the list (a no-op when Remove or Close already did) and
 // reports the exit on done.
 func (es *EventStreaming) finish(c *consumer) {
-	close(c.out)
+	c.closeOutput()
 	es.mu.Lock()
 	es.unlinkLocked(c)
 	es.mu.Unlock()

@@ -15,22 +15,44 @@ const (
 	dispatchSpins = 2
 )
 
+// dispatcher is one run of the dispatch goroutine: its handle for the control
+// plane and its buffers.
+type dispatcher struct {
+	stop chan struct{} // closed by the control plane to end the run
+	done chan struct{} // closed by the goroutine when it has returned
+
+	// Owned by the goroutine: the records of the current read, the same with
+	// their IDs, and the filtered part for one stream.
+	recs []*si.EventRecord
+	ents []entry
+	kept []entry
+}
+
+func newDispatcher() *dispatcher {
+	return &dispatcher{
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+		recs: make([]*si.EventRecord, 0, dispatchBatch),
+		ents: make([]entry, 0, dispatchBatch),
+		kept: make([]entry, 0, dispatchBatch),
+	}
+}
+
 // dispatch is the dispatch goroutine: the single producer of every stream's
 // queue. It follows the ring from position p (the next ID to deliver): each
-// round it admits new streams at p, reads [p, ReadEnd()) in batches by ID
-// into a reused buffer, and pushes each batch into every admitted stream's
-// queue. It returns when d.stop is closed.
+// round it admits new streams, reads [p, ReadEnd()) in batches by ID, and
+// pushes each batch into every admitted stream's queue. It returns when
+// d.stop is closed.
 //
-// A stream whose queue cannot take the whole batch is cut off as slow. If the
-// ring has overwritten IDs at or after p before the dispatcher read them, the
-// streams that needed them are cut off the same way, and p moves to the
-// ring's lowest ID: events are never skipped silently.
+// A stream whose queue cannot take what it wants of a batch is cut off as
+// slow. If the ring has overwritten IDs at or after p before the dispatcher
+// read them, the streams that needed them are cut off the same way, and p
+// moves to the ring's lowest ID: events are never skipped silently.
 func (es *EventStreaming) dispatch(d *dispatcher) {
 	defer close(d.done)
 	var (
 		seen   *[]*consumer
 		active []*consumer
-		buf    = make([]*si.EventRecord, 0, dispatchBatch)
 		p      = es.history.ReadEnd()
 		idle   = 0
 	)
@@ -42,7 +64,7 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 		}
 		if l := es.consumers.Load(); l != seen {
 			seen = l
-			active = es.admit(active, l, p)
+			active, p = es.admit(d, active, l, p)
 		}
 		end := es.history.ReadEnd()
 		if len(active) == 0 {
@@ -56,10 +78,15 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 				continue
 			}
 			idle = 0
+			// Park. "Wake-ups" in streaming.go argues that no wake-up
+			// is lost between these steps.
+			es.hookPark(parkClearing)
 			es.state.And(^statePending)
+			es.hookPark(parkRechecking)
 			if es.history.ReadEnd() > p || es.consumers.Load() != seen {
 				continue
 			}
+			es.hookPark(parkBlocking)
 			select {
 			case <-es.wake:
 			case <-d.stop:
@@ -72,9 +99,8 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 			es.testHookRead(p)
 		}
 
-		var lowest uint64
-		buf, lowest, _ = es.history.AppendEventsFromID(buf[:0], p, min(end-p, dispatchBatch))
-		if len(buf) == 0 {
+		n, lowest := es.read(d, p, end-p)
+		if n == 0 {
 			if lowest > p {
 				active = es.overrun(active, p, lowest)
 				p = lowest
@@ -83,63 +109,147 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 			}
 			continue
 		}
-		active = es.push(active, buf, p)
-		p += uint64(len(buf))
-		clear(buf)
+		active = es.push(d, active)
+		p += uint64(n)
 	}
 }
 
-// admit rebuilds the dispatcher's set of streams from the registered list l:
-// streams already admitted stay unless they were cut off, streams that left
-// the list are dropped, and new ones are admitted at p: from = max(join, p).
-func (es *EventStreaming) admit(active []*consumer, l *[]*consumer, p uint64) []*consumer {
+// read reads up to min(count, dispatchBatch) events from ID p on into d.ents
+// and returns how many, with the ring's lowest ID.
+func (es *EventStreaming) read(d *dispatcher, p, count uint64) (int, uint64) {
+	var lowest uint64
+	d.recs, lowest, _ = es.history.AppendEventsFromID(d.recs[:0], p, min(count, dispatchBatch))
+	d.ents = d.ents[:0]
+	for i, ev := range d.recs {
+		d.ents = append(d.ents, entry{id: p + uint64(i), ev: ev})
+	}
+	clear(d.recs)
+	return len(d.ents), lowest
+}
+
+// admit rebuilds the dispatcher's set of streams from the registered list l
+// and returns it with the position to go on from: streams already admitted
+// stay unless they were cut off, streams that left the list are dropped, and
+// new ones are admitted. A new stream wants [join, ...) in its queue. With no
+// stream already admitted, the dispatcher moves to the smallest join of the
+// new ones (it delivers to nobody else, so it may go back). Otherwise a new
+// stream whose join is at or above p is pushed from join on as p gets there,
+// and one whose join is below p (the dispatcher went past join between the
+// stream's creation and this round) first gets [join, p) read back from the
+// ring; if the ring no longer holds it, the stream is cut off.
+func (es *EventStreaming) admit(d *dispatcher, active []*consumer, l *[]*consumer, p uint64) ([]*consumer, uint64) {
 	active = active[:0]
 	if l == nil {
-		return active
+		return active, p
 	}
+	var fresh []*consumer
 	for _, c := range *l {
-		if c.gone || CloseReason(c.reason.Load()) != ReasonOpen {
+		if c.gone || c.closeReason() != ReasonOpen {
 			continue
 		}
 		if !c.joined {
-			c.joined = true
-			c.from = max(c.join, p)
-			close(c.admitted)
+			fresh = append(fresh, c)
+			continue
 		}
 		active = append(active, c)
 	}
-	return active
+	if len(fresh) == 0 {
+		return active, p
+	}
+	if len(active) == 0 {
+		p = fresh[0].join
+		for _, c := range fresh[1:] {
+			p = min(p, c.join)
+		}
+	}
+	for _, c := range fresh {
+		c.joined = true
+		c.from = max(c.join, p)
+		if c.join < p && !es.backfill(d, c, p) {
+			c.gone = true
+			continue
+		}
+		active = append(active, c)
+	}
+	return active, p
 }
 
-// push hands the batch buf (IDs p, p+1, ...) to every stream in active from
-// its from on, cuts off the streams whose queue is full, and returns the
-// streams that stay.
-func (es *EventStreaming) push(active []*consumer, buf []*si.EventRecord, p uint64) []*consumer {
+// backfill pushes [c.join, p) from the ring into c's queue, or cuts c off
+// and returns false.
+func (es *EventStreaming) backfill(d *dispatcher, c *consumer, p uint64) bool {
+	for id := c.join; id < p; {
+		n, lowest := es.read(d, id, p-id)
+		if n == 0 {
+			if lowest > id {
+				es.cut(c, "event stream cut off: ring overwrote events before the stream was admitted", lowest-id)
+				return false
+			}
+			runtime.Gosched()
+			continue
+		}
+		if !es.deliver(d, c, d.ents) {
+			return false
+		}
+		id += uint64(n)
+	}
+	return true
+}
+
+// push hands the batch d.ents to every stream in active from its from on,
+// cuts off the streams whose queue is full, and returns the streams that
+// stay.
+func (es *EventStreaming) push(d *dispatcher, active []*consumer) []*consumer {
+	p := d.ents[0].id
 	kept := active[:0]
 	for _, c := range active {
-		src := buf
+		src := d.ents
 		if c.from > p {
-			if c.from-p >= uint64(len(buf)) {
+			if c.from-p >= uint64(len(src)) {
 				kept = append(kept, c) // joins after this batch
 				continue
 			}
-			src = buf[c.from-p:]
+			src = src[c.from-p:]
 		}
-		if n := c.queue.PushBatch(src); n < len(src) {
+		if !es.deliver(d, c, src) {
 			c.gone = true
-			es.cut(c, "event stream cut off: consumer too slow", uint64(c.queue.Len()+len(src)-n))
 			continue
-		}
-		if c.sleeping.Load() && c.sleeping.CompareAndSwap(true, false) {
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
 		}
 		kept = append(kept, c)
 	}
 	clear(active[len(kept):])
+	clear(d.ents)
 	return kept
+}
+
+// deliver pushes the events of src that c wants into its queue and wakes
+// its goroutine if it sleeps; it cuts c off and returns false when the queue
+// has no room for all of them. Filtering here, before the queue, is what
+// keeps a filtered stream from being cut off for events it does not want.
+func (es *EventStreaming) deliver(d *dispatcher, c *consumer, src []entry) bool {
+	if c.keep != nil {
+		d.kept = d.kept[:0]
+		for _, e := range src {
+			if c.keep(e.ev) {
+				d.kept = append(d.kept, e)
+			}
+		}
+		src = d.kept
+		defer clear(d.kept)
+	}
+	if len(src) == 0 {
+		return true
+	}
+	if n := c.queue.PushBatch(src); n < len(src) {
+		es.cut(c, "event stream cut off: consumer too slow", uint64(c.queue.Len()+len(src)-n))
+		return false
+	}
+	if c.sleeping.Load() && c.sleeping.CompareAndSwap(true, false) {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	return true
 }
 
 // overrun handles the ring having displaced IDs [p, lowest) before the
@@ -156,4 +266,19 @@ func (es *EventStreaming) overrun(active []*consumer, p, lowest uint64) []*consu
 	}
 	clear(active[len(kept):])
 	return kept
+}
+
+// parkStep names the steps of the dispatcher's parking for testHookPark.
+type parkStep int
+
+const (
+	parkClearing   parkStep = iota // about to clear statePending
+	parkRechecking                 // cleared, about to look at the ring again
+	parkBlocking                   // nothing new: about to block on wake
+)
+
+func (es *EventStreaming) hookPark(step parkStep) {
+	if es.testHookPark != nil {
+		es.testHookPark(step)
+	}
 }

@@ -96,15 +96,6 @@ func requireRun(t testing.TB, ids []uint64, msg string) {
 	}
 }
 
-// expectedHistory is the reference rule for the history of a stream created
-// when IDs [lowest, join) are held and count is asked for.
-func expectedHistory(lowest, join, count uint64) (from uint64) {
-	if count > join {
-		count = join
-	}
-	return max(lowest, join-count)
-}
-
 // pollEvery is the polling interval of require.Eventually in these tests.
 const pollEvery = time.Millisecond
 
@@ -112,3 +103,20 @@ func runtimeGosched() { runtime.Gosched() }
 
 // quietLogger discards the cut-off warnings of tests that cause many.
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// addDispatched adds n records in steps small enough for a tiny ring, waiting
+// after each until the dispatcher has pushed them into c's queue (c's reader
+// must not read meanwhile), so the dispatcher is never overrun.
+func addDispatched(t testing.TB, r *ring.Buffer, es *EventStreaming, c *consumer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(failAfter)
+	for i := 0; i < n; i += 10 {
+		k := min(10, n-i)
+		want := c.queue.Len() + k
+		add(r, es, k)
+		for c.queue.Len() < want {
+			require.False(t, time.Now().After(deadline), "the dispatcher did not push")
+			runtime.Gosched()
+		}
+	}
+}

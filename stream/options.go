@@ -1,6 +1,10 @@
 package stream
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
 
 const (
 	// DefaultQueueSize is the per-stream queue size used when none (or a
@@ -44,4 +48,23 @@ func WithQueueSize(n int) Option {
 // means slog.Default().
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// StreamOption configures one stream, in CreateEventStreamFrom and
+// CreateRecentEventStream.
+type StreamOption func(*streamConfig)
+
+type streamConfig struct {
+	keep func(*si.EventRecord) bool
+}
+
+// WithFilter makes the stream deliver only the events for which keep returns
+// true. Events it rejects never enter the stream's queue, so a stream is never
+// cut off because of events it does not want. Gap items are delivered
+// whatever the filter. keep is called from the streaming's goroutines, at
+// times two at once for one stream: it must be safe for concurrent use, must
+// not block, and must not modify the record. A nil keep keeps every event;
+// the last WithFilter given wins.
+func WithFilter(keep func(*si.EventRecord) bool) StreamOption {
+	return func(c *streamConfig) { c.keep = keep }
 }

@@ -9,9 +9,9 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/internal/spsc"
 	"github.com/lfevents/lfevents/ring"
+	"golang.org/x/sys/cpu"
 )
 
 // Bits of EventStreaming.state.
@@ -23,26 +23,44 @@ const (
 	statePending
 )
 
-// EventStreaming fans the history ring out to live streams. Create it with
-// NewEventStreaming; the zero value is not usable.
+// Wake-ups (PublishEvent -> dispatcher)
 //
-// Wake-up protocol (PublishEvent → dispatcher). state holds stateStreams and
-// statePending. PublishEvent loads state; only when it reads exactly
-// stateStreams (streams exist, no wake-up pending) does it CAS statePending in
-// and, if it won, send a token on the 1-buffered wake channel without
-// blocking. The dispatcher, before it parks, clears statePending and then
-// looks at ring.ReadEnd() again. Go's atomics are sequentially consistent, so
-// for every Add published before a PublishEvent, either the producer's load
-// sees statePending cleared (and wakes the dispatcher), or the dispatcher's
-// ReadEnd after the clear sees the Add: no wake-up is lost. While the
-// dispatcher is busy the flag stays set and PublishEvent is one load of a
-// line that nobody writes. Delivery reads the ring by ID from the
-// dispatcher's position, so extra or repeated wake-ups never duplicate an
-// event.
+// state holds stateStreams and statePending. PublishEvent loads state; only
+// when it reads exactly stateStreams (streams exist, no wake-up pending) does
+// it CAS statePending in and, if it won, send a token on the 1-buffered wake
+// channel without blocking. The control plane (create, and the event system
+// after its own steps) sets statePending and sends a token unconditionally.
+//
+// The dispatcher parks in three steps (dispatch): clear statePending, look at
+// the ring's ReadEnd (and the consumer list) again, and only if nothing is new
+// block on wake. Take any event made readable before a PublishEvent call P.
+// Go's atomics are sequentially consistent, so P's load of state is ordered
+// against the dispatcher's clear:
+//   - P's load comes after the clear: P reads stateStreams and sends a token
+//     (or another producer did since the clear, and a token is in wake), so
+//     the block returns at once and the dispatcher looks again;
+//   - P's load comes before the clear: the dispatcher's ReadEnd, which comes
+//     after the clear, comes after P's load and so after the event was made
+//     readable: it sees the event and does not block.
+//
+// Either way the dispatcher reads the ring after P without another event. The
+// argument needs the event to be readable before P. A writer's own event is
+// (ring.Add returns after publishing it), but the ring's ReadEnd can also grow
+// without a writer: when the writer of an earlier hole publishes (that writer
+// signals too, after its Add), and when a Resize swaps in its new view (whoever
+// resizes must call PublishEvent afterwards; the event system does). While the
+// dispatcher is busy statePending stays set and PublishEvent is one load of a
+// line that nobody writes. Delivery reads the ring by ID from the dispatcher's
+// position, so extra, stale or repeated tokens cost one look at the ring and
+// never duplicate an event. Tests: wakeup_test.go forces each ordering.
 //
 // Consumer list: consumers is a copy-on-write snapshot, replaced (never
 // modified) under mu by create, remove and close; the dispatcher and
 // GetEventStreams only load it.
+
+// EventStreaming fans the history ring out to live streams. Create it with
+// NewEventStreaming; the zero value is not usable. Its methods are safe for
+// concurrent use.
 type EventStreaming struct {
 	_ cpu.CacheLinePad
 	// state is loaded by every PublishEvent; written on wake-up flips, by the
@@ -59,7 +77,7 @@ type EventStreaming struct {
 	// consumers is the current list of registered streams; nil when none.
 	consumers atomic.Pointer[[]*consumer]
 
-	// mu serializes the control plane: CreateEventStream, RemoveEventStream
+	// mu serializes the control plane: the Create methods, the Remove methods
 	// (by the caller or by a cut-off stream's goroutine on its way out) and
 	// Close. It guards closed, disp and every store to consumers. It is never
 	// taken by PublishEvent, the dispatcher or delivery.
@@ -71,6 +89,12 @@ type EventStreaming struct {
 	// testHookRead, when set by a test before the first stream, runs in the
 	// dispatcher before each ring read of position p.
 	testHookRead func(p uint64)
+	// testHookPark, when set by a test before the first stream, runs in the
+	// dispatcher at each step of parking.
+	testHookPark func(step parkStep)
+	// testHookOpen, when set by a test, runs in a Create method once the
+	// stream's join position is fixed, before it is registered.
+	testHookOpen func(join uint64)
 
 	// Counters, off the producers' path.
 	created     atomic.Uint64
@@ -78,10 +102,19 @@ type EventStreaming struct {
 	delivered   atomic.Uint64
 }
 
-// dispatcher is the handle of one run of the dispatch goroutine.
-type dispatcher struct {
-	stop chan struct{} // closed by the control plane to end the run
-	done chan struct{} // closed by the goroutine when it has returned
+// Stats is a snapshot of an EventStreaming's counters.
+type Stats struct {
+	// Streams is the number of open streams.
+	Streams int
+	// StreamsCreated counts the streams created (not those created after
+	// Close).
+	StreamsCreated uint64
+	// StreamsRemovedSlow counts streams cut off as slow (ReasonSlow),
+	// including those whose history the ring overwrote first.
+	StreamsRemovedSlow uint64
+	// EventsDelivered counts events sent on stream channels, over all
+	// streams (gap items are not events).
+	EventsDelivered uint64
 }
 
 // NewEventStreaming returns an EventStreaming that delivers from history. A
@@ -111,13 +144,12 @@ func NewEventStreaming(history *ring.Buffer, opts ...Option) *EventStreaming {
 
 // PublishEvent signals that ev and every event added to the ring before it
 // can be delivered; the record itself is not used (nil is fine). Call it
-// after ring.Add. It is safe from any goroutine, never blocks, takes no lock
-// and does not allocate; with no streams it is one atomic load. Calling it
-// many times, or for an event already delivered, never duplicates an event.
+// after ring.Add, and after anything else that makes more of the ring
+// readable (a Resize). It is safe from any goroutine, never blocks, takes no
+// lock and does not allocate; with no streams it is one atomic load. Calling
+// it many times, or for an event already delivered, never duplicates an
+// event.
 func (es *EventStreaming) PublishEvent(_ *si.EventRecord) {
-	if es == nil {
-		return
-	}
 	for {
 		s := es.state.Load()
 		if s != stateStreams {
@@ -145,47 +177,121 @@ func (es *EventStreaming) kick() {
 }
 
 // CreateEventStream opens a stream named name. It first receives the newest
-// count events of history (those readable when it is called; fewer when the
+// count events of history as of the call, all of them (fewer only when the
 // ring holds fewer; count 0 for none), then every later event, in ID order,
-// with no gap and no duplicate. History displaced by the ring before the
-// stream starts reading it is skipped; any later loss closes the stream
-// (ReasonSlow). After Close it returns a stream whose Events channel is
-// already closed (ReasonClosed). It never returns nil.
+// with no gap and no duplicate. If that cannot be done (the ring overwrote
+// events the stream needs before they were handed to it), the stream is cut
+// off: its channel closes with ReasonSlow, and the cut is logged and counted;
+// it never starts later silently. After Close it returns a stream whose
+// Events channel is already closed (ReasonClosed). It never returns nil.
+//
+// The history is copied when the stream is created, as the reference design
+// does: the stream holds count records (at most the ring's capacity) until
+// its reader has received them.
 func (es *EventStreaming) CreateEventStream(name string, count uint64) *EventStream {
-	if es == nil {
-		return closedStream(nil, name)
+	c, out := es.newConsumer(name, nil), make(chan *si.EventRecord, ChannelBuffer)
+	c.out = out
+	es.openRecent(c, count)
+	return &EventStream{Events: out, consumer: c}
+}
+
+// CreateRecentEventStream is CreateEventStream with event IDs and stream
+// options: the newest count events of history as of the call (count counts
+// events before any filter), then every later event, each with its ID.
+func (es *EventStreaming) CreateRecentEventStream(name string, count uint64, opts ...StreamOption) *IDStream {
+	c, items := es.newConsumer(name, opts), make(chan Item, ChannelBuffer)
+	c.items = items
+	es.openRecent(c, count)
+	return &IDStream{Items: items, consumer: c}
+}
+
+// CreateEventStreamFrom opens a stream of every event with an ID from fromID
+// on, in ID order, with no duplicate, each with its ID: first those history
+// holds, then every later event. If history no longer holds some of them,
+// the first item is a gap for [fromID, lowest ID held). History is read from
+// the ring as the reader takes it; should the ring overwrite events before
+// the stream read them, a gap item reports those too. Once the stream has
+// caught up with the events that existed when it was created, it is cut off
+// (ReasonSlow) instead if it falls behind, as every stream is.
+//
+// A fromID above the ID the next event will get is treated as that ID: the
+// stream starts with the next new event. To resume after having received
+// event L, pass L+1. After Close it returns a stream whose Items channel is
+// already closed (ReasonClosed). It never returns nil.
+func (es *EventStreaming) CreateEventStreamFrom(name string, fromID uint64, opts ...StreamOption) *IDStream {
+	c, items := es.newConsumer(name, opts), make(chan Item, ChannelBuffer)
+	c.items = items
+	end := es.history.ReadEnd()
+	fromID = min(fromID, es.history.NextID()) // NextID() >= end: loaded later
+	c.replayFrom, c.join = fromID, max(fromID, end)
+	es.open(c, true)
+	return &IDStream{Items: items, consumer: c}
+}
+
+// snapshotTries bounds how often openRecent copies the history again when
+// the ring overwrote part of it during the copy (only a ring much smaller
+// than the rate of events can do that).
+const snapshotTries = 8
+
+// openRecent copies the newest count events of history into c and opens it;
+// it cuts c off if no consistent copy could be made.
+func (es *EventStreaming) openRecent(c *consumer, count uint64) {
+	for range snapshotTries {
+		end := es.history.ReadEnd()
+		n := min(count, end)
+		if n == 0 {
+			c.replayFrom, c.join = end, end
+			es.open(c, true)
+			return
+		}
+		start := max(end-n, es.history.GetLowestID())
+		if start >= end {
+			continue // the window moved past end meanwhile
+		}
+		recs, _, _ := es.history.AppendEventsFromID(make([]*si.EventRecord, 0, end-start), start, end-start)
+		if uint64(len(recs)) == end-start {
+			c.snapshot, c.replayFrom, c.join = recs, end, end
+			es.open(c, true)
+			return
+		}
 	}
-	join := es.history.ReadEnd()
+	es.open(c, false)
+}
+
+// open registers c and starts its goroutine. When the streaming is closed,
+// c ends at once with ReasonClosed; otherwise, without ok, it ends at once as
+// cut off (its history could not be copied).
+func (es *EventStreaming) open(c *consumer, ok bool) {
+	if es.testHookOpen != nil {
+		es.testHookOpen(c.join)
+	}
 	es.mu.Lock()
-	if es.closed {
+	if es.closed || !ok {
+		closed := es.closed
 		es.mu.Unlock()
-		return closedStream(es, name)
+		if closed {
+			c.reason.Store(uint32(ReasonClosed))
+		} else {
+			es.created.Add(1)
+			es.cut(c, "event stream cut off: ring overwrote its history while it was copied", 0)
+		}
+		c.closeOutput()
+		close(c.done)
+		return
 	}
-	c := newConsumer(es, name, join, count)
 	old := es.list()
 	list := make([]*consumer, 0, len(old)+1)
 	list = append(append(list, old...), c)
 	es.consumers.Store(&list)
 	es.state.Or(stateStreams)
 	if es.disp == nil {
-		es.disp = &dispatcher{stop: make(chan struct{}), done: make(chan struct{})}
+		es.disp = newDispatcher()
 		go es.dispatch(es.disp)
 	}
 	go es.serve(c)
 	es.mu.Unlock()
 	es.created.Add(1)
 	es.signal() // the dispatcher admits c on its next round
-	return &EventStream{Events: c.out, consumer: c}
-}
-
-// closedStream returns a stream that is already over (ReasonClosed).
-func closedStream(owner *EventStreaming, name string) *EventStream {
-	c := &consumer{owner: owner, name: name, createdAt: time.Now(),
-		out: make(chan *si.EventRecord), done: make(chan struct{})}
-	c.reason.Store(uint32(ReasonClosed))
-	close(c.out)
-	close(c.done)
-	return &EventStream{Events: c.out, consumer: c}
 }
 
 // RemoveEventStream ends the stream (ReasonRemoved, unless it already ended
@@ -194,10 +300,22 @@ func closedStream(owner *EventStreaming, name string) *EventStream {
 // received. Removing nil, twice, or a stream of another EventStreaming does
 // nothing.
 func (es *EventStreaming) RemoveEventStream(s *EventStream) {
-	if es == nil || s == nil || s.consumer == nil || s.consumer.owner != es {
+	if s != nil {
+		es.remove(s.consumer)
+	}
+}
+
+// RemoveIDStream is RemoveEventStream for a stream with IDs.
+func (es *EventStreaming) RemoveIDStream(s *IDStream) {
+	if s != nil {
+		es.remove(s.consumer)
+	}
+}
+
+func (es *EventStreaming) remove(c *consumer) {
+	if c == nil || c.owner != es {
 		return
 	}
-	c := s.consumer
 	es.mu.Lock()
 	es.unlinkLocked(c)
 	es.mu.Unlock()
@@ -205,30 +323,24 @@ func (es *EventStreaming) RemoveEventStream(s *EventStream) {
 	<-c.done
 }
 
-// GetEventStreams describes the open streams, oldest first. The result is a
-// new slice (empty, not nil, when there are none).
+// GetEventStreams describes the open streams (of every kind), oldest first.
+// The result is a new slice (empty, not nil, when there are none).
 func (es *EventStreaming) GetEventStreams() []EventStreamData {
-	if es == nil {
-		return []EventStreamData{}
-	}
 	list := es.list()
 	out := make([]EventStreamData, 0, len(list))
 	for _, c := range list {
-		if CloseReason(c.reason.Load()) == ReasonOpen {
+		if c.closeReason() == ReasonOpen {
 			out = append(out, EventStreamData{Name: c.name, CreatedAt: c.createdAt})
 		}
 	}
 	return out
 }
 
-// Close ends every stream (ReasonClosed) and stops the dispatcher; later
-// CreateEventStream calls return closed streams. It returns once every
-// goroutine of the EventStreaming has exited. Calling it again does nothing
-// (a concurrent second call waits for the first to finish).
+// Close ends every stream (ReasonClosed) and stops the dispatcher; streams
+// created later are closed at once. It returns once every goroutine of the
+// EventStreaming has exited. Calling it again does nothing (a concurrent
+// second call waits for the first to finish).
 func (es *EventStreaming) Close() {
-	if es == nil {
-		return
-	}
 	es.mu.Lock()
 	if es.closed {
 		es.mu.Unlock()
@@ -250,11 +362,8 @@ func (es *EventStreaming) Close() {
 	close(es.closeDone)
 }
 
-// Stats returns a snapshot of the counters. Safe from any goroutine.
+// Stats returns a snapshot of the counters.
 func (es *EventStreaming) Stats() Stats {
-	if es == nil {
-		return Stats{}
-	}
 	return Stats{
 		Streams:            len(es.GetEventStreams()),
 		StreamsCreated:     es.created.Load(),
@@ -313,20 +422,23 @@ func (es *EventStreaming) cut(c *consumer, msg string, lag uint64) {
 	}
 }
 
-// newConsumer returns the state of a new stream that joins at join (the
-// ring's ReadEnd when it was created) and wants count events of history.
-func newConsumer(es *EventStreaming, name string, join, count uint64) *consumer {
+// newConsumer returns the state of a new stream, without its output channel
+// and positions.
+func (es *EventStreaming) newConsumer(name string, opts []StreamOption) *consumer {
+	var sc streamConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&sc)
+		}
+	}
 	return &consumer{
 		owner:     es,
 		name:      name,
 		createdAt: time.Now(),
-		join:      join,
-		histStart: join - min(count, join),
-		out:       make(chan *si.EventRecord, ChannelBuffer),
-		queue:     spsc.New[*si.EventRecord](es.queueSize),
+		keep:      sc.keep,
+		queue:     spsc.New[entry](es.queueSize),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
-		admitted:  make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 	}
 }

@@ -7,10 +7,10 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 	"github.com/lfevents/lfevents/stream"
+	"golang.org/x/sys/cpu"
 )
 
 // Lifecycle states, in EventSystemImpl.state.
@@ -26,8 +26,10 @@ const (
 // # Hot path
 //
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
-// system is not stopped, does exactly this: one atomic load of state, a length
-// check of the message (cut only when over MaxMessageLength), ring.Add (one
+// system is not stopped, does exactly this: one atomic load of state,
+// prepareRecord (a length check of the message, cut only when over
+// MaxMessageLength, and a UTF-8 check of its string fields, repaired only
+// when invalid), ring.Add (one
 // contended atomic add claims the event ID, then a slot write and a publish),
 // Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
 // nothing: one atomic pointer store into its batch), and PublishEvent on the
@@ -97,6 +99,10 @@ type EventSystemImpl struct {
 	tracking   atomic.Bool
 	requestCap atomic.Uint64
 
+	// current is the normalized Config in use, for Config and for the
+	// publisher's loss report: stored under ctl, read without a lock.
+	current atomic.Pointer[Config]
+
 	// ctl serializes the control plane: StartService,
 	// StartServiceWithPublisher, Stop, Restart, CloseAllStreams and
 	// Reconfigure. It guards the fields below. AddEvent and the read methods
@@ -105,6 +111,15 @@ type EventSystemImpl struct {
 	cfg         Config // normalized
 	publisher   *EventPublisher
 	publisherOn bool // the publisher was started with the service
+
+	// deferred counts the control-plane calls from the plugin that run on
+	// their own goroutine (see calledFromPlugin); tests wait for them.
+	deferred sync.WaitGroup
+
+	// Touched only by the publisher's run goroutine (one at a time: a run
+	// starts after the previous one returned).
+	notStoredReport rateLimited
+	cutSlowReport   rateLimited
 
 	// metricsMu makes the swap of a streaming and the retirement of its
 	// counters one step for Metrics. Taken by Metrics and, under ctl, by the
@@ -121,18 +136,22 @@ var _ EventSystem = (*EventSystemImpl)(nil)
 // start are kept in history and in the store, and streams can be opened.
 // No goroutine runs until a stream is opened or the system is started.
 func New(cfg Config) *EventSystemImpl {
+	asked := cfg
 	cfg = cfg.normalized()
+	warnClamped(cfg.Logger, asked, cfg)
 	history := ring.New(cfg.RingBufferCapacity)
 	e := &EventSystemImpl{
 		Store:   store.NewSequenced(cfg.RequestCapacity, history.NextID),
 		history: history,
 		cfg:     cfg,
 	}
+	e.current.Store(&cfg)
 	e.tracking.Store(cfg.TrackingEnabled)
 	e.requestCap.Store(cfg.RequestCapacity)
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
-	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	e.publisher.configure(cfg.publisherSettings())
+	e.publisher.report = e.reportLosses
 	return e
 }
 
@@ -153,9 +172,7 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 		e.rejected.Add(1)
 		return
 	}
-	if len(ev.Message) > MaxMessageLength {
-		ev.Message = truncateMessage(ev.Message)
-	}
+	prepareRecord(ev)
 	id := e.history.Add(ev)
 	e.Store.StoreWithID(id, ev)
 	e.streaming.Load().PublishEvent(ev)
@@ -175,7 +192,7 @@ func (e *EventSystemImpl) StartService() {
 // system is a no-op. Safe to race with AddEvent and the other lifecycle
 // methods.
 func (e *EventSystemImpl) StartServiceWithPublisher(withPublisher bool) {
-	if e == nil {
+	if e.calledFromPlugin("StartService", func() { e.StartServiceWithPublisher(withPublisher) }) {
 		return
 	}
 	e.ctl.Lock()
@@ -196,7 +213,7 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 	}
 	e.publisherOn = withPublisher
 	e.state.Store(stateRunning) // last: AddEvent that sees it finds all ready
-	e.cfg.logger().Info("event system started",
+	e.cfg.Logger.Info("event system started",
 		slog.Bool("publisher", withPublisher),
 		slog.Uint64("ringBufferCapacity", e.history.Capacity()),
 		slog.Uint64("requestCapacity", e.cfg.RequestCapacity),
@@ -211,7 +228,7 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 // stopped system, is a no-op. Safe to race with AddEvent and the other
 // lifecycle methods.
 func (e *EventSystemImpl) Stop() {
-	if e == nil {
+	if e.calledFromPlugin("Stop", func() { e.Stop() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -227,9 +244,29 @@ func (e *EventSystemImpl) stopLocked() {
 	e.publisher.Stop()
 	e.streaming.Load().Close()
 	e.publisherOn = false
-	e.cfg.logger().Info("event system stopped",
+	e.cfg.Logger.Info("event system stopped",
 		slog.Uint64("rejectedSoFar", e.rejected.Load()),
 		slog.Uint64("waitingInStore", e.Store.CountStoredEvents()))
+}
+
+// calledFromPlugin reports whether the caller is the publisher's goroutine,
+// inside the plugin's SendEvent. A control-plane call from there would wait
+// for that SendEvent to return, or for ctl held by a call that waits for it:
+// so the call (op, redone by again) is logged and carried out on a new
+// goroutine, which gets through once SendEvent has returned.
+func (e *EventSystemImpl) calledFromPlugin(op string, again func()) bool {
+	r := e.publisher.onRunGoroutine()
+	if r == nil {
+		return false
+	}
+	r.logger.Error("event system "+op+" called from the plugin's SendEvent; "+
+		"carried out on a new goroutine once SendEvent returns", slog.String("call", op))
+	e.deferred.Add(1)
+	go func() {
+		defer e.deferred.Done()
+		again()
+	}()
+	return true
 }
 
 // retire stops the system for good in any state: like Stop, and a system
@@ -250,7 +287,7 @@ func (e *EventSystemImpl) retire() {
 // between are rejected and counted. On a system that was never started it
 // just starts it.
 func (e *EventSystemImpl) Restart() {
-	if e == nil {
+	if e.calledFromPlugin("Restart", func() { e.Restart() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -262,7 +299,7 @@ func (e *EventSystemImpl) Restart() {
 // CloseAllStreams closes every open stream and leaves the system as it is:
 // new streams can be created at once (unless the system is stopped).
 func (e *EventSystemImpl) CloseAllStreams() {
-	if e == nil {
+	if e.calledFromPlugin("CloseAllStreams", func() { e.CloseAllStreams() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -279,6 +316,7 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 	e.metricsMu.Lock()
 	defer e.metricsMu.Unlock()
 	old := e.streaming.Swap(e.newStreaming())
+	e.wakeStreams()
 	old.Close()
 	st := old.Stats()
 	e.retired.StreamsCreated += st.StreamsCreated
@@ -289,59 +327,41 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 // IsEventTrackingEnabled reports Config.TrackingEnabled (advisory: history is
 // kept either way).
 func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
-	return e != nil && e.tracking.Load()
+	return e.tracking.Load()
 }
 
 // GetEventsFromID returns up to count consecutive events of history from id
 // on, with the lowest and highest IDs held; see ring.Buffer.GetEventsFromID.
 // It never blocks a writer.
 func (e *EventSystemImpl) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
-	if e == nil {
-		return nil, 0, 0
-	}
 	return e.history.GetEventsFromID(id, count)
 }
 
 // GetRecentEvents returns the newest count events of history, oldest first.
 func (e *EventSystemImpl) GetRecentEvents(count uint64) []*si.EventRecord {
-	if e == nil {
-		return nil
-	}
 	return e.history.GetRecentEvents(count)
 }
 
 // GetLastEventID returns the ID of the newest event in history (0 when
 // empty; see ring.Buffer.GetLastEventID).
 func (e *EventSystemImpl) GetLastEventID() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.history.GetLastEventID()
 }
 
 // CreateEventStream opens a stream; see EventSystem. While the system is
 // stopped it returns a stream whose channel is already closed.
 func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.EventStream {
-	if e == nil {
-		return (*stream.EventStreaming)(nil).CreateEventStream(name, count)
-	}
 	return e.streaming.Load().CreateEventStream(name, count)
 }
 
 // RemoveStream ends the stream and closes its channel; nil, twice, or a
 // stream that already ended is a no-op.
 func (e *EventSystemImpl) RemoveStream(s *stream.EventStream) {
-	if e == nil {
-		return
-	}
 	e.streaming.Load().RemoveEventStream(s)
 }
 
 // GetEventStreams describes the open streams.
 func (e *EventSystemImpl) GetEventStreams() []stream.EventStreamData {
-	if e == nil {
-		return []stream.EventStreamData{}
-	}
 	return e.streaming.Load().GetEventStreams()
 }
 
@@ -349,31 +369,20 @@ func (e *EventSystemImpl) GetEventStreams() []stream.EventStreamData {
 // how many events wait for the publisher at most. A change by Reconfigure
 // shows at once, although the store applies it from its next collect on.
 func (e *EventSystemImpl) GetRequestCapacity() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.requestCap.Load()
 }
 
 // GetRingBufferCapacity returns the history's capacity
 // (Config.RingBufferCapacity).
 func (e *EventSystemImpl) GetRingBufferCapacity() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.history.Capacity()
 }
 
-// Config returns the system's current configuration, normalized (zero values
-// replaced by their defaults; Plugin and Logger as given). It may wait for a
-// lifecycle call in progress (for example a Stop waiting for SendEvent).
+// Config returns the configuration in use: every default applied and every
+// size clamped to its cap (see Config), Logger resolved, Plugin as given (nil:
+// the process-wide one). It never blocks.
 func (e *EventSystemImpl) Config() Config {
-	if e == nil {
-		return Config{}
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	return e.cfg
+	return *e.current.Load()
 }
 
 // Reconfigure applies cfg (normalized as in New) to the system in whatever
@@ -391,15 +400,18 @@ func (e *EventSystemImpl) Config() Config {
 //   - StreamQueueSize: applies to streams created after the next start,
 //     restart or CloseAllStreams.
 func (e *EventSystemImpl) Reconfigure(cfg Config) {
-	if e == nil {
+	if e.calledFromPlugin("Reconfigure", func() { e.Reconfigure(cfg) }) {
 		return
 	}
+	asked := cfg
 	cfg = cfg.normalized()
+	log := cfg.Logger
+	warnClamped(log, asked, cfg)
 	e.ctl.Lock()
 	defer e.ctl.Unlock()
 	old := e.cfg
 	e.cfg = cfg
-	log := cfg.logger()
+	e.current.Store(&cfg)
 	if cfg.RingBufferCapacity != old.RingBufferCapacity {
 		e.history.Resize(cfg.RingBufferCapacity)
 		log.Info("event history resized",
@@ -418,13 +430,14 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 	if running && e.publisherOn {
 		e.publisher.Stop()
 	}
-	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	e.publisher.configure(cfg.publisherSettings())
 	if running && trackingChanged {
 		e.replaceStreamingLocked()
 	}
 	if running && e.publisherOn {
 		e.publisher.StartService()
 	}
+	e.wakeStreams() // after the Resize: see wakeStreams
 	log.Info("event system reconfigured",
 		slog.Bool("trackingEnabled", cfg.TrackingEnabled),
 		slog.Bool("restarted", running && trackingChanged),
@@ -473,31 +486,77 @@ type Metrics struct {
 	// channels, over all streams.
 	StreamEventsDelivered uint64
 	// PluginPanics is the number of SendEvent calls that panicked (and were
-	// recovered).
+	// recovered). Their batches count in Collected and PublisherBatches.
 	PluginPanics uint64
+
+	// StreamsOpen is the number of streams open now (a gauge).
+	StreamsOpen uint64
+	// StreamsCreated is the number of streams opened, over the system's life.
+	// StreamsCreated - StreamsOpen - StreamsRemovedSlow streams ended
+	// otherwise: removed by their consumer, or closed by Stop,
+	// CloseAllStreams or a tracking change.
+	StreamsCreated uint64
+
+	// HistoryLowestID is the ID of the oldest event history holds (0 when it
+	// holds none).
+	HistoryLowestID uint64
+	// HistoryNextID is the ID the next accepted event gets: the number of
+	// events accepted so far (equal to Channeled).
+	HistoryNextID uint64
+	// HistoryCapacity is the number of newest events history keeps (the
+	// RingBufferCapacity in use).
+	HistoryCapacity uint64
+
+	// StoreWaiting is the number of events in the store waiting for the
+	// next push (a gauge).
+	StoreWaiting uint64
+	// StoreCapacity is the most events the store holds between two pushes
+	// (the RequestCapacity in use).
+	StoreCapacity uint64
+	// PublisherBatches is the number of non-empty batches the publisher
+	// handed to a plugin.
+	PublisherBatches uint64
+
+	// DuplicatesSuppressed is the number of records dropped as duplicates
+	// of a recent one (0 while duplicate suppression is off).
+	DuplicatesSuppressed uint64
 }
 
 // Metrics returns a snapshot of the counters. It never blocks AddEvent; it
 // may wait for a CloseAllStreams, start or reconfigure in progress.
 func (e *EventSystemImpl) Metrics() Metrics {
-	if e == nil {
-		return Metrics{}
-	}
 	var m Metrics
 	m.NotChanneled = e.rejected.Load()
 	m.Channeled = e.history.NextID()
 	m.Created = m.Channeled + m.NotChanneled
 	m.Processed = e.history.ReadEnd()
-	m.Stored, m.NotStored = e.Store.Stats()
+	stored := e.Store.Stats()
+	m.Stored, m.NotStored = stored.Stored, stored.NotStored
+	m.HistoryNextID = m.Channeled
+	m.HistoryLowestID = e.history.GetLowestID()
+	m.HistoryCapacity = e.history.Capacity()
+	m.StoreWaiting = e.Store.CountStoredEvents()
+	m.StoreCapacity = e.requestCap.Load()
 	pub := e.publisher.Stats()
 	m.Collected = pub.Collected
+	m.PublisherBatches = pub.Batches
 	m.PluginPanics = pub.PluginPanics
-	e.metricsMu.Lock()
-	st := e.streaming.Load().Stats()
-	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
-	st.EventsDelivered += e.retired.EventsDelivered
-	e.metricsMu.Unlock()
+	st := e.streamStats()
+	m.StreamsOpen = uint64(st.Streams)
+	m.StreamsCreated = st.StreamsCreated
 	m.StreamsRemovedSlow = st.StreamsRemovedSlow
 	m.StreamEventsDelivered = st.EventsDelivered
 	return m
+}
+
+// streamStats returns the stream counters over the system's life: the
+// current streaming's and those of the streamings it replaced.
+func (e *EventSystemImpl) streamStats() stream.Stats {
+	e.metricsMu.Lock()
+	defer e.metricsMu.Unlock()
+	st := e.streaming.Load().Stats()
+	st.StreamsCreated += e.retired.StreamsCreated
+	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
+	st.EventsDelivered += e.retired.EventsDelivered
+	return st
 }

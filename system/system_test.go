@@ -91,13 +91,17 @@ func TestAddEventConcurrentAllKept(t *testing.T) {
 		}
 	}
 	m := sys.Metrics()
-	assert.Equal(t, Metrics{Created: total, Channeled: total, Processed: total, Stored: total}, m)
+	assert.Equal(t, Metrics{
+		Created: total, Channeled: total, Processed: total, Stored: total,
+		HistoryNextID: total, HistoryCapacity: total, StoreCapacity: total,
+	}, m)
 }
 
 func TestAddEventNilAndZeroAlloc(t *testing.T) {
 	sys := New(Config{})
 	sys.AddEvent(nil)
-	assert.Equal(t, Metrics{}, sys.Metrics(), "nil is ignored, not counted")
+	assert.Equal(t, Metrics{HistoryCapacity: DefaultRingBufferCapacity, StoreCapacity: DefaultRequestCapacity},
+		sys.Metrics(), "nil is ignored, not counted")
 
 	ev := &si.EventRecord{Message: strings.Repeat("€", MaxMessageLength/3)}
 	allocs := testing.AllocsPerRun(1000, func() { sys.AddEvent(ev) })
@@ -539,7 +543,8 @@ func TestMetricsStoreFull(t *testing.T) {
 	sys.AddEvent(&si.EventRecord{})
 	assert.Equal(t, Metrics{
 		Created: 10, Channeled: 8, NotChanneled: 2, Processed: 8,
-		Stored: 5, NotStored: 3, Collected: 5,
+		Stored: 5, NotStored: 3, Collected: 5, PublisherBatches: 1,
+		HistoryNextID: 8, HistoryCapacity: cfg.RingBufferCapacity, StoreCapacity: 5,
 	}, sys.Metrics())
 	assert.Len(t, plugin.events(), 5)
 }
@@ -578,12 +583,14 @@ func TestGetEventSystemAndInit(t *testing.T) {
 	require.NotNil(t, a)
 	assert.Same(t, a, GetEventSystem())
 
-	impl := a.(*EventSystemImpl)
+	impl := Default()
+	assert.Same(t, a, EventSystem(impl), "Default is the same instance, typed")
 	impl.StartService()
 	s := impl.CreateEventStream("s", 0)
 	Init()
 	b := GetEventSystem()
 	assert.NotSame(t, a, b)
+	assert.Same(t, b, EventSystem(Default()), "Default follows Init")
 	impl.AddEvent(&si.EventRecord{})
 	assert.Equal(t, uint64(1), impl.Metrics().NotChanneled, "old instance stopped")
 	_, open := <-s.Events
@@ -615,32 +622,11 @@ func TestGetEventSystemAndInit(t *testing.T) {
 }
 
 func TestOddInputsNeverPanic(t *testing.T) {
+	// A nil *EventSystemImpl is a programming error, reported by a panic as
+	// the standard library's types do, not hidden by nil-receiver guards.
 	var nilSys *EventSystemImpl
-	assert.NotPanics(t, func() {
-		nilSys.AddEvent(&si.EventRecord{})
-		nilSys.StartService()
-		nilSys.StartServiceWithPublisher(false)
-		nilSys.Stop()
-		nilSys.Restart()
-		nilSys.CloseAllStreams()
-		nilSys.Reconfigure(Config{})
-		assert.False(t, nilSys.IsEventTrackingEnabled())
-		evs, lo, hi := nilSys.GetEventsFromID(0, 10)
-		assert.Empty(t, evs)
-		assert.Zero(t, lo+hi)
-		assert.Empty(t, nilSys.GetRecentEvents(10))
-		assert.Zero(t, nilSys.GetLastEventID())
-		s := nilSys.CreateEventStream("x", 1)
-		require.NotNil(t, s)
-		_, open := <-s.Events
-		assert.False(t, open)
-		nilSys.RemoveStream(s)
-		assert.Empty(t, nilSys.GetEventStreams())
-		assert.Zero(t, nilSys.GetRequestCapacity())
-		assert.Zero(t, nilSys.GetRingBufferCapacity())
-		assert.Equal(t, Metrics{}, nilSys.Metrics())
-		assert.Equal(t, Config{}, nilSys.Config())
-	})
+	assert.Panics(t, func() { nilSys.Stop() })
+	assert.Panics(t, func() { nilSys.Metrics() })
 
 	cfg, _ := quietConfig()
 	sys := New(cfg)
@@ -663,4 +649,58 @@ func TestOddInputsNeverPanic(t *testing.T) {
 		sys.Restart()
 		sys.Stop()
 	})
+}
+
+func TestMetricsGauges(t *testing.T) {
+	cfg, _ := quietConfig()
+	cfg.RingBufferCapacity = 4
+	cfg.RequestCapacity = 3
+	sys := New(cfg)
+	a := sys.CreateEventStream("a", 0)
+	sys.CreateEventStream("b", 0)
+	sys.RemoveStream(a)
+	for i := 0; i < 6; i++ {
+		sys.AddEvent(tagged(0, i))
+	}
+	m := sys.Metrics()
+	assert.Equal(t, uint64(1), m.StreamsOpen)
+	assert.Equal(t, uint64(2), m.StreamsCreated)
+	assert.Equal(t, uint64(2), m.HistoryLowestID, "6 events in a history of 4")
+	assert.Equal(t, uint64(6), m.HistoryNextID)
+	assert.Equal(t, uint64(4), m.HistoryCapacity)
+	assert.Equal(t, uint64(3), m.StoreWaiting)
+	assert.Equal(t, uint64(3), m.StoreCapacity)
+	assert.Zero(t, m.DuplicatesSuppressed)
+
+	sys.CloseAllStreams() // closed streams are counted across the new streaming
+	sys.Store.CollectEvents()
+	m = sys.Metrics()
+	assert.Zero(t, m.StreamsOpen)
+	assert.Equal(t, uint64(2), m.StreamsCreated)
+	assert.Zero(t, m.StoreWaiting)
+	sys.retire()
+}
+
+// TestPluginBatchMarshals: whatever bytes a record's string fields hold,
+// every record the plugin receives marshals.
+func TestPluginBatchMarshals(t *testing.T) {
+	plugin := &recordingPlugin{}
+	cfg, _ := quietConfig()
+	cfg.PushInterval = time.Hour
+	cfg.Plugin = plugin
+	sys := New(cfg)
+	sys.StartService()
+	ff := strings.Repeat("\xff", 2000)
+	sys.AddEvent(&si.EventRecord{Message: ff})
+	sys.AddEvent(&si.EventRecord{ObjectID: "app-\xc3", ReferenceID: ff, Message: "a\xe2\x82"})
+	sys.AddEvent(&si.EventRecord{Message: "ok", Resource: &si.Resource{Resources: map[string]*si.Quantity{"v\xffcore": {Value: 1}}}})
+	sys.Stop()
+	got := plugin.events()
+	require.Len(t, got, 3)
+	for i, ev := range got {
+		_, err := proto.Marshal(ev)
+		assert.NoError(t, err, "record %d", i)
+	}
+	assert.LessOrEqual(t, len(got[0].Message), MaxMessageLength)
+	assert.True(t, strings.HasSuffix(got[0].Message, "..."))
 }

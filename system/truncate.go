@@ -1,6 +1,11 @@
 package system
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
 
 // MaxMessageLength is the longest message, in bytes, that AddEvent keeps
 // as is. A longer one is cut, in the record itself, on a character boundary
@@ -10,6 +15,177 @@ const MaxMessageLength = 1024
 // truncationSuffix marks a message that AddEvent cut.
 const truncationSuffix = "..."
 
+// replacementChar stands in for each byte of a string field that is not part
+// of valid UTF-8 (U+FFFD, as Go's range loop and encoding/json decode it).
+const replacementChar = "\uFFFD"
+
+// prepareRecord makes ev fit to be shared and marshalled: the first thing
+// AddEvent and AddEvents do with a record, before the ring, the store or a
+// stream sees it (after that nobody may write to it).
+//
+//   - Message: longer than MaxMessageLength, it is cut as truncateMessage
+//     says.
+//   - Message, ObjectID and ReferenceID: every byte that is not part of valid
+//     UTF-8 is replaced by U+FFFD, because proto3 refuses to marshal a string
+//     field holding invalid UTF-8, and one such record fails the whole batch
+//     the plugin sends. A message is repaired before it is measured, so the
+//     repaired message is the one cut to the limit.
+//
+// Fields that are valid already are left alone, without allocating. The
+// common case (short ASCII strings) costs a length check and one pass over
+// the three strings, 8 bytes per step. The resource names (the keys of
+// Resource.Resources) are strings too, but walking a map costs several times
+// all of the above, so they are not checked here: the publisher checks them
+// on its own goroutine before it hands a batch to the plugin (see
+// marshalSafe).
+func prepareRecord(ev *si.EventRecord) {
+	if len(ev.Message) > MaxMessageLength || !isASCII(ev.Message, ev.ObjectID, ev.ReferenceID) {
+		// The slow path: something to cut, or text beyond ASCII to check.
+		if len(ev.Message) > MaxMessageLength || !utf8.ValidString(ev.Message) {
+			ev.Message = prepareMessage(ev.Message)
+		}
+		if !utf8.ValidString(ev.ObjectID) {
+			ev.ObjectID = toValidUTF8(ev.ObjectID, -1)
+		}
+		if !utf8.ValidString(ev.ReferenceID) {
+			ev.ReferenceID = toValidUTF8(ev.ReferenceID, -1)
+		}
+	}
+}
+
+// isASCII reports whether a, b and c hold only ASCII bytes (so they are
+// valid UTF-8): it ORs their bytes together, a word at a time, and tests the
+// high bits once.
+func isASCII(a, b, c string) bool {
+	const high = 0x8080808080808080
+	return (orBytes(a)|orBytes(b)|orBytes(c))&high == 0
+}
+
+// orBytes returns the OR of s's bytes, spread over the 8 bytes of a word. It
+// reads s in 8-byte words and covers the rest with one more word ending at
+// the end of s (reading some bytes twice), or with two overlapping smaller
+// loads when s is shorter than a word: no loop over single bytes.
+func orBytes(s string) uint64 {
+	n := len(s)
+	switch {
+	case n >= 8:
+		var acc uint64
+		for i := 0; i+8 < n; i += 8 {
+			acc |= load64(s[i:])
+		}
+		return acc | load64(s[n-8:])
+	case n >= 4:
+		return uint64(load32(s) | load32(s[n-4:]))
+	case n >= 2:
+		return uint64(s[0]) | uint64(s[1]) | uint64(s[n-1])
+	case n == 1:
+		return uint64(s[0])
+	}
+	return 0
+}
+
+// load64 reads the first 8 bytes of s as a little-endian word (the compiler
+// turns it into one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load32 reads the first 4 bytes of s as a little-endian word.
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// prepareMessage returns msg repaired (see toValidUTF8) and then cut (see
+// truncateMessage). Only the head of a long message can survive the cut, so
+// only the head is looked at: repair never shortens text, so a byte beyond
+// MaxMessageLength+utf8.UTFMax of msg (or a rune split there) lands beyond
+// the cut.
+func prepareMessage(msg string) string {
+	if len(msg) > MaxMessageLength+utf8.UTFMax {
+		msg = msg[:MaxMessageLength+utf8.UTFMax]
+	}
+	return truncateMessage(toValidUTF8(msg, MaxMessageLength))
+}
+
+// toValidUTF8 returns s with every byte that is not part of a valid UTF-8
+// encoding replaced by U+FFFD; s itself (no allocation) when it is valid.
+// With limit >= 0 it stops copying once the result is longer than limit
+// bytes, so a huge message costs no more than the part that survives the cut;
+// the result is then still longer than limit, and truncateMessage cuts it.
+//
+// Unlike strings.ToValidUTF8, which replaces a run of bad bytes by one
+// replacement, each bad byte gets its own, so the repaired text shows how
+// much was lost.
+func toValidUTF8(s string, limit int) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	n := len(s)
+	if limit >= 0 && n > limit+utf8.UTFMax {
+		n = limit + utf8.UTFMax
+	}
+	b.Grow(n)
+	for i := 0; i < len(s); {
+		if limit >= 0 && b.Len() > limit {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(replacementChar)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// marshalSafe returns ev, or a repaired copy of ev when its resource names
+// (the keys of Resource.Resources) are not valid UTF-8: the copy shares
+// every field with ev except the resource, whose names are repaired as
+// toValidUTF8 says. If two names become equal, one of their quantities is
+// kept. ev itself is never modified: it is shared with history and streams.
+// The publisher applies it to each record of a batch before SendEvent, so
+// every record the plugin receives marshals (prepareRecord took care of the
+// other string fields).
+func marshalSafe(ev *si.EventRecord) *si.EventRecord {
+	if ev == nil || ev.Resource == nil {
+		return ev
+	}
+	valid := true
+	for name := range ev.Resource.Resources {
+		if !utf8.ValidString(name) {
+			valid = false
+			break
+		}
+	}
+	if valid {
+		return ev
+	}
+	names := make(map[string]*si.Quantity, len(ev.Resource.Resources))
+	for name, q := range ev.Resource.Resources {
+		names[toValidUTF8(name, -1)] = q
+	}
+	cp := &si.EventRecord{
+		Type:              ev.Type,
+		ObjectID:          ev.ObjectID,
+		Message:           ev.Message,
+		TimestampNano:     ev.TimestampNano,
+		EventChangeType:   ev.EventChangeType,
+		EventChangeDetail: ev.EventChangeDetail,
+		ReferenceID:       ev.ReferenceID,
+		Resource:          &si.Resource{Resources: names},
+	}
+	if unknown := ev.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		cp.ProtoReflect().SetUnknown(append([]byte(nil), unknown...)) // the state, see EventState
+	}
+	return cp
+}
+
 // truncateMessage returns msg unchanged (and without allocating) when it is
 // at most MaxMessageLength bytes long. Otherwise it returns a prefix of msg
 // followed by "...", at most MaxMessageLength bytes in all. The cut is made on
@@ -17,9 +193,9 @@ const truncationSuffix = "..."
 // record still passes protobuf's UTF-8 check when marshalled (the reference
 // design cuts at a fixed byte offset, inside a multibyte character).
 //
-// For a message that is not valid UTF-8 to begin with, the cut backs off at
-// most utf8.UTFMax-1 bytes looking for a rune start and otherwise cuts at the
-// byte limit: such a message never marshalled anyway.
+// prepareRecord repairs a message before it cuts it. Given invalid UTF-8,
+// the cut backs off at most utf8.UTFMax-1 bytes looking for a rune start and
+// otherwise cuts at the byte limit.
 func truncateMessage(msg string) string {
 	if len(msg) <= MaxMessageLength {
 		return msg

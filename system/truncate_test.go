@@ -142,3 +142,210 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 	}
 	assert.Equal(t, len(batch), decoded)
 }
+
+// referenceRepair is the obviously correct model of toValidUTF8 without a
+// limit: decode rune by rune, each undecodable byte becomes U+FFFD.
+func referenceRepair(s string) string {
+	var out []rune
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		out = append(out, r) // RuneError for a bad byte (size 1)
+		i += size
+	}
+	return string(out)
+}
+
+func TestPrepareMessageAgainstModel(t *testing.T) {
+	pieces := []string{"a", "é", "€", "😀", "\xff", "\x80", "\xe2\x82", "\xf0\x9f\x98", " "}
+	seed := uint64(7)
+	next := func() uint64 {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return seed
+	}
+	for i := 0; i < 2000; i++ {
+		var b strings.Builder
+		n := int(next() % 2500)
+		for b.Len() < n {
+			b.WriteString(pieces[next()%uint64(len(pieces))])
+		}
+		msg := b.String()
+		got := prepareMessage(msg)
+		require.Equal(t, referenceTruncate(referenceRepair(msg)), got, "case %d: %q", i, msg)
+		require.True(t, utf8.ValidString(got))
+		require.LessOrEqual(t, len(got), MaxMessageLength)
+	}
+}
+
+// TestPrepareRecordMarshals: whatever bytes the string fields hold, the
+// prepared record marshals, alone and in a batch, and valid fields are kept.
+func TestPrepareRecordMarshals(t *testing.T) {
+	ff := strings.Repeat("\xff", 2000)
+	tests := []struct {
+		name        string
+		ev          *si.EventRecord
+		wantMessage string
+		wantObject  string
+		wantRef     string
+	}{
+		{
+			name:        "2000 bytes of 0xff in the message",
+			ev:          &si.EventRecord{Message: ff},
+			wantMessage: strings.Repeat(replacementChar, (MaxMessageLength-3)/3) + truncationSuffix,
+		},
+		{
+			name:        "short invalid message",
+			ev:          &si.EventRecord{Message: "a\xffb\xe2\x82"},
+			wantMessage: "a\uFFFDb\uFFFD\uFFFD",
+		},
+		{
+			name:        "invalid object and reference IDs, any length",
+			ev:          &si.EventRecord{ObjectID: "app-\xc3", ReferenceID: ff, Message: "ok"},
+			wantMessage: "ok",
+			wantObject:  "app-\uFFFD",
+			wantRef:     strings.Repeat(replacementChar, 2000),
+		},
+		{
+			name: "valid record is kept",
+			ev: &si.EventRecord{ObjectID: "app-é", ReferenceID: "€", Message: "short é€😀",
+				Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}}}},
+			wantMessage: "short é€😀",
+			wantObject:  "app-é",
+			wantRef:     "€",
+		},
+	}
+	var batch []*si.EventRecord
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := proto.Marshal(tc.ev)
+			all := tc.ev.Message + tc.ev.ObjectID + tc.ev.ReferenceID
+			if tc.ev.Resource != nil {
+				for name := range tc.ev.Resource.Resources {
+					all += name
+				}
+			}
+			if !utf8.ValidString(all) {
+				require.Error(t, err, "precondition: the unprepared record does not marshal")
+			}
+			prepareRecord(tc.ev)
+			_, err = proto.Marshal(tc.ev)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantMessage, tc.ev.Message)
+			assert.Equal(t, tc.wantObject, tc.ev.ObjectID)
+			assert.Equal(t, tc.wantRef, tc.ev.ReferenceID)
+			batch = append(batch, tc.ev)
+		})
+	}
+	// The batch as a shim sends it: a repeated message field (number 1).
+	var wire []byte
+	for _, ev := range batch {
+		one, err := proto.Marshal(ev)
+		require.NoError(t, err)
+		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
+		wire = protowire.AppendBytes(wire, one)
+	}
+	for len(wire) > 0 {
+		_, _, n := protowire.ConsumeTag(wire)
+		require.Positive(t, n)
+		v, m := protowire.ConsumeBytes(wire[n:])
+		require.Positive(t, m)
+		require.NoError(t, proto.Unmarshal(v, &si.EventRecord{}))
+		wire = wire[n+m:]
+	}
+}
+
+func TestPrepareRecordValidNoAlloc(t *testing.T) {
+	ev := &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("€", MaxMessageLength/3)}
+	allocs := testing.AllocsPerRun(100, func() { prepareRecord(ev) })
+	assert.Zero(t, allocs)
+}
+
+func TestMarshalSafeResourceNames(t *testing.T) {
+	shared := &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}, "v\xffcore": {Value: 2}}}
+	ev := &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "app-1", Message: "m", ReferenceID: "r",
+		TimestampNano: 7, EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC, Resource: shared}
+	SetEventState(ev, "Running")
+	_, err := proto.Marshal(ev)
+	require.Error(t, err, "precondition: an invalid resource name does not marshal")
+
+	got := marshalSafe(ev)
+	require.NotSame(t, ev, got, "a record with an invalid name is copied, never modified")
+	_, err = proto.Marshal(got)
+	require.NoError(t, err)
+	values := map[string]int64{}
+	for name, q := range got.Resource.Resources {
+		values[name] = q.Value
+	}
+	assert.Equal(t, map[string]int64{"memory": 1, "v\uFFFDcore": 2}, values)
+	assert.Equal(t, "Running", EventState(got))
+	want := &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "app-1", Message: "m", ReferenceID: "r",
+		TimestampNano: 7, EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC,
+		Resource: got.Resource}
+	SetEventState(want, "Running")
+	assert.True(t, proto.Equal(want, got), "every other field kept")
+	assert.Contains(t, shared.Resources, "v\xffcore", "the shared resource is untouched")
+	assert.Same(t, shared, ev.Resource)
+
+	valid := &si.EventRecord{Resource: &si.Resource{Resources: map[string]*si.Quantity{"memory": {Value: 1}}}}
+	assert.Same(t, valid, marshalSafe(valid))
+	assert.Nil(t, marshalSafe(nil))
+}
+
+// BenchmarkPrepareRecord is the cost prepareRecord adds to AddEvent for a
+// valid record (impl=prepare) against the length check alone that AddEvent
+// made before (impl=cutOnly).
+func BenchmarkPrepareRecord(b *testing.B) {
+	records := []struct {
+		name string
+		ev   *si.EventRecord
+	}{
+		{"record=short", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: "benchmark event"}},
+		{"record=200B", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: strings.Repeat("x", 200)}},
+		{"record=utf8", &si.EventRecord{ObjectID: "app-1", ReferenceID: "alloc-1", Message: "short é€😀"}},
+	}
+	for _, rc := range records {
+		ev := rc.ev
+		b.Run(rc.name+"/impl=cutOnly", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if len(ev.Message) > MaxMessageLength {
+					ev.Message = truncateMessage(ev.Message)
+				}
+			}
+		})
+		b.Run(rc.name+"/impl=prepare", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				prepareRecord(ev)
+			}
+		})
+	}
+}
+
+func TestIsASCII(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, c string
+		want    bool
+	}{
+		{"", "", "", true},
+		{"benchmark event", "app-1", "alloc-1", true},
+		{strings.Repeat("x", 17), strings.Repeat("y", 9), "z", true},
+		{strings.Repeat("x", 16) + "é", "", "", false},
+		{"", strings.Repeat("x", 7) + "\x80", "", false},
+		{"", "", "\xff", false},
+		{strings.Repeat("x", 8) + "\x7f", "", "", true},
+	} {
+		assert.Equal(t, tc.want, isASCII(tc.a, tc.b, tc.c), "%q %q %q", tc.a, tc.b, tc.c)
+	}
+	// Every length up to 40, with one non-ASCII byte at every position, in
+	// each of the three strings.
+	for n := 0; n <= 40; n++ {
+		clean := strings.Repeat("a", n)
+		require.True(t, isASCII(clean, clean, clean), "length %d", n)
+		for i := 0; i < n; i++ {
+			dirty := clean[:i] + "\x80" + clean[i+1:]
+			require.False(t, isASCII(dirty, clean, clean), "length %d, byte %d", n, i)
+			require.False(t, isASCII(clean, dirty, clean), "length %d, byte %d", n, i)
+			require.False(t, isASCII(clean, clean, dirty), "length %d, byte %d", n, i)
+		}
+	}
+}

@@ -7,9 +7,9 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/stream"
 	"github.com/lfevents/lfevents/system"
+	"golang.org/x/sys/cpu"
 )
 
 // DefaultChannelCapacity is the size of the channel between AddEvent and the
@@ -67,7 +67,7 @@ type Metrics struct {
 // reference's metrics counters is a separate object.
 type counter struct {
 	atomic.Uint64
-	_ [cpu.CacheLineSize - 8]byte
+	_ cpu.CacheLinePad
 }
 
 // System is the reference event system's architecture. See the package doc.

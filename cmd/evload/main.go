@@ -1,6 +1,6 @@
 // Command evload puts an lfevents event system (or the baseline re-build of
-// the reference design) under load for a while and then checks the
-// conservation invariants of SPEC section 6:
+// the reference design) under load for a while, then stops it and checks that
+// every event is accounted for:
 //
 //   - history: the newest events are all there, with consecutive IDs, and
 //     each producer's events appear in the order it added them (for the
@@ -10,12 +10,14 @@
 //   - streams: each stream received events in order, with no duplicate and
 //     (lock-free) no gap, or was closed and counted.
 //
+// The default run is paced like a busy scheduler (a few thousand events/s
+// from a few goroutines, a few live streams, a publisher whose batch is sized
+// for the rate); -preset stress runs the producers flat out instead, where
+// the batch overflows and streams are cut as slow, both counted. `evload -h`
+// explains every figure of the progress line and the report.
+//
 // While it runs it prints a progress line to stderr every second. The final
 // report goes to stdout; the exit status is 1 when a check fails.
-//
-// Usage:
-//
-//	go run ./cmd/evload -impl lockfree -producers 4 -duration 60s -streams 8 -reload 2s
 //
 // Producers allocate a new record per event and encode who made it in
 // TimestampNano (producer<<40 | sequence), which is what the checks read.
@@ -34,6 +36,7 @@ import (
 
 // options are the command-line flags.
 type options struct {
+	preset        string
 	impl          string
 	producers     int
 	rate          float64
@@ -50,27 +53,141 @@ type options struct {
 	verbose       bool
 }
 
+// preset returns a named preset's load. paced is the default: a busy
+// scheduler's pace, which a healthy system absorbs without cutting a stream or
+// overflowing the batch. stress is the flat-out run that shows what overload
+// does (and that all of it is counted).
+func preset(name string) (options, bool) {
+	switch name {
+	case "paced":
+		return options{
+			producers: 4, rate: 5000, streams: 4, streamLife: 3 * time.Second, streamHistory: 100,
+			ring: 100000, store: 5000, push: 500 * time.Millisecond,
+		}, true
+	case "stress":
+		return options{
+			producers: runtime.GOMAXPROCS(0), rate: 0, streams: 4, streamLife: 2 * time.Second, streamHistory: 100,
+			ring: 100000, store: 1000, push: 100 * time.Millisecond,
+		}, true
+	}
+	return options{}, false
+}
+
+const usageText = `evload puts an event system under load, then stops it and checks that every
+event is accounted for: in history, handed to the plugin once or counted as not
+stored, and delivered to every stream in order or the stream cut and counted.
+
+Usage: evload [flags]
+
+  evload                          paced load for 10s (the default preset)
+  evload -preset stress           producers flat out: overload, counted
+  evload -impl baseline           the same load on the reference design's re-build
+
+Presets (explicit flags override a preset's values):
+  paced   %d producers, %.0f events/s in total, %d streams (each lives about %s),
+          store %d per push every %s, ring %d: a busy scheduler; a healthy
+          system keeps up (no stream cut, nothing left unstored).
+  stress  GOMAXPROCS producers flat out, store %d per %s: the batch overflows
+          and streams that cannot keep up are cut; both are counted, not lost.
+
+Progress line (stderr, every second):
+  ev/s          events that reached history in the last second
+  accepted      events the system took in so far
+  dropped       events refused while running (only the baseline drops: its
+                channel is full)
+  streams live  streams open now; cut: streams the system closed as too slow
+                (the consumer fell a whole queue behind)
+  lag           the most events a live stream has not received yet (estimated
+                from the producers' counts); small and steady means it keeps up
+  collected     events handed to the plugin by the publisher
+  not stored    events that found the batch full between two pushes (counted,
+                still in history and streams); raise -store or shorten -push
+
+Report (stdout, at the end):
+  sent / accepted / dropped / rejected   events given to AddEvent, taken in,
+                refused while running (baseline), refused while stopped
+  one line per check, "ok" or "FAIL": accounting, no loss, history (newest,
+                window, capacity, order), plugin count, store conservation,
+                store order, stream order, streams counted, close reasons
+  streams       how many were opened, events received, why each closed
+                (removed: by evload at the end of its life; slow: cut)
+  load          whether the system kept up: no stream cut and nothing left
+                unstored, or how much overflowed (expected under -preset stress)
+  PASS / FAIL   PASS: every check held (the exit status is 0); a stress run
+                passes too, because overflow and cuts are counted
+
+Flags:
+`
+
+func usage(fs *flag.FlagSet) func() {
+	return func() {
+		p, _ := preset("paced")
+		s, _ := preset("stress")
+		fmt.Fprintf(fs.Output(), usageText, p.producers, p.rate, p.streams, p.streamLife,
+			p.store, p.push, p.ring, s.store, s.push)
+		fs.PrintDefaults()
+	}
+}
+
 func parseFlags(args []string, errOut io.Writer) (options, error) {
-	var o options
+	o, _ := preset("paced")
 	fs := flag.NewFlagSet("evload", flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.StringVar(&o.impl, "impl", "lockfree", "implementation: lockfree or baseline")
-	fs.IntVar(&o.producers, "producers", runtime.GOMAXPROCS(0), "producer goroutines")
-	fs.Float64Var(&o.rate, "rate", 0, "target events/s over all producers; 0 = flat out")
+	fs.Usage = usage(fs)
+	fs.StringVar(&o.preset, "preset", "paced", "paced or stress: the load's defaults (see above)")
+	fs.StringVar(&o.impl, "impl", "lockfree", "implementation: lockfree or baseline (the reference design's re-build)")
+	fs.IntVar(&o.producers, "producers", o.producers, "producer goroutines")
+	fs.Float64Var(&o.rate, "rate", o.rate, "target events/s over all producers; 0 = flat out")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run")
-	fs.IntVar(&o.streams, "streams", 4, "streams open at a time; each leaves after about -stream-life and a new one joins")
-	fs.DurationVar(&o.streamLife, "stream-life", 2*time.Second, "average stream lifetime")
-	fs.Uint64Var(&o.streamHistory, "stream-history", 100, "history events each new stream asks for")
-	fs.Uint64Var(&o.ring, "ring", 100000, "history ring capacity")
-	fs.Uint64Var(&o.store, "store", 1000, "store capacity (events between two pushes)")
+	fs.IntVar(&o.streams, "streams", o.streams, "streams open at a time; each leaves after about -stream-life and a new one joins")
+	fs.DurationVar(&o.streamLife, "stream-life", o.streamLife, "average stream lifetime")
+	fs.Uint64Var(&o.streamHistory, "stream-history", o.streamHistory, "history events each new stream asks for")
+	fs.Uint64Var(&o.ring, "ring", o.ring, "history ring capacity")
+	fs.Uint64Var(&o.store, "store", o.store, "store capacity (events between two pushes)")
 	fs.IntVar(&o.queue, "queue", 0, "per-stream queue size; 0 = the implementation's default")
-	fs.DurationVar(&o.push, "push", 100*time.Millisecond, "publisher push interval")
+	fs.DurationVar(&o.push, "push", o.push, "publisher push interval")
 	fs.DurationVar(&o.reload, "reload", 0, "reconfigure period (lockfree only): ring and store capacities alternate between the given ones and half/double; 0 = off")
 	fs.DurationVar(&o.grace, "grace", time.Minute, "after -duration, fail (with a goroutine dump) if stopping and checking take longer")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	fs.BoolVar(&o.verbose, "v", false, "show the systems' log (cut-off streams, resizes)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	p, ok := preset(o.preset)
+	if !ok {
+		return o, fmt.Errorf("-preset must be paced or stress, not %q", o.preset)
+	}
+	// The flags were filled with the paced values; a flag given explicitly
+	// wins over the preset, every other one takes the preset's value.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	keep := func(name string) bool { return set[name] }
+	if !keep("producers") {
+		o.producers = p.producers
+	}
+	if !keep("rate") {
+		o.rate = p.rate
+	}
+	if !keep("streams") {
+		o.streams = p.streams
+	}
+	if !keep("stream-life") {
+		o.streamLife = p.streamLife
+	}
+	if !keep("stream-history") {
+		o.streamHistory = p.streamHistory
+	}
+	if !keep("ring") {
+		o.ring = p.ring
+	}
+	if !keep("store") {
+		o.store = p.store
+	}
+	if !keep("push") {
+		o.push = p.push
 	}
 	switch {
 	case o.impl != "lockfree" && o.impl != "baseline":
@@ -102,9 +219,10 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 func main() {
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
-		if err != flag.ErrHelp {
-			fmt.Fprintln(os.Stderr, "evload:", err)
+		if err == flag.ErrHelp {
+			os.Exit(0)
 		}
+		fmt.Fprintln(os.Stderr, "evload:", err)
 		os.Exit(2)
 	}
 	// The systems log resizes and cut-off streams; unless asked for, keep the

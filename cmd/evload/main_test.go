@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"io"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ func TestParseFlags(t *testing.T) {
 		{"reload on baseline", []string{"-impl", "baseline", "-reload", "1s"}, true},
 		{"reload on lockfree", []string{"-reload", "1s"}, false},
 		{"unknown flag", []string{"-nope"}, true},
+		{"stress preset", []string{"-preset", "stress"}, false},
+		{"unknown preset", []string{"-preset", "flat"}, true},
+		{"stray argument", []string{"stress"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +43,78 @@ func TestParseFlags(t *testing.T) {
 			assert.Equal(t, tt.wantErr, err != nil, "err: %v", err)
 		})
 	}
+}
+
+// TestPresets checks that the default is a paced load sized so the batch
+// drains, that -preset stress runs flat out, and that explicit flags win over
+// either preset.
+func TestPresets(t *testing.T) {
+	paced, err := parseFlags(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "paced", paced.preset)
+	assert.Positive(t, paced.rate, "the default run is paced")
+	assert.GreaterOrEqual(t, float64(paced.store), paced.rate*paced.push.Seconds(),
+		"the default batch holds what arrives between two pushes")
+	assert.Positive(t, paced.streams)
+
+	stress, err := parseFlags([]string{"-preset", "stress"}, io.Discard)
+	require.NoError(t, err)
+	assert.Zero(t, stress.rate, "stress runs flat out")
+	assert.Less(t, stress.store, paced.store)
+
+	mixed, err := parseFlags([]string{"-store", "7", "-preset", "stress", "-rate", "100", "-producers", "3"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(7), mixed.store)
+	assert.Equal(t, 100.0, mixed.rate)
+	assert.Equal(t, 3, mixed.producers)
+	assert.Equal(t, stress.push, mixed.push, "flags not given take the preset's value")
+}
+
+// TestHelp checks that -h explains the figures a run prints.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseFlags([]string{"-h"}, &out)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, figure := range []string{"ev/s", "accepted", "dropped", "lag", "cut", "collected", "not stored",
+		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate"} {
+		assert.Contains(t, out.String(), figure)
+	}
+}
+
+func TestLoadVerdict(t *testing.T) {
+	tests := []struct {
+		name string
+		rate float64
+		c    counts
+		want string
+	}{
+		{"kept up", 5000, counts{Accepted: 100, Collected: 100}, "load: kept up"},
+		{"not stored", 5000, counts{Accepted: 100, Collected: 40, NotStored: 60}, "60 not stored (60.0%)"},
+		{"cut paced", 5000, counts{Accepted: 100, StreamsCut: 2}, "raise -queue"},
+		{"flat out", 0, counts{Accepted: 100, StreamsCut: 2}, "expected flat out"},
+		{"dropped", 0, counts{Accepted: 50, Dropped: 50}, "50 dropped (50.0%)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			loadVerdict(&out, options{rate: tt.rate}, tt.c, 3)
+			assert.Contains(t, out.String(), tt.want)
+		})
+	}
+}
+
+func TestRecordMix(t *testing.T) {
+	mix := recordMix()
+	seen := map[si.EventRecord_Type]bool{}
+	for seq := uint64(0); seq < 1000; seq++ {
+		ev := record(mix, 5, seq)
+		p, s := decode(ev)
+		require.Equal(t, 5, p)
+		require.Equal(t, seq, s)
+		assert.NotEmpty(t, ev.GetObjectID())
+		seen[ev.GetType()] = true
+	}
+	assert.Len(t, seen, 4, "requests, apps, nodes and queues")
 }
 
 func TestOrderCheck(t *testing.T) {
@@ -85,6 +161,8 @@ func TestRunPasses(t *testing.T) {
 		{"lockfree", []string{"-impl", "lockfree", "-reload", "50ms"}},
 		{"lockfree paced", []string{"-impl", "lockfree", "-rate", "20000"}},
 		{"baseline", []string{"-impl", "baseline"}},
+		{"stress preset", []string{"-preset", "stress"}},
+		{"baseline stress preset", []string{"-impl", "baseline", "-preset", "stress"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +173,23 @@ func TestRunPasses(t *testing.T) {
 			var out bytes.Buffer
 			ok := run(o, &out, io.Discard)
 			assert.True(t, ok, "report:\n%s", out.String())
+			assert.Contains(t, out.String(), "PASS")
+		})
+	}
+}
+
+// TestDefaultRunPasses runs the default (paced) preset as shipped, only
+// shorter: every check must pass and the report must say how the load went.
+func TestDefaultRunPasses(t *testing.T) {
+	for _, impl := range []string{"lockfree", "baseline"} {
+		t.Run(impl, func(t *testing.T) {
+			o, err := parseFlags([]string{"-impl", impl, "-duration", "1500ms", "-stream-life", "400ms"}, io.Discard)
+			require.NoError(t, err)
+			var out bytes.Buffer
+			ok := run(o, &out, io.Discard)
+			assert.True(t, ok, "report:\n%s", out.String())
+			assert.Contains(t, out.String(), "preset paced")
+			assert.Contains(t, out.String(), "  load: ")
 			assert.Contains(t, out.String(), "PASS")
 		})
 	}
@@ -111,6 +206,6 @@ func TestReportFails(t *testing.T) {
 	lf.AddEvent(&si.EventRecord{TimestampNano: encode(0, 0)})
 	producers := make([]producerState, 1) // says 0 sent, the system took 1
 	var out bytes.Buffer
-	assert.False(t, report(o, lf, plugin, producers, nil, 0, time.Second, &out))
+	assert.False(t, report(o, lf, plugin, producers, nil, runFacts{elapsed: time.Second}, &out))
 	assert.Contains(t, out.String(), "FAIL")
 }

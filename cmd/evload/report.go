@@ -21,10 +21,18 @@ func (c *checker) check(ok bool, name, format string, args ...any) {
 	fmt.Fprintf(c.out, "  %s %-22s %s\n", status, name, fmt.Sprintf(format, args...))
 }
 
+// runFacts are what the run observed besides the system's counters.
+type runFacts struct {
+	reloads int           // reconfigurations done
+	elapsed time.Duration // how long the producers ran
+	maxLag  uint64        // the largest lag of a live stream on the progress line
+}
+
 // report stops the system, checks the invariants and prints the result.
 func report(o options, t target, plugin *countingPlugin, producers []producerState,
-	streams []*streamRun, reloads int, elapsed time.Duration, out io.Writer,
+	streams []*streamRun, f runFacts, out io.Writer,
 ) bool {
+	reloads, elapsed := f.reloads, f.elapsed
 	ck := &checker{out: out}
 	var sent uint64
 	lastSeq := make([]uint64, len(producers)) // sent count per producer
@@ -39,8 +47,8 @@ func report(o options, t target, plugin *countingPlugin, producers []producerSta
 	t.Stop() // one last push to the plugin
 	c = t.counts()
 
-	fmt.Fprintf(out, "evload %s: %d producers, rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
-		o.impl, o.producers, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
+	fmt.Fprintf(out, "evload %s, preset %s: %d producers, rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
+		o.impl, o.preset, o.producers, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
 		t.GetRingBufferCapacity(), o.store, reloads)
 	fmt.Fprintf(out, "  sent %d, accepted %d (%.0f/s), dropped %d (%.2f%%), rejected %d\n",
 		sent, c.Accepted, float64(c.Accepted)/elapsed.Seconds(), c.Dropped, pct(c.Dropped, sent), c.Rejected)
@@ -63,6 +71,7 @@ func report(o options, t target, plugin *countingPlugin, producers []producerSta
 	ck.check(orderErr == "", "store order", "%s", okOr(orderErr, "each producer's events reached the plugin once, in order"))
 
 	checkStreams(ck, t, c, streams)
+	loadVerdict(out, o, c, f.maxLag)
 
 	if ck.failed > 0 {
 		fmt.Fprintf(out, "FAIL: %d checks failed\n", ck.failed)
@@ -137,6 +146,24 @@ func checkStreams(ck *checker, t target, c counts, streams []*streamRun) {
 		ck.check(uint64(cut) <= c.StreamsCut && c.StreamsCut <= uint64(cut+reasons["removed"]), "streams counted",
 			"%d streams closed by the system, system counted %d cut", cut, c.StreamsCut)
 	}
+}
+
+// loadVerdict says in one line whether the system kept up with the load:
+// nothing refused, nothing left unstored, no stream cut. Overload is not a
+// failed check (it is counted, not lost), but a newcomer should not have to
+// infer it from the counters.
+func loadVerdict(out io.Writer, o options, c counts, maxLag uint64) {
+	if c.Dropped == 0 && c.NotStored == 0 && c.StreamsCut == 0 {
+		fmt.Fprintf(out, "  load: kept up: nothing dropped, nothing left unstored, no stream cut (largest stream lag %d events)\n", maxLag)
+		return
+	}
+	fmt.Fprintf(out, "  load: overloaded: %d dropped (%.1f%%), %d not stored (%.1f%%), %d streams cut as slow",
+		c.Dropped, pct(c.Dropped, c.Accepted+c.Dropped), c.NotStored, pct(c.NotStored, c.Accepted), c.StreamsCut)
+	if o.rate == 0 {
+		fmt.Fprintln(out, "; expected flat out, where producers outrun the publisher and the streams")
+		return
+	}
+	fmt.Fprintln(out, "; to absorb this rate raise -store or shorten -push (not stored), raise -queue (cut)")
 }
 
 func okOr(err, ok string) string {

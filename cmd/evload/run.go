@@ -10,8 +10,8 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/cpu"
 	"github.com/lfevents/lfevents/stream"
+	"golang.org/x/sys/cpu"
 )
 
 // seqBits is how many low bits of TimestampNano carry the producer's sequence.
@@ -27,7 +27,7 @@ func decode(ev *si.EventRecord) (producer int, seq uint64) {
 // producerState is one producer's progress, on its own cache line.
 type producerState struct {
 	sent atomic.Uint64 // events given to AddEvent
-	_    [cpu.CacheLineSize - 8]byte
+	_    cpu.CacheLinePad
 }
 
 // orderCheck follows each producer's sequence numbers through an ordered
@@ -139,6 +139,8 @@ type load struct {
 	ended     []*streamRun // every stream that was opened; complete after side.Wait
 
 	reloads int // written by the reload goroutine; read after side.Wait
+
+	maxLag uint64 // the largest lag of a live stream seen by showProgress; read after it returns
 }
 
 // run puts the system under load as o says, prints the report to out and
@@ -168,7 +170,7 @@ func run(o options, out, progress io.Writer) bool {
 	l.workers.Wait()
 	elapsed := time.Since(l.start)
 	l.side.Wait()
-	return report(o, l.t, l.plugin, l.producers, l.ended, l.reloads, elapsed, out)
+	return report(o, l.t, l.plugin, l.producers, l.ended, runFacts{reloads: l.reloads, elapsed: elapsed, maxLag: l.maxLag}, out)
 }
 
 func (l *load) startProducers() {
@@ -274,6 +276,7 @@ func (l *load) showProgress(w io.Writer) {
 			maxLag = max(maxLag, streamLag(s, l.producers))
 		}
 		l.streamsMu.Unlock()
+		l.maxLag = max(l.maxLag, maxLag)
 		rate := float64(c.Processed-last.Processed) / now.Sub(lastAt).Seconds()
 		fmt.Fprintf(w, "evload %s t=%4.0fs  %9.0f ev/s  accepted %d  dropped %d (%.1f%%)  "+
 			"streams %d live, %d cut  lag %d  collected %d  not stored %d\n",
@@ -316,8 +319,64 @@ func pct(part, whole uint64) float64 {
 	return 100 * float64(part) / float64(whole)
 }
 
+// recordKind is one kind of event a scheduler emits, with the object IDs it
+// is about (a fixed set, so that making a record costs no formatting).
+type recordKind struct {
+	typ     si.EventRecord_Type
+	change  si.EventRecord_ChangeType
+	detail  si.EventRecord_ChangeDetail
+	message string
+	objects []string
+	refs    []string
+}
+
+// recordMix returns the kinds of events the producers cycle through: mostly
+// requests and allocations, some application state changes, some node and
+// queue updates, as in a scheduling cycle.
+func recordMix() []recordKind {
+	ids := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return out
+	}
+	apps, asks, nodes := ids("app-", 16), ids("ask-", 64), ids("node-", 32)
+	queues := []string{"root.default", "root.batch", "root.services", "root.dev"}
+	return []recordKind{
+		{si.EventRecord_REQUEST, si.EventRecord_NONE, si.EventRecord_DETAILS_NONE, "Request 'ask' does not fit in queue 'root.batch'", asks, apps},
+		{si.EventRecord_APP, si.EventRecord_ADD, si.EventRecord_APP_ALLOC, "allocation placed", apps, asks},
+		{si.EventRecord_NODE, si.EventRecord_ADD, si.EventRecord_NODE_ALLOC, "allocation added to node", nodes, asks},
+		{si.EventRecord_REQUEST, si.EventRecord_ADD, si.EventRecord_REQUEST_ALLOC, "request allocated", asks, apps},
+		{si.EventRecord_APP, si.EventRecord_SET, si.EventRecord_APP_RUNNING, "application running", apps, queues},
+		{si.EventRecord_QUEUE, si.EventRecord_ADD, si.EventRecord_QUEUE_APP, "application added to queue", queues, apps},
+		{si.EventRecord_NODE, si.EventRecord_SET, si.EventRecord_NODE_OCCUPIED, "occupied resource changed", nodes, nil},
+		{si.EventRecord_APP, si.EventRecord_REMOVE, si.EventRecord_APP_ALLOC, "allocation released", apps, asks},
+	}
+}
+
+// record returns the seq-th event of a producer: a kind from the mix, with an
+// object and reference that vary with seq.
+func record(mix []recordKind, p int, seq uint64) *si.EventRecord {
+	k := &mix[seq%uint64(len(mix))]
+	n := seq / uint64(len(mix))
+	ev := &si.EventRecord{
+		Type:              k.typ,
+		EventChangeType:   k.change,
+		EventChangeDetail: k.detail,
+		ObjectID:          k.objects[(n+uint64(p))%uint64(len(k.objects))],
+		Message:           k.message,
+		TimestampNano:     encode(p, seq),
+	}
+	if len(k.refs) > 0 {
+		ev.ReferenceID = k.refs[n%uint64(len(k.refs))]
+	}
+	return ev
+}
+
 // produce adds events until stop, at perRate events/s (0: flat out).
 func produce(t target, p int, perRate float64, st *producerState, stop *atomic.Bool, start time.Time) {
+	mix := recordMix()
 	var seq uint64
 	for !stop.Load() {
 		if perRate > 0 {
@@ -327,12 +386,7 @@ func produce(t target, p int, perRate float64, st *producerState, stop *atomic.B
 				continue
 			}
 		}
-		t.AddEvent(&si.EventRecord{
-			Type:          si.EventRecord_REQUEST,
-			ObjectID:      "evload",
-			Message:       "load",
-			TimestampNano: encode(p, seq),
-		})
+		t.AddEvent(record(mix, p, seq))
 		seq++
 		st.sent.Store(seq)
 	}

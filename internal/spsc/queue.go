@@ -3,7 +3,7 @@ package spsc
 import (
 	"sync/atomic"
 
-	"github.com/lfevents/lfevents/internal/cpu"
+	"golang.org/x/sys/cpu"
 )
 
 // maxCapacity bounds the slot array New allocates (2^30 slots).

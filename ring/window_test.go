@@ -1,0 +1,106 @@
+package ring
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWindowFromOneMoment forces the interleaving behind a window wider than
+// the capacity: a reader takes its window (lowest from the claim counter at
+// that moment), then, before it finds the read end, writers lap the ring and
+// another reader moves the shared watermark far past the first reader's
+// snapshot. The read end must not come from that later moment.
+func TestWindowFromOneMoment(t *testing.T) {
+	const capacity = 4
+	b := New(capacity)
+	fill(b, capacity)
+	b.afterWindow = func() {
+		b.afterWindow = nil // only the first read is interrupted
+		b.Add(rec(4))
+		b.Add(rec(5))
+		require.Equal(t, uint64(6), b.ReadEnd(), "the watermark moves to the head")
+	}
+	evs, lowest, highest := b.GetEventsFromID(2, 100)
+	require.LessOrEqual(t, lowest, highest)
+	assert.LessOrEqual(t, highest-lowest+1, uint64(capacity), "window [%d, %d]", lowest, highest)
+	assert.Equal(t, seq(2, int64(highest)+1), marks(evs))
+}
+
+// TestOvertakenReadReportsOneMoment: when the first ID of a read is
+// overwritten while it runs, the reader is told a window from one moment
+// whose lowest is above the ID it asked for.
+func TestOvertakenReadReportsOneMoment(t *testing.T) {
+	const capacity = 4
+	b := New(capacity)
+	fill(b, capacity)
+	b.afterWindow = func() {
+		b.afterWindow = nil
+		for i := uint64(capacity); i < 3*capacity; i++ {
+			b.Add(rec(i))
+		}
+	}
+	evs, lowest, highest := b.GetEventsFromID(0, 100)
+	assert.Empty(t, evs, "IDs 0..3 were overwritten while the read ran")
+	assert.Equal(t, uint64(2*capacity), lowest)
+	assert.Equal(t, uint64(3*capacity-1), highest)
+}
+
+// TestWindowDuringResize: while Resize copies into a new storage, readers see
+// the old one limited to the IDs below the flip; a watermark moved past that
+// limit (by readers of the new storage) must not extend their window.
+func TestWindowDuringResize(t *testing.T) {
+	b := New(4)
+	fill(b, 4)
+	v, lowest, next := b.window() // the view a reader took before the flip
+	b.Resize(16)
+	fill(b, 12) // IDs 4..15 go to the new storage
+	require.Equal(t, uint64(16), b.ReadEnd())
+	limited := &view{st: v.st, capacity: v.capacity, floor: v.floor, limit: next}
+	end := b.readEnd(limited, lowest, next)
+	assert.Equal(t, next, end, "the read end stays inside the old view")
+}
+
+// TestStressWindowNeverWiderThanCapacity: 2 writers and 3 readers on a
+// 48-capacity ring; no read may report highest-lowest+1 above the capacity.
+func TestStressWindowNeverWiderThanCapacity(t *testing.T) {
+	const capacity = 48
+	b := New(capacity)
+	var stop atomic.Bool
+	var writers, readers sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for i := 0; i < 200_000; i++ {
+				b.Add(rec(uint64(i)))
+			}
+		}()
+	}
+	var widest atomic.Uint64
+	for r := 0; r < 3; r++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for !stop.Load() {
+				id := b.NextID()
+				if id > 10 {
+					id -= 10
+				}
+				_, lowest, highest := b.GetEventsFromID(id, 20)
+				if highest >= lowest {
+					if w := highest - lowest + 1; w > widest.Load() {
+						widest.Store(w)
+					}
+				}
+			}
+		}()
+	}
+	writers.Wait()
+	stop.Store(true)
+	readers.Wait()
+	assert.LessOrEqual(t, widest.Load(), uint64(capacity))
+}

@@ -1,0 +1,102 @@
+package stream
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/ring"
+)
+
+// TestWakeupInterleavings forces a producer's Add and PublishEvent into each
+// step of the dispatcher's parking (see "Wake-ups" in streaming.go) and checks
+// that the event is delivered every time. The last case adds an event that
+// becomes readable without a PublishEvent after it (as a ring Resize makes
+// events readable when it swaps its view): a later PublishEvent(nil), which
+// the event system sends after each control-plane step, must deliver it.
+func TestWakeupInterleavings(t *testing.T) {
+	cases := []struct {
+		name    string
+		step    parkStep
+		publish bool   // the producer calls PublishEvent after its Add
+		state   uint32 // the state its PublishEvent must see
+	}{
+		{"publish sees pending before the clear", parkClearing, true, stateStreams | statePending},
+		{"publish between the clear and the recheck", parkRechecking, true, stateStreams},
+		{"publish after the recheck", parkBlocking, true, stateStreams},
+		{"readable without a signal, then a control-plane kick", parkBlocking, false, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ring.New(16)
+			es := NewEventStreaming(r, WithLogger(quietLogger()))
+			defer es.Close()
+			// mu orders the hook against the test's own wake-ups: once the
+			// hook fired, the test sends none until it means to.
+			var mu sync.Mutex
+			fired := false
+			var seen uint32
+			es.testHookPark = func(step parkStep) {
+				mu.Lock()
+				defer mu.Unlock()
+				// Fire once, at the chosen step, in the chosen state,
+				// when no stale wake-up token could wake the dispatcher.
+				if fired || step != tc.step || len(es.wake) > 0 {
+					return
+				}
+				want := tc.state
+				if !tc.publish {
+					want = stateStreams
+				}
+				if es.state.Load() != want {
+					return
+				}
+				fired = true
+				ev := rec(r.NextID())
+				r.Add(ev)
+				if tc.publish {
+					seen = es.state.Load()
+					es.PublishEvent(ev)
+				}
+			}
+			s := es.CreateEventStream("w", 0)
+			// Let the dispatcher park until the hook fires.
+			for {
+				mu.Lock()
+				if fired {
+					mu.Unlock()
+					break
+				}
+				es.signal()
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+			}
+			if tc.publish {
+				assert.Equal(t, tc.state, seen, "the interleaving was forced")
+			} else {
+				es.PublishEvent(nil) // the control plane's kick
+			}
+			assert.Equal(t, []uint64{0}, receive(t, s, 1))
+		})
+	}
+}
+
+// TestWakeupAfterRestartOfDispatcher: the dispatcher stops with the last
+// stream and a new one starts with the next; the stale pending flag and token
+// the old run may leave behind never make the new one miss an event.
+func TestWakeupAfterRestartOfDispatcher(t *testing.T) {
+	r := ring.New(16)
+	es := NewEventStreaming(r, WithLogger(quietLogger()))
+	defer es.Close()
+	for round := range 50 {
+		s := es.CreateEventStream("w", 0)
+		for k := range 3 {
+			add(r, es, 1)
+			require.Equal(t, []uint64{uint64(3*round + k)}, receive(t, s, 1), "round %d", round)
+		}
+		es.RemoveEventStream(s)
+	}
+}
