@@ -20,25 +20,21 @@ const (
 	stateStopped               // stopped: events are rejected and counted
 )
 
-// EventSystemImpl is the lock-free event system. Build it with New; the zero
-// value is not usable.
-//
-// # Hot path
+// The hot path
 //
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
 // system is not stopped, does exactly this: one atomic load of state,
 // prepareRecord (a length check of the message, cut only when over
-// MaxMessageLength, and a UTF-8 check of its string fields, repaired only
-// when invalid), ring.Add (one
-// contended atomic add claims the event ID, then a slot write and a publish),
-// Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
+// MaxMessageLength, and one pass over its string fields, repaired only when
+// not valid UTF-8), ring.Add (one contended atomic add claims the event ID,
+// then a slot write and a publish), Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
 // nothing: one atomic pointer store into its batch), and PublishEvent on the
 // current streaming (one atomic load when no stream exists; with streams, at
 // most a CAS and a non-blocking send that wakes the idle dispatcher). No
 // mutex, no blocking, no allocation, and nothing counted: the counters of
 // Metrics are derived from the ring's and the store's ID sequences.
-//
-// # Hot path against the control plane
+
+// The hot path against the control plane
 //
 // Who writes state: only the control plane (StartService,
 // StartServiceWithPublisher, Stop, Restart, and Init retiring the
@@ -51,8 +47,8 @@ const (
 // record goes into the ring and into the store all the same. If its ring.Add
 // came before the final collect cut its batch, the event belongs to that
 // batch (a cut covers every ID below the ring's NextID at that moment) and
-// the collect waits for its store write: it goes out in the last batch. If it came later,
-// the event waits in the store and goes out with the first batch after the
+// the collect waits for its store write: it goes out in the last batch. If
+// it came later, the event waits in the store and goes out with the first batch after the
 // next start (or is collected by whoever calls Store.CollectEvents). Either
 // way it is in history and in exactly one batch: nothing is lost, nothing is
 // sent twice. Its PublishEvent may reach the closed streaming, where it is a
@@ -76,6 +72,21 @@ const (
 // Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
 // sequenced store requires (its collector waits for the IDs of its batch):
 // nothing between ring.Add and StoreWithID can return early or panic.
+
+// EventSystemImpl is the lock-free event system: an EventSystem with the
+// methods of the reference design's implementation and this library's
+// additions (Reconfigure, Metrics, Config, streams from an ID). Build it with
+// New; the zero value is not usable.
+//
+// Every method is safe for concurrent use. AddEvent never blocks and never
+// drops a record while the system is not stopped. The read methods never
+// wait for a writer. The control-plane methods (StartService,
+// StartServiceWithPublisher, Stop, Restart, CloseAllStreams, Reconfigure)
+// are serialized among themselves; Stop, Restart and Reconfigure wait for a
+// SendEvent in progress. A record whose AddEvent returned before Stop was
+// called is in history and, if the store had room for it, in the last batch
+// that Stop hands to the plugin (or still in the store, if no plugin is
+// registered).
 type EventSystemImpl struct {
 	// Store is the batch that the publisher hands to the plugin. It is set by
 	// New and must not be replaced. It is sequenced by the history's event
@@ -445,14 +456,10 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		slog.Int("streamQueueSize", cfg.StreamQueueSize))
 }
 
-// Metrics is a snapshot of an event system's counters, over its life. Each
-// counter is read atomically, but the snapshot is not one instant: while
-// events flow, counters read later may include events that earlier ones do
-// not. AddEvent's accepting path counts nothing: Created, Channeled,
-// Processed, Stored and NotStored are derived from the history's and the
-// store's ID sequences. NotChanneled is counted on the rejecting path (on a
-// cache line of its own); the rest by the publisher's and the streams'
-// goroutines.
+// Metrics is a snapshot of an event system's counters, over its life, and of
+// a few gauges (marked so). Each field is read atomically, but the snapshot
+// is not one instant: while events flow, fields read later may include
+// events that earlier ones do not. Taking it costs AddEvent nothing.
 type Metrics struct {
 	// Created is the number of non-nil records given to AddEvent:
 	// Channeled + NotChanneled.
@@ -521,6 +528,13 @@ type Metrics struct {
 	// of a recent one (0 while duplicate suppression is off).
 	DuplicatesSuppressed uint64
 }
+
+// Where the counters come from: AddEvent's accepting path counts nothing.
+// Created, Channeled, Processed, Stored and NotStored are derived from the
+// history's and the store's ID sequences; NotChanneled is counted on the
+// rejecting path (on a cache line of its own); the rest by the publisher's
+// and the streams' goroutines, or read from the structures' current state
+// (the gauges).
 
 // Metrics returns a snapshot of the counters. It never blocks AddEvent; it
 // may wait for a CloseAllStreams, start or reconfigure in progress.
