@@ -43,7 +43,7 @@ func TestDedupOffByDefault(t *testing.T) {
 	floodCycle(sys, 0, 5, 1)
 	floodCycle(sys, 1, 5, 1)
 	assert.EqualValues(t, 12, sys.Metrics().Channeled, "every repeat recorded")
-	assert.Zero(t, sys.suppressed.Load())
+	assert.Zero(t, sys.Metrics().DuplicatesSuppressed)
 }
 
 func TestDedupSuppressesRepeats(t *testing.T) {
@@ -53,7 +53,7 @@ func TestDedupSuppressesRepeats(t *testing.T) {
 	}
 	m := sys.Metrics()
 	assert.EqualValues(t, 5+3*2, m.Channeled, "the asks once, every unique event")
-	assert.EqualValues(t, 2*5, sys.suppressed.Load())
+	assert.EqualValues(t, 2*5, sys.Metrics().DuplicatesSuppressed)
 	evs, _, _ := sys.GetEventsFromID(0, 100)
 	require.Len(t, evs, 11)
 	assert.Equal(t, "Request 'ask-0' does not fit in queue 'root.a'", evs[0].Message)
@@ -83,13 +83,13 @@ func TestDedupReconfigure(t *testing.T) {
 	floodCycle(sys, 0, 3, 0)
 	floodCycle(sys, 1, 3, 0)
 	assert.EqualValues(t, 3, sys.Metrics().Channeled)
-	assert.EqualValues(t, 3, sys.suppressed.Load())
+	assert.EqualValues(t, 3, sys.Metrics().DuplicatesSuppressed)
 
 	cfg.DedupWindow = 0 // off: every repeat recorded, the count stays
 	sys.Reconfigure(cfg)
 	floodCycle(sys, 2, 3, 0)
 	assert.EqualValues(t, 6, sys.Metrics().Channeled)
-	assert.EqualValues(t, 3, sys.suppressed.Load())
+	assert.EqualValues(t, 3, sys.Metrics().DuplicatesSuppressed)
 
 	cfg.DedupWindow = time.Minute // on again, with a fresh memory
 	sys.Reconfigure(cfg)
@@ -97,7 +97,7 @@ func TestDedupReconfigure(t *testing.T) {
 	floodCycle(sys, 3, 3, 0)
 	floodCycle(sys, 4, 3, 0)
 	assert.EqualValues(t, 9, sys.Metrics().Channeled)
-	assert.EqualValues(t, 6, sys.suppressed.Load())
+	assert.EqualValues(t, 6, sys.Metrics().DuplicatesSuppressed)
 }
 
 func TestDedupConfigFromMap(t *testing.T) {
@@ -128,4 +128,45 @@ func TestDedupConfigFromMap(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DedupWindow = -time.Second
 	assert.Zero(t, cfg.normalized().DedupWindow)
+}
+
+// TestDedupAddEvents: a batch leaves out its duplicates (of earlier events
+// and of one another), keeps its order, its nil entries skipped, and takes
+// consecutive IDs; without allocating for a batch within dedupBatchStack.
+func TestDedupAddEvents(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	ask := func(i int) *si.EventRecord {
+		return CreateRequestEventRecord(fmt.Sprint("ask-", i), "app-1", "does not fit", nil, "Pending")
+	}
+	sys.AddEvent(ask(0))
+	batch := []*si.EventRecord{ask(1), ask(0), nil, ask(2), ask(1), ask(3)}
+	sys.AddEvents(batch)
+	evs := sys.GetRecentEvents(10)
+	var ids []string
+	for _, ev := range evs {
+		ids = append(ids, ev.ObjectID)
+	}
+	assert.Equal(t, []string{"ask-0", "ask-1", "ask-2", "ask-3"}, ids)
+	m := sys.Metrics()
+	assert.EqualValues(t, 4, m.Channeled)
+	assert.EqualValues(t, 2, m.DuplicatesSuppressed)
+	assert.EqualValues(t, 1+5, m.Created, "every non-nil record given")
+	assert.Equal(t, []*si.EventRecord{batch[0], batch[1], nil, batch[3], batch[4], batch[5]}, batch, "the caller's slice is untouched")
+
+	sys.AddEvents([]*si.EventRecord{ask(0), ask(1)}) // all duplicates: nothing claimed
+	assert.EqualValues(t, 4, sys.Metrics().Channeled)
+
+	long := make([]*si.EventRecord, dedupBatchStack+10)
+	for i := range long {
+		long[i] = ask(100 + i%(len(long)/2)) // the second half repeats the first
+	}
+	sys.AddEvents(long)
+	assert.EqualValues(t, 4+len(long)/2, sys.Metrics().Channeled)
+
+	short := make([]*si.EventRecord, 64)
+	for i := range short {
+		short[i] = ask(1000 + i%32)
+	}
+	allocs := testing.AllocsPerRun(20, func() { sys.AddEvents(short) })
+	assert.Zero(t, allocs)
 }
