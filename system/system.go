@@ -172,23 +172,6 @@ func (e *EventSystemImpl) newStreaming() *stream.EventStreaming {
 		stream.WithQueueSize(e.cfg.StreamQueueSize), stream.WithLogger(e.cfg.Logger))
 }
 
-// AddEvent records ev: see EventSystem and, for the concurrency argument,
-// EventSystemImpl. It takes no lock, does not allocate (unless the message
-// must be cut) and never drops a record while the system is not stopped.
-func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
-	if ev == nil || e == nil {
-		return
-	}
-	if e.state.Load() == stateStopped {
-		e.rejected.Add(1)
-		return
-	}
-	prepareRecord(ev)
-	id := e.history.Add(ev)
-	e.Store.StoreWithID(id, ev)
-	e.streaming.Load().PublishEvent(ev)
-}
-
 // StartService starts the system with its publisher; see
 // StartServiceWithPublisher.
 func (e *EventSystemImpl) StartService() {
