@@ -8,7 +8,7 @@
 // Concurrency contract: every exported function and method is safe from any
 // number of goroutines. AddEvent runs entirely in the caller's goroutine,
 // takes no lock, never blocks and allocates nothing (for messages within
-// MaxMessageLength); its only channel operation is the streams' non-blocking
+// MaxMessageLength and string fields of valid UTF-8); its only channel operation is the streams' non-blocking
 // wake-up of their dispatcher, and only while streams exist. It reads the
 // lifecycle state with one atomic load, so it never waits for StartService,
 // Stop, Restart or Reconfigure, which are serialized among themselves by a
