@@ -11,13 +11,14 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/lfevents/lfevents/internal/dedup"
+	"github.com/lfevents/lfevents/internal/model"
 )
 
 // dedupEvent decodes one record from two bytes, a timestamp and a state:
 // every field that duplicate suppression compares takes one of a few values,
 // so equal events recur, and the ones it ignores (resource) vary.
-func dedupEvent(o *ops, ts int64) *si.EventRecord {
-	a, b := o.byte(), o.byte()
+func dedupEvent(o *model.Ops, ts int64) *si.EventRecord {
+	a, b := o.Byte(), o.Byte()
 	ev := &si.EventRecord{
 		Type:              []si.EventRecord_Type{si.EventRecord_REQUEST, si.EventRecord_APP, si.EventRecord_NODE}[a%3],
 		ObjectID:          []string{"ask-1", "ask-2", "app-1", ""}[a/3%4],
@@ -47,18 +48,18 @@ func FuzzDedup(f *testing.F) {
 	f.Add([]byte{5, 2, 4, 0, 1, 4, 1, 1, 4, 0, 1, 254, 0, 1}) // a missing timestamp, then one far back
 	f.Add([]byte{50, 3, 1, 24, 0, 1, 25, 0, 1, 24, 2, 1, 24, 4, 1, 24, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := newOps(data)
-		window := time.Duration(1 + o.intn(64))
-		size := []int{1, 2, 4, dedup.DefaultSize}[o.intn(4)]
+		o := model.NewOps(data)
+		window := time.Duration(1 + o.Intn(64))
+		size := []int{1, 2, 4, dedup.DefaultSize}[o.Intn(4)]
 		tab := dedup.New(dedup.Config{Window: window, Size: size, Logger: slog.New(slog.DiscardHandler)})
 		m := dedup.NewModel(window)
 		owner := map[uint64]string{} // entry -> the one event key seen there, "" once shared
 		ts := int64(1000)
 		var suppressed uint64
-		for step := 0; !o.done(); step++ {
-			switch d := o.byte(); {
+		for step := 0; !o.Done(); step++ {
+			switch d := o.Byte(); {
 			case d == 255:
-				ts -= int64(o.byte()) // out of order, as concurrent producers add
+				ts -= int64(o.Byte()) // out of order, as concurrent producers add
 			case d == 254:
 				ts = 0 // no timestamp
 			default:
