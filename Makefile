@@ -9,12 +9,13 @@ BENCHTIME ?= 200ms
 BENCHOUT  ?= bench/out
 PKGS      := ./...
 
-.PHONY: all test vet race benchsmoke evload-smoke bench bench-ci fuzz tools fmt
+.PHONY: all test vet race benchsmoke plot-test evload-smoke bench bench-compare fuzz tools fmt
 
 all: test
 
-## test: vet, race-enabled tests (including every fuzz seed corpus), each benchmark once.
-test: vet race benchsmoke evload-smoke
+## test: vet, race-enabled tests (including every fuzz seed corpus), each benchmark once
+## (quietly), the chart module's tests, short load runs.
+test: vet race benchsmoke plot-test evload-smoke
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -24,8 +25,17 @@ vet:
 race:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
+## benchsmoke: every benchmark once (they must not fail); prints their output only on failure.
 benchsmoke:
-	$(GO) test -run '^$$' -bench . -benchtime=1x -count=1 -timeout 10m $(PKGS)
+	@out=$$(mktemp); \
+	  if $(GO) test -run '^$$' -bench . -benchtime=1x -count=1 -timeout 10m $(PKGS) >$$out 2>&1; then \
+	    echo "benchsmoke: $$(grep -c '^Benchmark' $$out) benchmarks ran once, all passed"; rm -f $$out; \
+	  else cat $$out; rm -f $$out; exit 1; fi
+
+## plot-test: vet and test the nested module that draws the charts of make bench.
+plot-test:
+	$(GO) -C bench/plot vet ./...
+	$(GO) -C bench/plot test -count=1 ./...
 
 ## evload-smoke: short flat-out load runs against both implementations; fails on any broken invariant.
 evload-smoke:
@@ -34,43 +44,38 @@ evload-smoke:
 
 tools: $(BENCHSTAT)
 
+# benchstat pinned: this version builds with go 1.26.
+BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 $(BENCHSTAT):
-	$(GO) install golang.org/x/perf/cmd/benchstat@latest
+	$(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 
-## bench: the side-by-side comparison (lock-free vs baseline vs floors) through benchstat.
-## Raw results in $(BENCHOUT)/raw.txt, tables in $(BENCHOUT)/benchstat.txt. Ingest runs
-## exactly INGEST_EVENTS events per run (one million), INGEST_COUNT runs (they are short,
-## so more of them); memory runs MEMTIME per run.
+## bench: the side-by-side comparison (lock-free vs one mutex vs the reference design vs
+## floors). One progress line per scenario, then a short summary; raw output, full benchstat
+## tables and two SVG charts go to $(BENCHOUT)/ (bench/run.sh says which file holds what).
+## Ingest runs exactly INGEST_EVENTS events per run, INGEST_COUNT runs (they are short, so
+## more of them); the paced ingest PACED_EVENTS per run; memory MEMTIME per run.
 INGEST_EVENTS ?= 1000000
 INGEST_COUNT  ?= 10
+PACED_EVENTS  ?= 200000
+PACED_COUNT   ?= 8
 MEMTIME       ?= 3x
-BENCH_PKGS    ?= ./ring/ ./store/ ./stream/
-BENCH_TEST     = $(GO) test -run '^$$' -benchmem -timeout 30m
-bench bench-ci: SHELL := /bin/bash
-bench bench-ci: .SHELLFLAGS := -o pipefail -c
 bench: $(BENCHSTAT)
-	@mkdir -p $(BENCHOUT)
-	$(BENCH_TEST) -bench '^BenchmarkIngest(Paced)?$$' -count=$(INGEST_COUNT) -benchtime=$(INGEST_EVENTS)x ./bench/ | tee $(BENCHOUT)/raw-bench.txt
-	$(BENCH_TEST) -bench '^Benchmark(HistoryRead|Batch|Store|Collect|Fanout)$$' -count=$(COUNT) -benchtime=$(BENCHTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
-	$(BENCH_TEST) -bench '^BenchmarkMemory$$' -count=$(COUNT) -benchtime=$(MEMTIME) ./bench/ | tee -a $(BENCHOUT)/raw-bench.txt
-	$(BENCH_TEST) -bench . -count=$(COUNT) -benchtime=$(BENCHTIME) $(BENCH_PKGS) | tee $(BENCHOUT)/raw-pkgs.txt
-	cat $(BENCHOUT)/raw-bench.txt $(BENCHOUT)/raw-pkgs.txt > $(BENCHOUT)/raw.txt
-	bench/stat.sh $(BENCHSTAT) $(BENCHOUT)/raw-bench.txt $(BENCHOUT)/raw-pkgs.txt | tee $(BENCHOUT)/benchstat.txt
+	@GO=$(GO) BENCHSTAT=$(BENCHSTAT) OUT=$(BENCHOUT) INGEST_EVENTS=$(INGEST_EVENTS) \
+	  INGEST_COUNT=$(INGEST_COUNT) PACED_EVENTS=$(PACED_EVENTS) PACED_COUNT=$(PACED_COUNT) \
+	  COUNT=$(COUNT) BENCHTIME=$(BENCHTIME) MEMTIME=$(MEMTIME) bench/run.sh
 
-## bench-ci: a short lock-free vs baseline ingest comparison (informs, does not gate).
-bench-ci: $(BENCHSTAT)
-	@mkdir -p $(BENCHOUT)
-	$(BENCH_TEST) -bench '^BenchmarkIngest(Paced)?$$' -count=6 -benchtime=$(INGEST_EVENTS)x ./bench/ > $(BENCHOUT)/raw-ci.txt
-	bench/stat.sh $(BENCHSTAT) $(BENCHOUT)/raw-ci.txt
+## bench-compare: a short benchmark set of BASE (a git ref, default the parent commit) against
+## the working tree, interleaved, SAMPLES samples each; benchstat old vs new and a verdict
+## (bench/compare.sh). Results in $(BENCHOUT)/compare/.
+BASE    ?= HEAD~1
+SAMPLES ?= 10
+bench-compare: $(BENCHSTAT)
+	@GO=$(GO) BENCHSTAT=$(BENCHSTAT) OUT=$(BENCHOUT) BASE=$(BASE) SAMPLES=$(SAMPLES) bench/compare.sh
 
-## fuzz: run every fuzz target for FUZZTIME each.
+## fuzz: run every fuzz target for FUZZTIME each (FUZZPAR at a time, -cpu FUZZCPU);
+## fails only on a real finding (see fuzz/run.sh, docs/fuzzing.md).
 fuzz:
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) fuzz/run.sh $(PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -10,6 +10,8 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/model"
+	"github.com/lfevents/lfevents/internal/model/systemrun"
 	"github.com/lfevents/lfevents/ring"
 )
 
@@ -59,9 +61,9 @@ func FuzzRingConcurrent(f *testing.F) {
 	f.Add([]byte{5, 0, rcBurst, 255, 1, rcBurst, 255, 0, rcResize, 70, 1, rcResize, 1, 2, rcRecent, 2})
 	f.Add([]byte{0, 1, rcAdd, 0, rcAdd, 1, rcLast, 0, rcYield, 1, rcAdd, 0, rcLast})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := newOps(data)
-		capacity := o.capacity()
-		workers := 2 + o.intn(2)
+		o := model.NewOps(data)
+		capacity := o.Capacity()
+		workers := 2 + o.Intn(2)
 		type plan struct {
 			op        int
 			arg1      byte
@@ -74,20 +76,20 @@ func FuzzRingConcurrent(f *testing.F) {
 		maxCap := max(capacity, 1)
 		caps := map[uint64]bool{maxCap: true}
 		nextTag := int64(0)
-		for !o.done() {
-			w := o.intn(workers)
-			p := plan{op: o.intn(rcOpCount)}
+		for !o.Done() {
+			w := o.Intn(workers)
+			p := plan{op: o.Intn(rcOpCount)}
 			switch p.op {
 			case rcAdd:
 				p.firstTag, p.burstSize = nextTag, 1
 			case rcBurst:
-				p.firstTag, p.burstSize = nextTag, int(o.byte()%128)
+				p.firstTag, p.burstSize = nextTag, int(o.Byte()%128)
 			case rcFromID:
-				p.arg1, p.count = o.byte(), o.count()
+				p.arg1, p.count = o.Byte(), o.Count()
 			case rcRecent, rcRepeat:
-				p.count = o.count()
+				p.count = o.Count()
 			case rcResize:
-				p.resizeTo = o.capacity()
+				p.resizeTo = o.Capacity()
 				maxCap = max(maxCap, p.resizeTo)
 				caps[max(p.resizeTo, 1)] = true
 			}
@@ -96,7 +98,7 @@ func FuzzRingConcurrent(f *testing.F) {
 		}
 		recs := make([]*si.EventRecord, nextTag)
 		for i := range recs {
-			recs[i] = rec(int64(i))
+			recs[i] = model.Rec(int64(i))
 		}
 		idOf := make([]uint64, nextTag) // tag -> ID; each goroutine writes its own tags
 
@@ -233,7 +235,7 @@ func FuzzRingConcurrent(f *testing.F) {
 			require.True(t, ok, "nil record in the window")
 			require.Equal(t, low+uint64(k), id, "window record %d", k)
 		}
-		requireSame(t, evs, b.GetRecentEvents(math.MaxUint64), "GetRecentEvents(MaxUint64) is the window")
+		systemrun.RequireSame(t, evs, b.GetRecentEvents(math.MaxUint64), "GetRecentEvents(MaxUint64) is the window")
 		if len(caps) == 1 { // no Resize: the window is the newest capacity events
 			require.Equal(t, total-min(total, b.Capacity()), low, "lowest without Resize")
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/model"
 	"github.com/lfevents/lfevents/internal/spsc"
 )
 
@@ -43,8 +44,8 @@ func (m *fifoModel) popBatch(n int) []int {
 
 // spscSize decodes a queue size: negative, zero and small sizes, and a few
 // just around a power of two.
-func spscSize(o *ops) int {
-	b := o.byte()
+func spscSize(o *model.Ops) int {
+	b := o.Byte()
 	if b == 255 {
 		return 1000 // rounds up to 1024
 	}
@@ -69,14 +70,14 @@ func FuzzSPSC(f *testing.F) {
 	f.Add([]byte{3, spscPushBatch, 9, spscPopBatch, 2, spscPushBatch, 3, spscPopBatch, 9})
 	f.Add([]byte{0x80, spscPush, spscPush})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := newOps(data)
+		o := model.NewOps(data)
 		size := spscSize(o)
 		q := spsc.New[int](size)
 		m := newFIFOModel(size)
 		require.Equal(t, m.cap, q.Cap(), "Cap of New(%d)", size)
 		next := 1 // values pushed are 1, 2, 3, ...; 0 is the zero value
-		for step := 0; !o.done(); step++ {
-			switch o.intn(spscOpCount) {
+		for step := 0; !o.Done(); step++ {
+			switch o.Intn(spscOpCount) {
 			case spscPush:
 				want := m.pushBatch([]int{next}) == 1
 				require.Equal(t, want, q.TryPush(next), "step %d: TryPush with Len %d of %d", step, len(m.items), m.cap)
@@ -84,7 +85,7 @@ func FuzzSPSC(f *testing.F) {
 					next++
 				}
 			case spscPushBatch:
-				src := make([]int, o.intn(2*m.cap+2))
+				src := make([]int, o.Intn(2*m.cap+2))
 				for i := range src {
 					src[i] = next + i
 				}
@@ -104,7 +105,7 @@ func FuzzSPSC(f *testing.F) {
 				}
 			case spscPopBatch:
 				const sentinel = -1
-				dst := make([]int, o.intn(2*m.cap+2)+2)
+				dst := make([]int, o.Intn(2*m.cap+2)+2)
 				for i := range dst {
 					dst[i] = sentinel
 				}
@@ -140,14 +141,14 @@ func FuzzSPSCConcurrent(f *testing.F) {
 	f.Add([]byte{0xff, 200, 3, 100, 250, 2, 1})
 	f.Add([]byte{0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := newOps(data)
+		o := model.NewOps(data)
 		size := spscSize(o)
 		q := spsc.New[int](size)
 		capacity := q.Cap()
 		// Even bytes drive the producer, odd bytes the consumer.
 		var prod, cons []byte
-		for i := 0; !o.done(); i++ {
-			if b := o.byte(); i%2 == 0 {
+		for i := 0; !o.Done(); i++ {
+			if b := o.Byte(); i%2 == 0 {
 				prod = append(prod, b)
 			} else {
 				cons = append(cons, b)

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/model"
+	"github.com/lfevents/lfevents/internal/model/systemrun"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 )
@@ -40,10 +42,10 @@ func FuzzStoreConcurrent(f *testing.F) {
 	f.Add([]byte{1, 69, 0, 0, 200, 1, 200, 2, 1, 2, 1, 2, 3})
 	f.Add([]byte{0, 0, 1, 0, 30, 1, 30, 2, 30, 3, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := newOps(data)
-		sequenced := o.bool()
-		size := storeSize(o)
-		writers := 2 + o.intn(2)
+		o := model.NewOps(data)
+		sequenced := o.Bool()
+		size := o.StoreSize()
+		writers := 2 + o.Intn(2)
 		type chunk struct {
 			n     int
 			yield bool
@@ -52,17 +54,17 @@ func FuzzStoreConcurrent(f *testing.F) {
 		var coll []byte // collector: operation, argument, ...
 		minSize := min(size, store.MaxSize)
 		nextTag := int64(0)
-		for !o.done() {
-			who := o.intn(writers + 1)
+		for !o.Done() {
+			who := o.Intn(writers + 1)
 			if who == writers {
-				op, arg := o.byte(), o.byte()
+				op, arg := o.Byte(), o.Byte()
 				coll = append(coll, op, arg)
 				if int(op)%scOpCount == scSetSize {
-					minSize = min(minSize, storeSizeOf(arg))
+					minSize = min(minSize, model.StoreSizeOf(arg))
 				}
 				continue
 			}
-			b := o.byte()
+			b := o.Byte()
 			c := chunk{n: 1 + int(b>>1)%64, yield: b&1 == 1}
 			plans[who] = append(plans[who], c)
 			nextTag += int64(c.n)
@@ -76,7 +78,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 					i := len(recs[w])
 					var ev *si.EventRecord
 					if i%8 != 7 {
-						ev = rec(int64(w)<<32 | int64(i))
+						ev = model.Rec(int64(w)<<32 | int64(i))
 					}
 					recs[w] = append(recs[w], ev)
 					if ev != nil || sequenced {
@@ -131,9 +133,9 @@ func FuzzStoreConcurrent(f *testing.F) {
 				copies = append(copies, slices.Clone(got))
 				if scribble {
 					for i := range got {
-						got[i] = rec(-1)
+						got[i] = model.Rec(-1)
 					}
-					_ = append(got, rec(-1))
+					_ = append(got, model.Rec(-1))
 					got = nil
 				}
 				batches = append(batches, got)
@@ -148,7 +150,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 				case scCollect:
 					collect(arg&1 == 1)
 				case scSetSize:
-					n := storeSizeOf(arg)
+					n := model.StoreSizeOf(arg)
 					s.SetStoreSize(n)
 					maxSize = max(maxSize, min(n, store.MaxSize))
 				case scCount:
@@ -166,7 +168,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 		writersDone.Store(true)
 		select {
 		case <-done:
-		case <-time.After(deliveryWait): // a bound against hanging, not a timing check
+		case <-time.After(systemrun.DeliveryWait): // a bound against hanging, not a timing check
 			require.Fail(t, "CollectEvents blocked: it waits for a slot that no writer will write")
 		}
 
@@ -177,11 +179,11 @@ func FuzzStoreConcurrent(f *testing.F) {
 		for bi, b := range copies {
 			for _, ev := range b {
 				require.NotNil(t, ev, "batch %d: nil record", bi)
-				require.False(t, seen[ev], "batch %d: record %x handed out twice", bi, tagOf(ev))
+				require.False(t, seen[ev], "batch %d: record %x handed out twice", bi, model.Tag(ev))
 				seen[ev] = true
-				w, i := int(tagOf(ev)>>32), int(tagOf(ev)&(1<<32-1))
-				require.Less(t, w, writers, "batch %d: unknown record %x", bi, tagOf(ev))
-				require.Same(t, recs[w][i], ev, "batch %d: unknown record %x", bi, tagOf(ev))
+				w, i := int(model.Tag(ev)>>32), int(model.Tag(ev)&(1<<32-1))
+				require.Less(t, w, writers, "batch %d: unknown record %x", bi, model.Tag(ev))
+				require.Same(t, recs[w][i], ev, "batch %d: unknown record %x", bi, model.Tag(ev))
 				require.GreaterOrEqual(t, i, pos[w], "batch %d: writer %d's records out of order", bi, w)
 				pos[w] = i + 1
 			}
@@ -189,7 +191,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 		}
 		for bi, b := range batches {
 			if b != nil {
-				requireSame(t, copies[bi], b, "batch %d changed after it was returned", bi)
+				systemrun.RequireSame(t, copies[bi], b, "batch %d changed after it was returned", bi)
 			}
 		}
 		stats := s.Stats()
@@ -213,6 +215,3 @@ func FuzzStoreConcurrent(f *testing.F) {
 		}
 	})
 }
-
-// storeSizeOf is storeSize for a single byte.
-func storeSizeOf(b byte) uint64 { return uint64(b % 70) }

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/model"
+	"github.com/lfevents/lfevents/internal/model/systemrun"
 	"github.com/lfevents/lfevents/stream"
 	"github.com/lfevents/lfevents/system"
 )
@@ -48,25 +50,25 @@ func FuzzSystemConcurrent(f *testing.F) {
 	f.Add([]byte{0, 255, 255, 0, 0, 2, scsCreate, 0, 200, 2, scsStart, 1, 200, 2, scsCloseAll, 2, scsStop})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		leaks := goleak.IgnoreCurrent()
-		o := newOps(data)
-		plugin := &capturePlugin{}
+		o := model.NewOps(data)
+		plugin := &systemrun.Plugin{}
 		logger := slog.New(slog.DiscardHandler)
-		e := system.New(sysConfig(o, plugin, logger))
-		var readers []*streamReader
-		t.Cleanup(func() { shutDown(e, readers) })
+		e := system.New(systemrun.Config(o, plugin, logger))
+		var readers []*systemrun.Reader
+		t.Cleanup(func() { systemrun.ShutDown(e, readers) })
 
 		// Plans: producer p adds bursts of 1..64 records (every 16th nil);
 		// the controller runs its operations in order.
 		var bursts [2][]int
 		var ctl [][]byte
-		for !o.done() {
-			switch who := o.intn(3); who {
+		for !o.Done() {
+			switch who := o.Intn(3); who {
 			case 0, 1:
-				bursts[who] = append(bursts[who], 1+o.intn(64))
+				bursts[who] = append(bursts[who], 1+o.Intn(64))
 			default:
-				op := []byte{o.byte()}
+				op := []byte{o.Byte()}
 				if int(op[0])%scsOpCount == scsReconfig {
-					op = append(op, o.byte(), o.byte(), o.byte(), o.byte(), o.byte())
+					op = append(op, o.Byte(), o.Byte(), o.Byte(), o.Byte(), o.Byte())
 				}
 				ctl = append(ctl, op)
 			}
@@ -79,7 +81,7 @@ func FuzzSystemConcurrent(f *testing.F) {
 					i := len(recs[p])
 					var ev *si.EventRecord
 					if i%16 != 15 {
-						ev = rec(int64(p)<<32 | int64(i))
+						ev = model.Rec(int64(p)<<32 | int64(i))
 						nonNil++
 					}
 					recs[p] = append(recs[p], ev)
@@ -117,23 +119,20 @@ func FuzzSystemConcurrent(f *testing.F) {
 				case scsRestart:
 					e.Restart()
 				case scsReconfig:
-					e.Reconfigure(sysConfig(newOps(op[1:]), plugin, logger))
+					e.Reconfigure(systemrun.Config(model.NewOps(op[1:]), plugin, logger))
 				case scsCloseAll:
 					e.CloseAllStreams()
 				case scsCollect:
 					direct = append(direct, slices.Clone(e.Store.CollectEvents()))
 				case scsCreate:
-					r := &streamReader{release: make(chan struct{}), done: make(chan struct{})}
-					r.asked = uint64(op[0])
-					r.s = e.CreateEventStream("c", r.asked)
-					if !assert.NotNil(t, r.s, "CreateEventStream never returns nil") {
+					s := e.CreateEventStream("c", uint64(op[0]))
+					if !assert.NotNil(t, s, "CreateEventStream never returns nil") {
 						break
 					}
-					go r.read(false)
-					readers = append(readers, r)
+					readers = append(readers, systemrun.StartReader(s, uint64(op[0]), false))
 				case scsRemove:
 					if len(readers) > 0 {
-						e.RemoveStream(readers[len(readers)-1].s)
+						e.RemoveStream(readers[len(readers)-1].S)
 					}
 				case scsYield:
 					runtime.Gosched()
@@ -145,12 +144,12 @@ func FuzzSystemConcurrent(f *testing.F) {
 		// Quiescent. Open streams catch up with the newest event (bounded
 		// wait), then everything is shut down.
 		newest := e.GetRecentEvents(1)
-		deadline := time.Now().Add(deliveryWait)
+		deadline := time.Now().Add(systemrun.DeliveryWait)
 		for i, r := range readers {
 			// A stream that asked for no history and opened after the
 			// last event has nothing to receive.
-			for r.s.CloseReason() == stream.ReasonOpen && len(newest) == 1 && r.asked > 0 {
-				got := r.received()
+			for r.S.CloseReason() == stream.ReasonOpen && len(newest) == 1 && r.Asked > 0 {
+				got := r.Received()
 				if len(got) > 0 && got[len(got)-1] == newest[0] {
 					break
 				}
@@ -163,11 +162,7 @@ func FuzzSystemConcurrent(f *testing.F) {
 		e.Stop()
 		e.CloseAllStreams()
 		for _, r := range readers {
-			select {
-			case <-r.done:
-			case <-time.After(deliveryWait):
-				require.Fail(t, "a stream channel was not closed by Stop")
-			}
+			r.AwaitClosed(t)
 		}
 		direct = append(direct, slices.Clone(e.Store.CollectEvents()))
 		goleak.VerifyNone(t, leaks)
@@ -193,15 +188,13 @@ func FuzzSystemConcurrent(f *testing.F) {
 		}
 
 		// Batches.
-		plugin.mu.Lock()
-		all := append(slices.Clone(direct), plugin.copies...)
-		plugin.mu.Unlock()
+		all := append(slices.Clone(direct), plugin.Copies()...)
 		seen := map[*si.EventRecord]bool{}
 		total := uint64(0)
 		for bi, b := range all {
 			for _, ev := range b {
 				require.NotNil(t, ev, "batch %d: nil", bi)
-				require.False(t, seen[ev], "batch %d: record %x in two batches", bi, tagOf(ev))
+				require.False(t, seen[ev], "batch %d: record %x in two batches", bi, model.Tag(ev))
 				seen[ev] = true
 			}
 			checkProducerOrder(t, "batch", b)
@@ -220,9 +213,9 @@ func FuzzSystemConcurrent(f *testing.F) {
 		// Streams.
 		delivered, slow := uint64(0), uint64(0)
 		for i, r := range readers {
-			got := r.received()
+			got := r.Received()
 			delivered += uint64(len(got))
-			if r.s.CloseReason() == stream.ReasonSlow {
+			if r.S.CloseReason() == stream.ReasonSlow {
 				slow++
 			}
 			checkProducerOrder(t, "stream", got)
@@ -246,7 +239,7 @@ func checkProducerOrder(t *testing.T, what string, evs []*si.EventRecord) {
 	last := [2]int64{-1, -1}
 	for k, ev := range evs {
 		require.NotNil(t, ev, "%s: nil record at %d", what, k)
-		tag := tagOf(ev)
+		tag := model.Tag(ev)
 		p, i := tag>>32, tag&(1<<32-1)
 		require.True(t, p == 0 || p == 1, "%s: unknown record %x", what, tag)
 		require.Greater(t, i, last[p], "%s: producer %d's events out of order or twice at %d", what, p, k)

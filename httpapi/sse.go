@@ -72,8 +72,8 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 	hdr.Set("X-Accel-Buffering", "no")
 
 	// The wake-up stream is opened before the first read: see above.
-	bell := h.sys.CreateEventStream(req.client, 0)
-	defer h.sys.RemoveStream(bell)
+	bl := &bell{s: h.sys.CreateEventStream(req.client, 0)}
+	defer h.sys.RemoveStream(bl.s)
 
 	st := sseState{next: h.startID(req.count, from)}
 	buf := getBuffer()
@@ -84,84 +84,83 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 	b = append(b, "\nevent: instance\ndata: "...)
 	b = append(b, h.uuidLine[:len(h.uuidLine)-1]...)
 	b = append(b, "\n\n"...)
-	if err := out.send(b); err != nil {
-		*buf = b
-		return
-	}
+	err := out.send(b)
 
 	keepAlive := time.NewTimer(h.cfg.keepAlive)
 	defer keepAlive.Stop()
 	ctx := r.Context()
-	for {
-		var err error
-		b, err = h.sseCatchUp(b[:0], out, &st, &req.filter)
+	var cut sseCut
+	for err == nil && cut == "" {
+		b, err = h.sseCatchUp(b[:0], out, &st, &req.filter, bl)
 		if err != nil {
-			*buf = b
-			h.log.Debug("httpapi: stream client dropped", slog.String("client", req.client), slog.Any("error", err))
-			return
+			break
 		}
 		if len(b) > 0 {
 			keepAlive.Reset(h.cfg.keepAlive)
 		}
-		var cut sseCut
-	wait:
-		for {
-			select {
-			case <-ctx.Done():
-				*buf = b
-				return
-			case <-h.done:
-				cut = cutShutdown
-				break wait
-			case <-keepAlive.C:
-				if err := out.send([]byte(": keep-alive\n\n")); err != nil {
-					*buf = b
-					return
-				}
-				keepAlive.Reset(h.cfg.keepAlive)
-			case _, ok := <-bell.Events:
-				if !ok {
-					cut = cutClosed
-					if bell.CloseReason() == stream.ReasonSlow {
-						cut = cutSlow
-					}
-				}
-				drain(bell.Events)
-				break wait
-			}
+		if bl.ended != "" {
+			// Closed: everything history held was sent above (the last
+			// read came after the close). Slow: the client is told at once.
+			cut = bl.ended
+			break
 		}
-		if cut != "" {
-			// Send what history still holds before saying goodbye, so a
-			// system that stopped leaves nothing unsent.
-			if cut == cutClosed {
-				if b, err = h.sseCatchUp(b[:0], out, &st, &req.filter); err != nil {
-					*buf = b
-					return
-				}
-			}
-			b = appendCut(b[:0], cut, &st)
-			_ = out.send(b)
-			*buf = b
-			h.log.Info("httpapi: SSE stream ended", slog.String("client", req.client),
-				slog.String("reason", string(cut)), slog.Uint64("next", st.next))
-			return
+		if h.testHookIdle != nil {
+			h.testHookIdle()
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-h.done:
+			cut = cutShutdown
+		case <-keepAlive.C:
+			err = out.send([]byte(": keep-alive\n\n"))
+			keepAlive.Reset(h.cfg.keepAlive)
+		case _, ok := <-bl.s.Events:
+			bl.rang(ok)
 		}
 	}
+	if err != nil {
+		*buf = b
+		h.log.Debug("httpapi: stream client gone", slog.String("client", req.client), slog.Any("error", err))
+		return
+	}
+	b = appendCut(b[:0], cut, &st)
+	_ = out.send(b)
+	*buf = b
+	h.log.Info("httpapi: SSE stream ended", slog.String("client", req.client),
+		slog.String("reason", string(cut)), slog.Uint64("next", st.next))
 }
 
-// drain takes what is waiting on ch without blocking.
-func drain[T any](ch <-chan T) {
-	for {
-		select {
-		case _, ok := <-ch:
-			if !ok {
-				return
+// bell is an SSE stream's wake-up: an event-system stream whose deliveries
+// only say "there is more in history". It is drained before every history
+// read, so it holds at most what arrived during one read and one write: it
+// is cut off as slow only when a write to the client stalls that long.
+type bell struct {
+	s     *stream.EventStream
+	ended sseCut // why its channel closed; "" while open
+}
+
+// rang records one receive from the bell's channel (ok false: closed) and
+// drains what else is waiting.
+func (bl *bell) rang(ok bool) {
+	for bl.ended == "" {
+		if !ok {
+			bl.ended = cutClosed
+			if bl.s.CloseReason() == stream.ReasonSlow {
+				bl.ended = cutSlow
 			}
+			return
+		}
+		select {
+		case _, ok = <-bl.s.Events:
 		default:
 			return
 		}
 	}
 }
+
+// drain takes what is waiting on the bell without blocking.
+func (bl *bell) drain() { bl.rang(true) }
 
 // startID returns the first ID a new SSE stream sends: right after the
 // resume point, or the newest count events of history. A resume point past
@@ -185,9 +184,15 @@ func (h *Handler) startID(count uint64, from resumePoint) uint64 {
 
 // sseCatchUp sends every event of history from st.next on that matches f,
 // in batches of at most maxWriteBatch bytes, and reports displaced ranges as
-// gaps. It returns the (reused) buffer.
-func (h *Handler) sseCatchUp(b []byte, out *streamWriter, st *sseState, f *Filter) ([]byte, error) {
+// gaps; it stops early when the bell was cut as slow. It returns the
+// (reused) buffer.
+func (h *Handler) sseCatchUp(b []byte, out *streamWriter, st *sseState, f *Filter, bl *bell) ([]byte, error) {
 	for {
+		// Drain first, read after: an event rung after the drain is either
+		// in this read or wakes the next wait.
+		if bl.drain(); bl.ended == cutSlow {
+			break
+		}
 		recs, lowest, _ := h.sys.GetEventsFromID(st.next, sseReadBatch)
 		if len(recs) == 0 {
 			if st.next < lowest {

@@ -2,12 +2,13 @@ package ring
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/model"
 )
 
 // rec makes a record that carries i, so tests can tell records apart by value.
@@ -277,7 +278,7 @@ func TestLayoutsAgree(t *testing.T) {
 	for _, l := range []Layout{Scattered, Padded} {
 		for _, capacity := range []uint64{1, 2, 3, 5, 16, 100} {
 			b := NewWithLayout(capacity, l)
-			m := newModel(capacity)
+			m := model.NewRing(capacity)
 			for i := uint64(0); i < 3*capacity+2; i++ {
 				assert.Equal(t, m.Add(rec(i)), b.Add(rec(i)))
 			}
@@ -287,65 +288,6 @@ func TestLayoutsAgree(t *testing.T) {
 			assert.Equal(t, marks(m.GetRecentEvents(math.MaxUint64)), marks(b.GetRecentEvents(math.MaxUint64)))
 			assert.Equal(t, l, b.view.Load().st.layout, "kept across Resize")
 		}
-	}
-}
-
-// TestAgainstModel runs random operations on the buffer and the model and
-// compares every answer.
-func TestAgainstModel(t *testing.T) {
-	for round := uint64(0); round < 200; round++ {
-		r := rand.New(rand.NewPCG(round, 7))
-		capacity := uint64(r.IntN(20))
-		b, m := New(capacity), newModel(capacity)
-		var added uint64
-		for op := 0; op < 300; op++ {
-			switch k := r.IntN(10); {
-			case k < 5:
-				ev := rec(added)
-				added++
-				require.Equal(t, m.Add(ev), b.Add(ev))
-			case k < 7:
-				id := oddID(r, m.next())
-				count := oddCount(r)
-				wantEvs, wantLow, wantHigh := m.GetEventsFromID(id, count)
-				evs, low, high := b.GetEventsFromID(id, count)
-				require.Equal(t, marks(wantEvs), marks(evs), "round %d op %d GetEventsFromID(%d, %d)", round, op, id, count)
-				require.Equal(t, wantLow, low)
-				require.Equal(t, wantHigh, high)
-			case k < 9:
-				count := oddCount(r)
-				require.Equal(t, marks(m.GetRecentEvents(count)), marks(b.GetRecentEvents(count)), "round %d op %d recent(%d)", round, op, count)
-			default:
-				n := uint64(r.IntN(25))
-				m.Resize(n)
-				b.Resize(n)
-			}
-			require.Equal(t, m.lowest(), b.GetLowestID())
-			require.Equal(t, m.highest(), b.GetLastEventID())
-			require.Equal(t, m.capacity, b.Capacity())
-		}
-	}
-}
-
-func oddID(r *rand.Rand, next uint64) uint64 {
-	switch r.IntN(6) {
-	case 0:
-		return math.MaxUint64
-	case 1:
-		return 0
-	default:
-		return uint64(r.IntN(int(next) + 3))
-	}
-}
-
-func oddCount(r *rand.Rand) uint64 {
-	switch r.IntN(6) {
-	case 0:
-		return math.MaxUint64
-	case 1:
-		return 0
-	default:
-		return uint64(r.IntN(30))
 	}
 }
 

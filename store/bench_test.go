@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/internal/model"
 )
 
 var storeImpls = []struct {
@@ -21,7 +23,7 @@ var storeImpls = []struct {
 		t.s = NewSequenced(size, t.seq.Load)
 		return t
 	}},
-	{"mutex", func(size uint64) benchTarget { return mutexTarget{newRefStore(size, false)} }},
+	{"mutex", func(size uint64) benchTarget { return mutexTarget{model.NewLockedStore(size)} }},
 }
 
 // benchTarget is what the benchmarks drive.
@@ -55,12 +57,14 @@ func (t *sequencedTarget) fill(recs []*si.EventRecord) {
 	t.seq.Add(uint64(len(recs)))
 }
 
-type mutexTarget struct{ *refStore }
+// mutexTarget is the reference design's store: one fixed slice behind one
+// Mutex (as bench/baseline.Store).
+type mutexTarget struct{ *model.LockedStore }
 
 func (t mutexTarget) fill(recs []*si.EventRecord) {
-	t.events = append(t.events[:0], recs...)
-	t.used = uint64(len(recs))
-	t.stored += uint64(len(recs))
+	for _, ev := range recs {
+		t.Store(ev)
+	}
 }
 
 // BenchmarkStore: ns per Store with 1, 2 and 8 producers storing flat out,

@@ -1,99 +1,34 @@
 package store
 
 import (
-	"sync"
+	"math/rand/v2"
+	"testing"
 
-	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/lfevents/lfevents/internal/model"
 )
 
-// refStore is the obviously correct model of EventStore: a slice under a
-// mutex, copied out on collect. It doubles as the impl=mutex of the
-// benchmarks (the reference design's store works this way).
-//
-// Capacity counts IDs: in sequenced mode a nil record takes a place in the
-// batch (and is not stored), as in EventStore.
-type refStore struct {
-	mu        sync.Mutex
-	sequenced bool
-	size      uint64 // capacity of the current batch
-	nextSize  uint64 // capacity from the next collect on
-	used      uint64 // IDs placed in the current batch (records and nils)
-	events    []*si.EventRecord
-	stored    uint64
-	notStored uint64
-}
-
-func newRefStore(size uint64, sequenced bool) *refStore {
-	size = min(size, MaxSize)
-	return &refStore{sequenced: sequenced, size: size, nextSize: size}
-}
-
-func (r *refStore) Store(ev *si.EventRecord) {
-	if ev == nil {
-		return
+// TestAgainstModel runs random programs of model.RunStore (the interpreter
+// FuzzStore runs) on small plain and sequenced stores: every collected
+// batch, the counters, conservation and the returned batches must match
+// model.Store after every step.
+func TestAgainstModel(t *testing.T) {
+	newStore := func(size uint64, seq func() uint64) model.Batches {
+		if seq != nil {
+			return NewSequenced(size, seq)
+		}
+		return New(size)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.sequenced {
-		r.notStored++
-		return
+	stats := func(b model.Batches) model.Stats { return model.Stats(b.(*EventStore).Stats()) }
+	for round := uint64(0); round < 24; round++ {
+		r := rand.New(rand.NewPCG(round, 7))
+		data := make([]byte, 800)
+		for i := range data {
+			data[i] = byte(r.Uint32())
+		}
+		data[0] = byte(round % 2) // plain, sequenced
+		data[1] = byte(r.IntN(6)) // small batches: many full ones
+		if err := model.RunStore(data, MaxSize, newStore, stats); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
 	}
-	r.placeLocked(ev)
-}
-
-func (r *refStore) StoreWithID(_ uint64, ev *si.EventRecord) {
-	if !r.sequenced {
-		r.Store(ev)
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.placeLocked(ev)
-}
-
-func (r *refStore) placeLocked(ev *si.EventRecord) {
-	if r.used >= r.size {
-		r.notStored++
-		return
-	}
-	r.used++
-	if ev == nil {
-		r.notStored++
-		return
-	}
-	r.events = append(r.events, ev)
-	r.stored++
-}
-
-func (r *refStore) CollectEvents() []*si.EventRecord {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []*si.EventRecord
-	if len(r.events) > 0 {
-		out = make([]*si.EventRecord, len(r.events))
-		copy(out, r.events)
-	}
-	clear(r.events)
-	r.events = r.events[:0]
-	r.used = 0
-	r.size = r.nextSize
-	return out
-}
-
-func (r *refStore) CountStoredEvents() uint64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return uint64(len(r.events))
-}
-
-func (r *refStore) SetStoreSize(size uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.nextSize = min(size, MaxSize)
-}
-
-func (r *refStore) Stats() Stats {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return Stats{Stored: r.stored, NotStored: r.notStored}
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -408,55 +407,5 @@ func TestArenaReuse(t *testing.T) {
 			assert.Equal(t, fmt.Sprintf("round%d-%d", i, j), ev.ObjectID, "batch %d intact", i)
 		}
 		assert.Len(t, got, n)
-	}
-}
-
-// TestAgainstModel runs random sequential operations on EventStore and on
-// the reference model and compares every result.
-func TestAgainstModel(t *testing.T) {
-	for _, sequenced := range []bool{false, true} {
-		for seed := range uint64(20) {
-			t.Run(fmt.Sprintf("sequenced=%v/seed=%d", sequenced, seed), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(seed, 7))
-				var q seq
-				size := rng.Uint64N(6)
-				var s *EventStore
-				if sequenced {
-					s = NewSequenced(size, q.peek)
-				} else {
-					s = New(size)
-				}
-				ref := newRefStore(size, sequenced)
-				for step := range 2000 {
-					switch op := rng.IntN(100); {
-					case op < 60:
-						var ev *si.EventRecord
-						if rng.IntN(10) > 0 {
-							ev = &si.EventRecord{ObjectID: fmt.Sprintf("ev%d", step)}
-						}
-						if sequenced && rng.IntN(20) > 0 {
-							id := q.claim()
-							s.StoreWithID(id, ev)
-							ref.StoreWithID(id, ev)
-						} else {
-							s.Store(ev)
-							ref.Store(ev)
-						}
-					case op < 75:
-						want := ref.CollectEvents()
-						got := s.CollectEvents()
-						require.Equal(t, want, got, "step %d: collect", step)
-					case op < 80:
-						n := rng.Uint64N(7) // MaxUint64 is covered by TestSetStoreSize
-						s.SetStoreSize(n)
-						ref.SetStoreSize(n)
-					case op < 90:
-						require.Equal(t, ref.CountStoredEvents(), s.CountStoredEvents(), "step %d: count", step)
-					default:
-						require.Equal(t, ref.Stats(), s.Stats(), "step %d: stats", step)
-					}
-				}
-			})
-		}
 	}
 }

@@ -96,15 +96,6 @@ func requireRun(t testing.TB, ids []uint64, msg string) {
 	}
 }
 
-// expectedHistory is the reference rule for the history of a stream created
-// when IDs [lowest, join) are held and count is asked for.
-func expectedHistory(lowest, join, count uint64) (from uint64) {
-	if count > join {
-		count = join
-	}
-	return max(lowest, join-count)
-}
-
 // pollEvery is the polling interval of require.Eventually in these tests.
 const pollEvery = time.Millisecond
 

@@ -12,48 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/model"
 	"github.com/lfevents/lfevents/ring"
 )
-
-// refModel is the reference for what each stream must receive: the ring
-// holds the newest capacity of the added IDs; a stream created after added
-// events with count c gets [max(lowest, added-c), ...) until it is removed.
-type refModel struct {
-	capacity uint64
-	added    uint64
-	streams  []*refStream
-}
-
-type refStream struct {
-	first, end uint64 // expected IDs [first, end); end is set on remove
-	removed    bool
-}
-
-func (m *refModel) add(n int) { m.added += uint64(n) }
-
-func (m *refModel) create(count uint64) *refStream {
-	lowest := uint64(0)
-	if m.added > m.capacity {
-		lowest = m.added - m.capacity
-	}
-	s := &refStream{first: expectedHistory(lowest, m.added, count)}
-	m.streams = append(m.streams, s)
-	return s
-}
-
-func (m *refModel) remove(s *refStream) {
-	if !s.removed {
-		s.removed, s.end = true, m.added
-	}
-}
-
-// want is everything s must have received by now.
-func (m *refModel) want(s *refStream) []uint64 {
-	if s.removed {
-		return seq(s.first, s.end)
-	}
-	return seq(s.first, m.added)
-}
 
 // collector reads a stream into a slice on its own goroutine.
 type collector struct {
@@ -112,8 +73,8 @@ func TestAgainstModel(t *testing.T) {
 		r := ring.New(capacity)
 		qsize := 1 << rng.IntN(9)
 		es := NewEventStreaming(r, WithQueueSize(qsize))
-		m := &refModel{capacity: capacity}
-		var refs []*refStream
+		m := model.NewStreams(capacity)
+		var refs []*model.Stream
 		var cols []*collector
 
 		for op := 0; op < 60; op++ {
@@ -124,29 +85,29 @@ func TestAgainstModel(t *testing.T) {
 				// is never lapped and no queue overflows.
 				n := rng.IntN(min(int(capacity), qsize, 40) + 1)
 				add(r, es, n)
-				m.add(n)
+				m.Add(n)
 			case k < 9:
 				counts := []uint64{0, 1, uint64(rng.IntN(100)), capacity, capacity + 1, math.MaxUint64}
 				count := counts[rng.IntN(len(counts))]
-				refs = append(refs, m.create(count))
+				refs = append(refs, m.Create(count))
 				cols = append(cols, collect(es.CreateEventStream("model", count)))
 			default:
 				if len(cols) > 0 {
 					i := rng.IntN(len(cols))
 					es.RemoveEventStream(cols[i].s)
-					m.remove(refs[i])
+					m.Remove(refs[i])
 				}
 			}
 			for i, c := range cols {
-				c.waitFor(t, len(m.want(refs[i])))
+				c.waitFor(t, int(m.End(refs[i])-refs[i].First))
 			}
 		}
 		es.Close()
 		for i, c := range cols {
 			<-c.done
-			assert.Equal(t, m.want(refs[i]), c.ids(), "seed %d stream %d", seed, i)
+			assert.Equal(t, seq(refs[i].First, m.End(refs[i])), c.ids(), "seed %d stream %d", seed, i)
 			want := ReasonClosed
-			if refs[i].removed {
+			if refs[i].Removed {
 				want = ReasonRemoved
 			}
 			assert.Equal(t, want, c.s.CloseReason(), "seed %d stream %d", seed, i)

@@ -10,8 +10,18 @@ var processSystem atomic.Pointer[EventSystemImpl]
 // GetEventSystem returns the process-wide event system, creating it with
 // DefaultConfig on first use (not started: call StartService). After the
 // first call it is one atomic load. Safe from any goroutine; concurrent first
-// calls all get the same instance.
+// calls all get the same instance. Default returns the same instance with its
+// concrete type.
 func GetEventSystem() EventSystem {
+	return Default()
+}
+
+// Default returns the process-wide event system, the instance GetEventSystem
+// returns, as an *EventSystemImpl, so that its methods beyond EventSystem
+// (Metrics, Reconfigure, Config, ...) need no type assertion. It creates the
+// instance on first use, as GetEventSystem does. After Init, it returns the
+// new instance.
+func Default() *EventSystemImpl {
 	if s := processSystem.Load(); s != nil {
 		return s
 	}

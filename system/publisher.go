@@ -3,6 +3,7 @@ package system
 import (
 	"log/slog"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,10 +19,17 @@ import (
 //
 // SendEvent is called from the publisher's goroutine, one batch at a time.
 // The plugin owns the slice; the records in it are shared with history and
-// streams and must not be modified. A SendEvent that panics is recovered,
-// logged and counted; its batch is not sent again. SendEvent must not call
-// Stop, Restart or Reconfigure of the event system that publishes to it (or
-// Stop of its publisher): those wait for SendEvent to return.
+// streams and must not be modified. Every record in it marshals with
+// proto.Marshal. A SendEvent that panics is recovered, logged and counted; its
+// batch is not sent again.
+//
+// Stop, Restart and Reconfigure wait for a SendEvent in progress. Called
+// from SendEvent itself (on the publisher's goroutine), they would wait for
+// themselves, so instead they log an error, return at once, and are carried
+// out on a new goroutine, which completes once SendEvent has returned. The
+// same holds for the control-plane methods of the system and for Stop of the
+// publisher. (Only a call on the publisher's goroutine is recognized: a
+// SendEvent that waits for another goroutine that calls Stop still hangs.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }
@@ -69,34 +77,49 @@ type batchSource interface {
 }
 
 // PublisherOption configures an EventPublisher.
-type PublisherOption func(*EventPublisher)
+type PublisherOption func(*publisherSettings)
+
+// publisherSettings is what a publisher runs with. Options and the system's
+// Config fill it in; normalized applies the defaults, once, before a
+// publisher stores it.
+type publisherSettings struct {
+	interval time.Duration
+	plugin   EventPlugin // nil: the process-wide one, looked up at each push
+	logger   *slog.Logger
+}
+
+// normalized returns s with its defaults applied: the one place for the push
+// interval, the plugin and the logger (Config.normalized uses it too).
+func (s publisherSettings) normalized() publisherSettings {
+	if s.interval <= 0 {
+		s.interval = DefaultPushInterval
+	}
+	if isNilPlugin(s.plugin) {
+		s.plugin = nil
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	return s
+}
 
 // WithPushInterval sets how often the publisher collects and sends. 0 or
 // negative means DefaultPushInterval.
 func WithPushInterval(d time.Duration) PublisherOption {
-	return func(p *EventPublisher) {
-		if d <= 0 {
-			d = DefaultPushInterval
-		}
-		p.interval = d
-	}
+	return func(s *publisherSettings) { s.interval = d }
 }
 
 // WithPlugin gives the publisher its own plugin. nil (the default) means the
 // process-wide plugin (see SetEventPlugin), looked up at each push.
 func WithPlugin(plugin EventPlugin) PublisherOption {
-	return func(p *EventPublisher) {
-		if isNilPlugin(plugin) {
-			plugin = nil
-		}
-		p.plugin = plugin
-	}
+	return func(s *publisherSettings) { s.plugin = plugin }
 }
 
 // WithPublisherLogger sets the logger for the publisher's records (a
-// recovered plugin panic). nil means slog.Default(), looked up at each use.
+// recovered plugin panic). nil means slog.Default() as of
+// CreateShimPublisher.
 func WithPublisherLogger(l *slog.Logger) PublisherOption {
-	return func(p *EventPublisher) { p.logger = l }
+	return func(s *publisherSettings) { s.logger = l }
 }
 
 // PublisherStats is a snapshot of a publisher's counters, over its life.
@@ -119,25 +142,31 @@ type PublisherStats struct {
 // StartService and Stop may be called from any goroutines, any number of
 // times and in any order; a stopped publisher can be started again. The
 // publisher runs one goroutine while started, none otherwise. Build it with
-// CreateShimPublisher; the zero value is a publisher with nothing to collect.
+// CreateShimPublisher; the zero value is not usable.
 type EventPublisher struct {
 	source batchSource // nil: nothing to collect
 
 	// mu serializes StartService and Stop and guards the fields below.
 	// The run goroutine never takes it: it gets a copy of its settings.
 	mu       sync.Mutex
-	interval time.Duration
-	plugin   EventPlugin // nil: the process-wide one
-	logger   *slog.Logger
-	stop     chan struct{} // closed by Stop to end the run; nil when stopped
-	done     chan struct{} // closed by the run goroutine when it returns
+	settings publisherSettings // normalized
+	stop     chan struct{}     // closed by Stop to end the run; nil when stopped
+	done     chan struct{}     // closed by the run goroutine when it returns
+
+	// runner describes the run goroutine while it runs (nil otherwise):
+	// written by the run goroutine, read by onRunGoroutine.
+	runner atomic.Pointer[runner]
 
 	collected atomic.Uint64
 	batches   atomic.Uint64
 	panics    atomic.Uint64
 
+	// report, when set (by the system, before the first StartService), is
+	// called by the run goroutine after each push, with final set after the
+	// last push of a run.
+	report func(final bool)
 	// afterPush, when set (by tests, before StartService), is called by the
-	// run goroutine after each push.
+	// run goroutine after each push of a tick.
 	afterPush func()
 }
 
@@ -155,49 +184,45 @@ func CreateShimPublisher(s *store.EventStore, opts ...PublisherOption) *EventPub
 
 // newPublisher builds a stopped publisher collecting from src (nil: nothing).
 func newPublisher(src batchSource, opts ...PublisherOption) *EventPublisher {
-	p := &EventPublisher{source: src, interval: DefaultPushInterval}
+	var s publisherSettings
 	for _, opt := range opts {
 		if opt != nil {
-			opt(p)
+			opt(&s)
 		}
 	}
-	return p
+	return &EventPublisher{source: src, settings: s.normalized()}
 }
 
 // runSettings is the run goroutine's copy of the publisher's settings.
 type runSettings struct {
-	interval time.Duration
-	plugin   EventPlugin
-	logger   *slog.Logger
-
+	publisherSettings
+	report    func(final bool)
 	afterPush func()
 }
 
 // StartService starts the publisher's goroutine and returns at once. It is a
 // no-op while the publisher runs.
 func (p *EventPublisher) StartService() {
-	if p == nil {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stop != nil {
 		return
 	}
-	if p.interval <= 0 { // the zero value
-		p.interval = DefaultPushInterval
-	}
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
-	s := runSettings{interval: p.interval, plugin: p.plugin, logger: p.logger, afterPush: p.afterPush}
+	s := runSettings{publisherSettings: p.settings, report: p.report, afterPush: p.afterPush}
 	go p.run(s, p.stop, p.done)
 }
 
 // Stop makes one last push (collect and send, if a plugin is registered),
 // stops the publisher's goroutine and waits for it to return, so it also
 // waits for a SendEvent in progress. It is a no-op while the publisher is
-// stopped.
+// stopped. Called from SendEvent, it returns at once and the stop happens
+// on a new goroutine (see EventPlugin).
 func (p *EventPublisher) Stop() {
-	if p == nil {
+	if r := p.onRunGoroutine(); r != nil {
+		r.logger.Error("event publisher Stop called from the plugin's SendEvent; " +
+			"stopping on a new goroutine once SendEvent returns")
+		go p.Stop()
 		return
 	}
 	p.mu.Lock()
@@ -212,9 +237,6 @@ func (p *EventPublisher) Stop() {
 
 // Stats returns a snapshot of the publisher's counters.
 func (p *EventPublisher) Stats() PublisherStats {
-	if p == nil {
-		return PublisherStats{}
-	}
 	return PublisherStats{
 		Collected:    p.collected.Load(),
 		Batches:      p.batches.Load(),
@@ -222,29 +244,50 @@ func (p *EventPublisher) Stats() PublisherStats {
 	}
 }
 
-// configure changes the settings that the next StartService uses; a running
-// publisher keeps its own until restarted.
-func (p *EventPublisher) configure(interval time.Duration, plugin EventPlugin, logger *slog.Logger) {
+// configure changes the settings (normalized) that the next StartService
+// uses; a running publisher keeps its own until restarted.
+func (p *EventPublisher) configure(s publisherSettings) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	WithPushInterval(interval)(p)
-	WithPlugin(plugin)(p)
-	p.logger = logger
+	p.settings = s
+}
+
+// runner identifies a run goroutine, and the logger it uses.
+type runner struct {
+	goroutine uint64
+	logger    *slog.Logger
+}
+
+// onRunGoroutine returns the run goroutine's description if the caller is
+// that goroutine (it is inside SendEvent, or a report), nil otherwise.
+func (p *EventPublisher) onRunGoroutine() *runner {
+	if r := p.runner.Load(); r != nil && r.goroutine == goroutineID() {
+		return r
+	}
+	return nil
 }
 
 func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
+	p.runner.Store(&runner{goroutine: goroutineID(), logger: s.logger})
 	defer close(done)
+	defer p.runner.Store(nil)
 	tick := time.NewTicker(s.interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
 			p.push(&s)
+			if s.report != nil {
+				s.report(false)
+			}
 			if s.afterPush != nil {
 				s.afterPush()
 			}
 		case <-stop:
 			p.push(&s)
+			if s.report != nil {
+				s.report(true)
+			}
 			return
 		}
 	}
@@ -280,9 +323,30 @@ func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logge
 	defer func() {
 		if v := recover(); v != nil {
 			p.panics.Add(1)
-			loggerOrDefault(logger).Error("event plugin panicked; batch dropped",
+			logger.Error("event plugin panicked; batch dropped",
 				slog.Any("panic", v), slog.Int("events", len(batch)))
 		}
 	}()
 	plugin.SendEvent(batch)
+}
+
+// goroutineID returns the ID of the calling goroutine, which the runtime
+// prints first in a stack trace ("goroutine 18 [running]:"), or 0 if that
+// cannot be read. It costs about a microsecond: only the control plane uses
+// it, to recognize a call from the publisher's own goroutine.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	const prefix = "goroutine "
+	if len(b) <= len(prefix) || string(b[:len(prefix)]) != prefix {
+		return 0
+	}
+	var id uint64
+	for _, c := range b[len(prefix):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
 }

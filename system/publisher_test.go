@@ -189,16 +189,6 @@ func TestPublisherConcurrentStartStop(t *testing.T) {
 }
 
 func TestPublisherOddInput(t *testing.T) {
-	var nilPub *EventPublisher
-	assert.NotPanics(t, func() {
-		nilPub.StartService()
-		nilPub.Stop()
-		_ = nilPub.Stats()
-	})
-
-	var zero EventPublisher
-	zero.StartService()
-	zero.Stop()
 	nilStore := CreateShimPublisher(nil)
 	nilStore.StartService()
 	nilStore.Stop()
@@ -206,14 +196,15 @@ func TestPublisherOddInput(t *testing.T) {
 
 	// No source, nil options, nil plugin, non-positive interval.
 	p := newPublisher(nil, nil, WithPlugin(nil), WithPushInterval(0), WithPushInterval(-time.Second))
-	assert.Equal(t, DefaultPushInterval, p.interval)
-	assert.Nil(t, p.plugin)
+	assert.Equal(t, DefaultPushInterval, p.settings.interval)
+	assert.Nil(t, p.settings.plugin)
+	assert.Same(t, slog.Default(), p.settings.logger)
 	p.StartService()
 	p.Stop()
 
 	// A typed nil plugin counts as none.
 	var typedNil *recordingPlugin
-	assert.Nil(t, newPublisher(nil, WithPlugin(typedNil)).plugin)
+	assert.Nil(t, newPublisher(nil, WithPlugin(typedNil)).settings.plugin)
 	unregisterPluginAfter(t)
 	SetEventPlugin(typedNil)
 	assert.Nil(t, registeredPlugin())

@@ -30,43 +30,61 @@ type Resource interface {
 // encoder) ignores it.
 const StateFieldNumber protowire.Number = 10000
 
+// The state argument of the record constructors
+//
+// The reference design's constructors have changed over time: its published
+// API ends the list with `state string`, its current call sites pass no
+// state. A trailing variadic state compiles with both forms. The first value
+// is the state (kept as described at EventState; "" writes none); further
+// values are ignored, as a constructor has nowhere to put them and no error
+// to return.
+
+// firstState returns the state argument of a constructor: its first value,
+// or "" when there is none.
+func firstState(state []string) string {
+	if len(state) == 0 {
+		return ""
+	}
+	return state[0]
+}
+
 // CreateRequestEventRecord builds the record of an event about an allocation
 // request: type REQUEST, change NONE/DETAILS_NONE, stamped with the current
-// time. A nil resource gives an empty resource. state is kept as described
-// at EventState; an empty state is not written.
-func CreateRequestEventRecord(objectID, referenceID, message string, resource Resource, state string) *si.EventRecord {
+// time. A nil resource gives an empty resource. The state is optional: the
+// first value is kept (see EventState), further values are ignored.
+func CreateRequestEventRecord(objectID, referenceID, message string, resource Resource, state ...string) *si.EventRecord {
 	return newRecord(si.EventRecord_REQUEST, objectID, message, referenceID,
-		si.EventRecord_NONE, si.EventRecord_DETAILS_NONE, resource, state)
+		si.EventRecord_NONE, si.EventRecord_DETAILS_NONE, resource, firstState(state))
 }
 
 // CreateAppEventRecord builds the record of an event about an application,
 // of type APP, stamped with the current time. A nil resource gives an empty
-// resource. state is kept as described at EventState; an empty state is not
-// written.
+// resource. The state is optional: the first value is kept (see EventState),
+// further values are ignored.
 func CreateAppEventRecord(objectID, message, referenceID string, changeType si.EventRecord_ChangeType,
-	changeDetail si.EventRecord_ChangeDetail, resource Resource, state string,
+	changeDetail si.EventRecord_ChangeDetail, resource Resource, state ...string,
 ) *si.EventRecord {
-	return newRecord(si.EventRecord_APP, objectID, message, referenceID, changeType, changeDetail, resource, state)
+	return newRecord(si.EventRecord_APP, objectID, message, referenceID, changeType, changeDetail, resource, firstState(state))
 }
 
 // CreateNodeEventRecord builds the record of an event about a node, of type
 // NODE, stamped with the current time. A nil resource gives an empty
-// resource. state is kept as described at EventState; an empty state is not
-// written.
+// resource. The state is optional: the first value is kept (see EventState),
+// further values are ignored.
 func CreateNodeEventRecord(objectID, message, referenceID string, changeType si.EventRecord_ChangeType,
-	changeDetail si.EventRecord_ChangeDetail, resource Resource, state string,
+	changeDetail si.EventRecord_ChangeDetail, resource Resource, state ...string,
 ) *si.EventRecord {
-	return newRecord(si.EventRecord_NODE, objectID, message, referenceID, changeType, changeDetail, resource, state)
+	return newRecord(si.EventRecord_NODE, objectID, message, referenceID, changeType, changeDetail, resource, firstState(state))
 }
 
 // CreateQueueEventRecord builds the record of an event about a queue, of
 // type QUEUE, stamped with the current time. A nil resource gives an empty
-// resource. state is kept as described at EventState; an empty state is not
-// written.
+// resource. The state is optional: the first value is kept (see EventState),
+// further values are ignored.
 func CreateQueueEventRecord(objectID, message, referenceID string, changeType si.EventRecord_ChangeType,
-	changeDetail si.EventRecord_ChangeDetail, resource Resource, state string,
+	changeDetail si.EventRecord_ChangeDetail, resource Resource, state ...string,
 ) *si.EventRecord {
-	return newRecord(si.EventRecord_QUEUE, objectID, message, referenceID, changeType, changeDetail, resource, state)
+	return newRecord(si.EventRecord_QUEUE, objectID, message, referenceID, changeType, changeDetail, resource, firstState(state))
 }
 
 // CreateUserGroupEventRecord builds the record of an event about a user or a

@@ -20,62 +20,74 @@ const (
 	stateStopped               // stopped: events are rejected and counted
 )
 
-// EventSystemImpl is the lock-free event system. Build it with New; the zero
-// value is not usable.
-//
-// # Hot path
+// The hot path
 //
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
 // system is not stopped, does exactly this: one atomic load of state,
 // prepareRecord (a length check of the message, cut only when over
-// MaxMessageLength, and a UTF-8 check of its string fields, repaired only
-// when invalid), ring.Add (one
-// contended atomic add claims the event ID, then a slot write and a publish),
-// Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
-// nothing: one atomic pointer store into its batch), and PublishEvent on the
-// current streaming (one atomic load when no stream exists; with streams, at
-// most a CAS and a non-blocking send that wakes the idle dispatcher). No
-// mutex, no blocking, no allocation, and nothing counted: the counters of
-// Metrics are derived from the ring's and the store's ID sequences.
-//
-// # Hot path against the control plane
+// MaxMessageLength, and one pass over its string fields, repaired only when
+// not valid UTF-8), ring.Add (one contended atomic add claims the event ID,
+// then a slot write and a publish), Store.StoreWithID (the store is sequenced
+// by the ring's IDs, so it claims nothing: one atomic pointer store into its
+// batch), and PublishEvent on the current streaming (one atomic load when no
+// stream exists; with streams, at most a CAS and a non-blocking send that
+// wakes the idle dispatcher). No mutex, no blocking, no allocation, and
+// nothing counted: the counters of Metrics are derived from the ring's and the
+// store's ID sequences.
+
+// The hot path against the control plane
 //
 // Who writes state: only the control plane (StartService,
-// StartServiceWithPublisher, Stop, Restart, and Init retiring the
-// process-wide system), serialized by ctl. Who reads it:
-// every AddEvent, once, with no lock. AddEvent never takes ctl.
+// StartServiceWithPublisher, Stop, Restart, and Init retiring the process-wide
+// system), serialized by ctl. Who reads it: every AddEvent, once, with no
+// lock. AddEvent never takes ctl.
 //
-// The race with Stop: Stop first stores stateStopped, then stops the
-// publisher (which makes one last collect-and-send), then closes the streams.
-// An AddEvent that loaded "running" just before that store goes on: its
-// record goes into the ring and into the store all the same. If its ring.Add
-// came before the final collect cut its batch, the event belongs to that
-// batch (a cut covers every ID below the ring's NextID at that moment) and
-// the collect waits for its store write: it goes out in the last batch. If it came later,
+// The race with Stop: Stop first stores stateStopped, then stops the publisher
+// (which makes one last collect-and-send), then closes the streams. An
+// AddEvent that loaded "running" just before that store goes on: its record
+// goes into the ring and into the store all the same. If its ring.Add came
+// before the final collect cut its batch, the event belongs to that batch (a
+// cut covers every ID below the ring's NextID at that moment) and the collect
+// waits for its store write: it goes out in the last batch. If it came later,
 // the event waits in the store and goes out with the first batch after the
 // next start (or is collected by whoever calls Store.CollectEvents). Either
 // way it is in history and in exactly one batch: nothing is lost, nothing is
 // sent twice. Its PublishEvent may reach the closed streaming, where it is a
-// no-op; streams opened after the next start read it from history.
-// Every AddEvent that loads stateStopped is rejected and counted; one that
-// loads it just before a start is rejected although the start is under way,
-// which is the same as having arrived a moment earlier.
+// no-op; streams opened after the next start read it from history. Every
+// AddEvent that loads stateStopped is rejected and counted; one that loads it
+// just before a start is rejected although the start is under way, which is
+// the same as having arrived a moment earlier.
 //
 // The race with Start: Start prepares everything (a fresh streaming, the
-// publisher) and stores stateRunning last, so an AddEvent that sees
-// "running" finds the system ready.
+// publisher) and stores stateRunning last, so an AddEvent that sees "running"
+// finds the system ready.
 //
 // The streaming is replaced (never modified) by the control plane: a start
 // after Stop, CloseAllStreams and a tracking change each store a fresh one
 // with one atomic pointer swap and then close the old one. An AddEvent that
 // loaded the old pointer just before may still call its PublishEvent; on a
 // closed streaming that is a no-op, and the garbage collector keeps the old
-// one alive for as long as such a call runs. Its event is in history, which
-// is where every stream of the fresh streaming reads from.
+// one alive for as long as such a call runs. Its event is in history, which is
+// where every stream of the fresh streaming reads from.
 //
 // Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
 // sequenced store requires (its collector waits for the IDs of its batch):
 // nothing between ring.Add and StoreWithID can return early or panic.
+
+// EventSystemImpl is the lock-free event system: an EventSystem with the
+// methods of the reference design's implementation and this library's
+// additions (Reconfigure, Metrics, Config, streams from an ID). Build it with
+// New; the zero value is not usable.
+//
+// Every method is safe for concurrent use. AddEvent never blocks and never
+// drops a record while the system is not stopped. The read methods never
+// wait for a writer. The control-plane methods (StartService,
+// StartServiceWithPublisher, Stop, Restart, CloseAllStreams, Reconfigure)
+// are serialized among themselves; Stop, Restart and Reconfigure wait for a
+// SendEvent in progress. A record whose AddEvent returned before Stop was
+// called is in history and, if the store had room for it, in the last batch
+// that Stop hands to the plugin (or still in the store, if no plugin is
+// registered).
 type EventSystemImpl struct {
 	// Store is the batch that the publisher hands to the plugin. It is set by
 	// New and must not be replaced. It is sequenced by the history's event
@@ -99,6 +111,10 @@ type EventSystemImpl struct {
 	tracking   atomic.Bool
 	requestCap atomic.Uint64
 
+	// current is the normalized Config in use, for Config and for the
+	// publisher's loss report: stored under ctl, read without a lock.
+	current atomic.Pointer[Config]
+
 	// ctl serializes the control plane: StartService,
 	// StartServiceWithPublisher, Stop, Restart, CloseAllStreams and
 	// Reconfigure. It guards the fields below. AddEvent and the read methods
@@ -107,6 +123,15 @@ type EventSystemImpl struct {
 	cfg         Config // normalized
 	publisher   *EventPublisher
 	publisherOn bool // the publisher was started with the service
+
+	// deferred counts the control-plane calls from the plugin that run on
+	// their own goroutine (see calledFromPlugin); tests wait for them.
+	deferred sync.WaitGroup
+
+	// Touched only by the publisher's run goroutine (one at a time: a run
+	// starts after the previous one returned).
+	notStoredReport rateLimited
+	cutSlowReport   rateLimited
 
 	// metricsMu makes the swap of a streaming and the retirement of its
 	// counters one step for Metrics. Taken by Metrics and, under ctl, by the
@@ -123,18 +148,22 @@ var _ EventSystem = (*EventSystemImpl)(nil)
 // start are kept in history and in the store, and streams can be opened.
 // No goroutine runs until a stream is opened or the system is started.
 func New(cfg Config) *EventSystemImpl {
+	asked := cfg
 	cfg = cfg.normalized()
+	warnClamped(cfg.Logger, asked, cfg)
 	history := ring.New(cfg.RingBufferCapacity)
 	e := &EventSystemImpl{
 		Store:   store.NewSequenced(cfg.RequestCapacity, history.NextID),
 		history: history,
 		cfg:     cfg,
 	}
+	e.current.Store(&cfg)
 	e.tracking.Store(cfg.TrackingEnabled)
 	e.requestCap.Store(cfg.RequestCapacity)
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
-	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	e.publisher.configure(cfg.publisherSettings())
+	e.publisher.report = e.reportLosses
 	return e
 }
 
@@ -142,23 +171,6 @@ func New(cfg Config) *EventSystemImpl {
 func (e *EventSystemImpl) newStreaming() *stream.EventStreaming {
 	return stream.NewEventStreaming(e.history,
 		stream.WithQueueSize(e.cfg.StreamQueueSize), stream.WithLogger(e.cfg.Logger))
-}
-
-// AddEvent records ev: see EventSystem and, for the concurrency argument,
-// EventSystemImpl. It takes no lock, does not allocate (unless the message
-// must be cut) and never drops a record while the system is not stopped.
-func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
-	if ev == nil || e == nil {
-		return
-	}
-	if e.state.Load() == stateStopped {
-		e.rejected.Add(1)
-		return
-	}
-	prepareRecord(ev)
-	id := e.history.Add(ev)
-	e.Store.StoreWithID(id, ev)
-	e.streaming.Load().PublishEvent(ev)
 }
 
 // StartService starts the system with its publisher; see
@@ -175,7 +187,7 @@ func (e *EventSystemImpl) StartService() {
 // system is a no-op. Safe to race with AddEvent and the other lifecycle
 // methods.
 func (e *EventSystemImpl) StartServiceWithPublisher(withPublisher bool) {
-	if e == nil {
+	if e.calledFromPlugin("StartService", func() { e.StartServiceWithPublisher(withPublisher) }) {
 		return
 	}
 	e.ctl.Lock()
@@ -196,7 +208,7 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 	}
 	e.publisherOn = withPublisher
 	e.state.Store(stateRunning) // last: AddEvent that sees it finds all ready
-	e.cfg.logger().Info("event system started",
+	e.cfg.Logger.Info("event system started",
 		slog.Bool("publisher", withPublisher),
 		slog.Uint64("ringBufferCapacity", e.history.Capacity()),
 		slog.Uint64("requestCapacity", e.cfg.RequestCapacity),
@@ -211,7 +223,7 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 // stopped system, is a no-op. Safe to race with AddEvent and the other
 // lifecycle methods.
 func (e *EventSystemImpl) Stop() {
-	if e == nil {
+	if e.calledFromPlugin("Stop", func() { e.Stop() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -227,9 +239,29 @@ func (e *EventSystemImpl) stopLocked() {
 	e.publisher.Stop()
 	e.streaming.Load().Close()
 	e.publisherOn = false
-	e.cfg.logger().Info("event system stopped",
+	e.cfg.Logger.Info("event system stopped",
 		slog.Uint64("rejectedSoFar", e.rejected.Load()),
 		slog.Uint64("waitingInStore", e.Store.CountStoredEvents()))
+}
+
+// calledFromPlugin reports whether the caller is the publisher's goroutine,
+// inside the plugin's SendEvent. A control-plane call from there would wait
+// for that SendEvent to return, or for ctl held by a call that waits for it:
+// so the call (op, redone by again) is logged and carried out on a new
+// goroutine, which gets through once SendEvent has returned.
+func (e *EventSystemImpl) calledFromPlugin(op string, again func()) bool {
+	r := e.publisher.onRunGoroutine()
+	if r == nil {
+		return false
+	}
+	r.logger.Error("event system "+op+" called from the plugin's SendEvent; "+
+		"carried out on a new goroutine once SendEvent returns", slog.String("call", op))
+	e.deferred.Add(1)
+	go func() {
+		defer e.deferred.Done()
+		again()
+	}()
+	return true
 }
 
 // retire stops the system for good in any state: like Stop, and a system
@@ -250,7 +282,7 @@ func (e *EventSystemImpl) retire() {
 // between are rejected and counted. On a system that was never started it
 // just starts it.
 func (e *EventSystemImpl) Restart() {
-	if e == nil {
+	if e.calledFromPlugin("Restart", func() { e.Restart() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -262,7 +294,7 @@ func (e *EventSystemImpl) Restart() {
 // CloseAllStreams closes every open stream and leaves the system as it is:
 // new streams can be created at once (unless the system is stopped).
 func (e *EventSystemImpl) CloseAllStreams() {
-	if e == nil {
+	if e.calledFromPlugin("CloseAllStreams", func() { e.CloseAllStreams() }) {
 		return
 	}
 	e.ctl.Lock()
@@ -290,61 +322,41 @@ func (e *EventSystemImpl) replaceStreamingLocked() {
 // IsEventTrackingEnabled reports Config.TrackingEnabled (advisory: history is
 // kept either way).
 func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
-	return e != nil && e.tracking.Load()
+	return e.tracking.Load()
 }
 
 // GetEventsFromID returns up to count consecutive events of history from id
 // on, with the lowest and highest IDs held; see ring.Buffer.GetEventsFromID.
 // It never blocks a writer.
 func (e *EventSystemImpl) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
-	if e == nil {
-		return nil, 0, 0
-	}
 	return e.history.GetEventsFromID(id, count)
 }
 
 // GetRecentEvents returns the newest count events of history, oldest first.
 func (e *EventSystemImpl) GetRecentEvents(count uint64) []*si.EventRecord {
-	if e == nil {
-		return nil
-	}
 	return e.history.GetRecentEvents(count)
 }
 
 // GetLastEventID returns the ID of the newest event in history (0 when
 // empty; see ring.Buffer.GetLastEventID).
 func (e *EventSystemImpl) GetLastEventID() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.history.GetLastEventID()
 }
 
 // CreateEventStream opens a stream; see EventSystem. While the system is
 // stopped it returns a stream whose channel is already closed.
 func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.EventStream {
-	if e == nil {
-		closed := stream.NewEventStreaming(nil)
-		closed.Close()
-		return closed.CreateEventStream(name, count)
-	}
 	return e.streaming.Load().CreateEventStream(name, count)
 }
 
 // RemoveStream ends the stream and closes its channel; nil, twice, or a
 // stream that already ended is a no-op.
 func (e *EventSystemImpl) RemoveStream(s *stream.EventStream) {
-	if e == nil {
-		return
-	}
 	e.streaming.Load().RemoveEventStream(s)
 }
 
 // GetEventStreams describes the open streams.
 func (e *EventSystemImpl) GetEventStreams() []stream.EventStreamData {
-	if e == nil {
-		return []stream.EventStreamData{}
-	}
 	return e.streaming.Load().GetEventStreams()
 }
 
@@ -352,31 +364,20 @@ func (e *EventSystemImpl) GetEventStreams() []stream.EventStreamData {
 // how many events wait for the publisher at most. A change by Reconfigure
 // shows at once, although the store applies it from its next collect on.
 func (e *EventSystemImpl) GetRequestCapacity() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.requestCap.Load()
 }
 
 // GetRingBufferCapacity returns the history's capacity
 // (Config.RingBufferCapacity).
 func (e *EventSystemImpl) GetRingBufferCapacity() uint64 {
-	if e == nil {
-		return 0
-	}
 	return e.history.Capacity()
 }
 
-// Config returns the system's current configuration, normalized (zero values
-// replaced by their defaults; Plugin and Logger as given). It may wait for a
-// lifecycle call in progress (for example a Stop waiting for SendEvent).
+// Config returns the configuration in use: every default applied and every
+// size clamped to its cap (see Config), Logger resolved, Plugin as given (nil:
+// the process-wide one). It never blocks.
 func (e *EventSystemImpl) Config() Config {
-	if e == nil {
-		return Config{}
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	return e.cfg
+	return *e.current.Load()
 }
 
 // Reconfigure applies cfg (normalized as in New) to the system in whatever
@@ -394,15 +395,18 @@ func (e *EventSystemImpl) Config() Config {
 //   - StreamQueueSize: applies to streams created after the next start,
 //     restart or CloseAllStreams.
 func (e *EventSystemImpl) Reconfigure(cfg Config) {
-	if e == nil {
+	if e.calledFromPlugin("Reconfigure", func() { e.Reconfigure(cfg) }) {
 		return
 	}
+	asked := cfg
 	cfg = cfg.normalized()
+	log := cfg.Logger
+	warnClamped(log, asked, cfg)
 	e.ctl.Lock()
 	defer e.ctl.Unlock()
 	old := e.cfg
 	e.cfg = cfg
-	log := cfg.logger()
+	e.current.Store(&cfg)
 	if cfg.RingBufferCapacity != old.RingBufferCapacity {
 		e.history.Resize(cfg.RingBufferCapacity)
 		log.Info("event history resized",
@@ -421,7 +425,7 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 	if running && e.publisherOn {
 		e.publisher.Stop()
 	}
-	e.publisher.configure(cfg.PushInterval, cfg.Plugin, cfg.Logger)
+	e.publisher.configure(cfg.publisherSettings())
 	if running && trackingChanged {
 		e.replaceStreamingLocked()
 	}
@@ -436,14 +440,10 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		slog.Int("streamQueueSize", cfg.StreamQueueSize))
 }
 
-// Metrics is a snapshot of an event system's counters, over its life. Each
-// counter is read atomically, but the snapshot is not one instant: while
-// events flow, counters read later may include events that earlier ones do
-// not. AddEvent's accepting path counts nothing: Created, Channeled,
-// Processed, Stored and NotStored are derived from the history's and the
-// store's ID sequences. NotChanneled is counted on the rejecting path (on a
-// cache line of its own); the rest by the publisher's and the streams'
-// goroutines.
+// Metrics is a snapshot of an event system's counters, over its life, and of
+// a few gauges (marked so). Each field is read atomically, but the snapshot
+// is not one instant: while events flow, fields read later may include
+// events that earlier ones do not. Taking it costs AddEvent nothing.
 type Metrics struct {
 	// Created is the number of non-nil records given to AddEvent:
 	// Channeled + NotChanneled.
@@ -513,12 +513,16 @@ type Metrics struct {
 	DuplicatesSuppressed uint64
 }
 
+// Where the counters come from: AddEvent's accepting path counts nothing.
+// Created, Channeled, Processed, Stored and NotStored are derived from the
+// history's and the store's ID sequences; NotChanneled is counted on the
+// rejecting path (on a cache line of its own); the rest by the publisher's
+// and the streams' goroutines, or read from the structures' current state
+// (the gauges).
+
 // Metrics returns a snapshot of the counters. It never blocks AddEvent; it
 // may wait for a CloseAllStreams, start or reconfigure in progress.
 func (e *EventSystemImpl) Metrics() Metrics {
-	if e == nil {
-		return Metrics{}
-	}
 	var m Metrics
 	m.NotChanneled = e.rejected.Load()
 	m.Channeled = e.history.NextID()
@@ -535,15 +539,22 @@ func (e *EventSystemImpl) Metrics() Metrics {
 	m.Collected = pub.Collected
 	m.PublisherBatches = pub.Batches
 	m.PluginPanics = pub.PluginPanics
-	e.metricsMu.Lock()
-	st := e.streaming.Load().Stats()
-	st.StreamsCreated += e.retired.StreamsCreated
-	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
-	st.EventsDelivered += e.retired.EventsDelivered
-	e.metricsMu.Unlock()
+	st := e.streamStats()
 	m.StreamsOpen = uint64(st.Streams)
 	m.StreamsCreated = st.StreamsCreated
 	m.StreamsRemovedSlow = st.StreamsRemovedSlow
 	m.StreamEventsDelivered = st.EventsDelivered
 	return m
+}
+
+// streamStats returns the stream counters over the system's life: the
+// current streaming's and those of the streamings it replaced.
+func (e *EventSystemImpl) streamStats() stream.Stats {
+	e.metricsMu.Lock()
+	defer e.metricsMu.Unlock()
+	st := e.streaming.Load().Stats()
+	st.StreamsCreated += e.retired.StreamsCreated
+	st.StreamsRemovedSlow += e.retired.StreamsRemovedSlow
+	st.EventsDelivered += e.retired.EventsDelivered
+	return st
 }

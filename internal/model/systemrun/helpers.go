@@ -1,0 +1,191 @@
+// Package systemrun drives an event system (system.EventSystemImpl) through
+// operations decoded from a byte string and checks it against model.Ring
+// and model.Store and the rules of streams and batches. FuzzSystem and the
+// system package's TestAgainstModel run Run; FuzzSystemConcurrent shares the
+// plugin, the stream readers and the configuration decoder.
+//
+// It is test support: Run reports through testing.TB.
+package systemrun
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/model"
+	"github.com/lfevents/lfevents/stream"
+	"github.com/lfevents/lfevents/system"
+)
+
+// DeliveryWait bounds how long a check waits for asynchronous delivery
+// (streams, a collect) before it calls a missing event lost. It is a bound
+// against hanging, not a timing assertion: delivery normally takes
+// microseconds.
+const DeliveryWait = 10 * time.Second
+
+// Plugin records every batch the publisher hands over, and panics after
+// recording one when armed.
+type Plugin struct {
+	mu      sync.Mutex
+	batches [][]*si.EventRecord // as received, shared with the publisher
+	copies  [][]*si.EventRecord // taken on receipt
+	armed   atomic.Bool
+	panics  atomic.Uint64
+}
+
+// SendEvent implements system.EventPlugin.
+func (p *Plugin) SendEvent(batch []*si.EventRecord) {
+	p.mu.Lock()
+	p.batches = append(p.batches, batch)
+	p.copies = append(p.copies, slices.Clone(batch))
+	p.mu.Unlock()
+	if p.armed.CompareAndSwap(true, false) {
+		p.panics.Add(1)
+		panic("systemrun.Plugin: armed")
+	}
+}
+
+// Copies returns the batches received so far, as they were on receipt.
+func (p *Plugin) Copies() [][]*si.EventRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.copies)
+}
+
+// Reader is a stream and the goroutine reading it into a slice.
+type Reader struct {
+	S         *stream.EventStream
+	Asked     uint64 // the count of history asked for
+	createdAt int    // close epoch when it was created (see Run)
+	whenDown  bool   // created while the system was stopped
+	histStart uint64 // no event before this ID may arrive
+	join      uint64 // the history's read end when it was created
+	removed   bool   // the test removed it
+	release   chan struct{}
+	done      chan struct{}
+	mu        sync.Mutex
+	got       []*si.EventRecord
+	released  bool // by the test's goroutine only
+}
+
+// StartReader starts reading s; a stalled reader does not read until Unblock.
+func StartReader(s *stream.EventStream, asked uint64, stalled bool) *Reader {
+	r := &Reader{S: s, Asked: asked, release: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if stalled {
+			<-r.release
+		}
+		for ev := range r.S.Events {
+			r.mu.Lock()
+			r.got = append(r.got, ev)
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+// Received returns what the reader has received so far.
+func (r *Reader) Received() []*si.EventRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// Unblock lets a stalled reader read; one goroutine calls it.
+func (r *Reader) Unblock() {
+	if !r.released {
+		r.released = true
+		close(r.release)
+	}
+}
+
+// AwaitClosed fails t unless the reader's channel is closed within
+// DeliveryWait.
+func (r *Reader) AwaitClosed(t testing.TB) {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(DeliveryWait):
+		require.Fail(t, "a stream channel was not closed by Stop")
+	}
+}
+
+// ShutDown stops e and closes every stream, so that an execution that fails
+// half-way does not leave a running system (goroutines, a history of up to
+// 100000 slots) behind for the thousands of executions that follow. Safe to
+// call on a system already shut down.
+func ShutDown(e *system.EventSystemImpl, readers []*Reader) {
+	e.Stop()
+	e.CloseAllStreams()
+	for _, r := range readers {
+		r.Unblock()
+	}
+}
+
+// Config decodes a Config: tracking, small capacities (0: the default),
+// a push interval of 1ms (the publisher runs beside the test) or an hour
+// (it pushes only when stopped or reconfigured), and a stream queue size.
+func Config(o *model.Ops, plugin system.EventPlugin, logger *slog.Logger) system.Config {
+	cfg := system.DefaultConfig()
+	cfg.TrackingEnabled = o.Bool()
+	if c := o.Byte(); c != 255 {
+		cfg.RingBufferCapacity = 1 + uint64(c%64)
+	} else {
+		cfg.RingBufferCapacity = 0 // the default, 100000
+	}
+	if c := o.Byte(); c != 255 {
+		cfg.RequestCapacity = uint64(1 + c%64)
+	} else {
+		cfg.RequestCapacity = 0 // the default, 1000
+	}
+	cfg.PushInterval = time.Hour
+	if o.Bool() {
+		cfg.PushInterval = time.Millisecond
+	}
+	cfg.StreamQueueSize = []int{1, 8, 64, 0}[o.Intn(4)]
+	cfg.Plugin, cfg.Logger = plugin, logger
+	return cfg
+}
+
+// message decodes an event message: empty, short, or long (around and over
+// the 1024-byte limit) made of 1- to 4-byte characters at any alignment.
+func message(o *model.Ops) string {
+	switch o.Intn(4) {
+	case 0, 1:
+		return ""
+	case 2:
+		return "short é€😀"
+	default:
+		char := []string{"a", "é", "€", "😀"}[o.Intn(4)]
+		prefix := strings.Repeat("x", o.Intn(4))
+		n := 1000 + int(o.Byte())
+		return prefix + strings.Repeat(char, n/len(char)+1)
+	}
+}
+
+// RequireSame fails unless got holds exactly the records of want (the same
+// pointers, in order; nil and empty are the same).
+func RequireSame(t testing.TB, want, got []*si.EventRecord, msgAndArgs ...any) {
+	t.Helper()
+	if !model.Same(want, got) {
+		require.Equal(t, model.Tags(want), model.Tags(got), msgAndArgs...)
+		require.Fail(t, "same tags but different record pointers", msgAndArgs...)
+	}
+}
+
+// requireEqualU64 is require.Equal with a fast path: Run makes this check
+// millions of times while fuzzing, and testify's reflection would dominate.
+func requireEqualU64(t testing.TB, want, got uint64, msgAndArgs ...any) {
+	t.Helper()
+	if want != got {
+		require.Equal(t, want, got, msgAndArgs...)
+	}
+}

@@ -1,0 +1,64 @@
+package system
+
+import (
+	"log/slog"
+	"time"
+)
+
+// LossReportInterval is the shortest time between two warnings of the same
+// kind about events not stored (the store was full between two pushes) or
+// streams cut off as slow. Each warning carries the count since the previous
+// one and the total; Metrics has the exact counters at any time.
+const LossReportInterval = 30 * time.Second
+
+// Loss reports
+//
+// "Nothing lost silently" holds in the logs too, without a word on
+// AddEvent's path: the counters are derived (the store's from its ID
+// sequence, the streams' from their cuts), and the publisher's goroutine
+// compares them with what it last reported, after every push. The first
+// loss is reported at the next push, later ones at most once per
+// LossReportInterval, and whatever is left unreported when the publisher
+// stops is reported then. A system running without its publisher
+// (StartServiceWithPublisher(false)) reports nothing; Metrics still counts.
+
+// rateLimited remembers what one kind of warning has reported so far.
+type rateLimited struct {
+	reported uint64    // total covered by earlier warnings
+	last     time.Time // when the last warning went out (zero: never)
+}
+
+// due returns how much of total is new since the last warning and whether a
+// warning for it is due now: there is something new, and either final is
+// set, nothing was reported yet, or LossReportInterval has passed. When it
+// is due, the new part counts as reported from now on.
+func (r *rateLimited) due(now time.Time, total uint64, final bool) (uint64, bool) {
+	if total <= r.reported {
+		return 0, false
+	}
+	if !final && !r.last.IsZero() && now.Sub(r.last) < LossReportInterval {
+		return 0, false
+	}
+	n := total - r.reported
+	r.reported, r.last = total, now
+	return n, true
+}
+
+// reportLosses is the publisher's report hook (see rateLimited and "Loss
+// reports"); final is set after the last push of a run.
+func (e *EventSystemImpl) reportLosses(final bool) {
+	cfg := e.current.Load()
+	now := time.Now()
+	notStored := e.Store.Stats().NotStored
+	if n, ok := e.notStoredReport.due(now, notStored, final); ok {
+		cfg.Logger.Warn("events not stored: the store was full between two pushes; they are in history and streams only",
+			slog.Uint64("notStored", n), slog.Uint64("notStoredTotal", notStored),
+			slog.Uint64("requestCapacity", cfg.RequestCapacity), slog.Duration("pushInterval", cfg.PushInterval))
+	}
+	cut := e.streamStats().StreamsRemovedSlow
+	if n, ok := e.cutSlowReport.due(now, cut, final); ok {
+		cfg.Logger.Warn("event streams cut off as slow: their consumers fell behind by more than the queue size",
+			slog.Uint64("streamsCut", n), slog.Uint64("streamsCutTotal", cut),
+			slog.Int("streamQueueSize", cfg.StreamQueueSize))
+	}
+}
