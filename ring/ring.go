@@ -48,11 +48,18 @@ import (
 // double-word CAS to replace seq and record together: letting the newer writer
 // in would let the stalled one's record store land under the newer seq.
 //
-// Who reads. Readers load seq, then the record, then seq again. The record is
-// that of id only if both seq loads equal (id+1)<<1|1: a newer lap would have
-// changed seq to "being written" before touching the record. A seq below that
-// value is a hole (claimed, not yet written): reads stop before it. A seq above
-// means the ID was overwritten. Readers never wait and never write a slot.
+// Who reads. A single slot is read as seq, record, seq again: the record is
+// that of id only if both seq loads equal (id+1)<<1|1, since a newer lap
+// changes seq to "being written" before it touches the record. A seq below
+// that value is a hole (claimed, not yet written): reads stop before it. A seq
+// above means the ID was overwritten. A run of IDs below the read end (all
+// published once, see the window) is read as records first, then one load of
+// the claim counter: a newer lap of id is written only by the writer of
+// id+size or later, which claims its ID before it touches the slot, so the
+// IDs with id+size >= claimed need no further check and only the older ones
+// (being lapped while read) get their seq checked (validRun). AddBatch claims
+// a run of IDs with one add and writes each as above. Readers never wait and
+// never write a slot.
 //
 // The window. Events held are the IDs in [lowest, next) with
 // lowest = max(floor, next-capacity); the storage has at least capacity slots,
