@@ -27,47 +27,48 @@ const (
 // prepareRecord (a length check of the message, cut only when over
 // MaxMessageLength, and one pass over its string fields, repaired only when
 // not valid UTF-8), ring.Add (one contended atomic add claims the event ID,
-// then a slot write and a publish), Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
-// nothing: one atomic pointer store into its batch), and PublishEvent on the
-// current streaming (one atomic load when no stream exists; with streams, at
-// most a CAS and a non-blocking send that wakes the idle dispatcher). No
-// mutex, no blocking, no allocation, and nothing counted: the counters of
-// Metrics are derived from the ring's and the store's ID sequences.
+// then a slot write and a publish), Store.StoreWithID (the store is sequenced
+// by the ring's IDs, so it claims nothing: one atomic pointer store into its
+// batch), and PublishEvent on the current streaming (one atomic load when no
+// stream exists; with streams, at most a CAS and a non-blocking send that
+// wakes the idle dispatcher). No mutex, no blocking, no allocation, and
+// nothing counted: the counters of Metrics are derived from the ring's and the
+// store's ID sequences.
 
 // The hot path against the control plane
 //
 // Who writes state: only the control plane (StartService,
-// StartServiceWithPublisher, Stop, Restart, and Init retiring the
-// process-wide system), serialized by ctl. Who reads it:
-// every AddEvent, once, with no lock. AddEvent never takes ctl.
+// StartServiceWithPublisher, Stop, Restart, and Init retiring the process-wide
+// system), serialized by ctl. Who reads it: every AddEvent, once, with no
+// lock. AddEvent never takes ctl.
 //
-// The race with Stop: Stop first stores stateStopped, then stops the
-// publisher (which makes one last collect-and-send), then closes the streams.
-// An AddEvent that loaded "running" just before that store goes on: its
-// record goes into the ring and into the store all the same. If its ring.Add
-// came before the final collect cut its batch, the event belongs to that
-// batch (a cut covers every ID below the ring's NextID at that moment) and
-// the collect waits for its store write: it goes out in the last batch. If
-// it came later, the event waits in the store and goes out with the first batch after the
+// The race with Stop: Stop first stores stateStopped, then stops the publisher
+// (which makes one last collect-and-send), then closes the streams. An
+// AddEvent that loaded "running" just before that store goes on: its record
+// goes into the ring and into the store all the same. If its ring.Add came
+// before the final collect cut its batch, the event belongs to that batch (a
+// cut covers every ID below the ring's NextID at that moment) and the collect
+// waits for its store write: it goes out in the last batch. If it came later,
+// the event waits in the store and goes out with the first batch after the
 // next start (or is collected by whoever calls Store.CollectEvents). Either
 // way it is in history and in exactly one batch: nothing is lost, nothing is
 // sent twice. Its PublishEvent may reach the closed streaming, where it is a
-// no-op; streams opened after the next start read it from history.
-// Every AddEvent that loads stateStopped is rejected and counted; one that
-// loads it just before a start is rejected although the start is under way,
-// which is the same as having arrived a moment earlier.
+// no-op; streams opened after the next start read it from history. Every
+// AddEvent that loads stateStopped is rejected and counted; one that loads it
+// just before a start is rejected although the start is under way, which is
+// the same as having arrived a moment earlier.
 //
 // The race with Start: Start prepares everything (a fresh streaming, the
-// publisher) and stores stateRunning last, so an AddEvent that sees
-// "running" finds the system ready.
+// publisher) and stores stateRunning last, so an AddEvent that sees "running"
+// finds the system ready.
 //
 // The streaming is replaced (never modified) by the control plane: a start
 // after Stop, CloseAllStreams and a tracking change each store a fresh one
 // with one atomic pointer swap and then close the old one. An AddEvent that
 // loaded the old pointer just before may still call its PublishEvent; on a
 // closed streaming that is a no-op, and the garbage collector keeps the old
-// one alive for as long as such a call runs. Its event is in history, which
-// is where every stream of the fresh streaming reads from.
+// one alive for as long as such a call runs. Its event is in history, which is
+// where every stream of the fresh streaming reads from.
 //
 // Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
 // sequenced store requires (its collector waits for the IDs of its batch):
