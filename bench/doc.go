@@ -6,7 +6,9 @@
 // in Go (impl=floor-add, impl=floor-claimpublish); the history-read scenario
 // also has impl=rwmutex (reads under a read lock: a make and a copy) and
 // impl=control, a reader that shares nothing with the writer. Run them with
-// `make bench`, which prints the tables through bench/stat.sh (`benchstat -col
-// /impl`, the baseline first). The package has no API: everything is in its
-// _test.go files, and each scenario's doc comment says what its metrics mean.
+// `make bench` (bench/run.sh), which prints a short summary and saves the full
+// tables (bench/stat.sh: `benchstat -col /impl`) and charts under bench/out/;
+// `make bench-compare` (bench/compare.sh) compares two commits. The package
+// has no API: everything is in its _test.go files, and each scenario's doc
+// comment says what its metrics mean.
 package bench

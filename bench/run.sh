@@ -102,10 +102,13 @@ done
 
 cat "$out/raw-bench.txt" "$out/raw-pkgs.txt" >"$out/raw.txt"
 bench/stat.sh "$BENCHSTAT" "$out/raw-bench.txt" "$out/raw-pkgs.txt" 2>&1 | "$out/bin/plot" fold >"$out/benchstat.txt"
-"$out/bin/plot" summary -out "$out" "$out/raw-bench.txt" >"$out/summary.txt"
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
+when="$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+"$out/bin/plot" summary -out "$out" -note "make bench, $when, $(nproc) cores, load average $load" \
+	"$out/raw-bench.txt" >"$out/summary.txt"
 
 echo
-echo "== Summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $(fmt_time $((SECONDS - started))))"
+echo "== Summary ($when, $(nproc) cores, load average $load, $(fmt_time $((SECONDS - started))))"
 cat "$out/summary.txt"
 echo
 echo "Saved in $OUT/: summary.txt (the above), benchstat.txt (full benchstat tables, all-zero ones folded),"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Prints the benchstat tables of `make bench`, one scenario at a time, with the
-# implementations side by side: the baseline first, so "vs base" is each
-# implementation against the reference design; then lock-free against the
-# claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
+# Prints the full benchstat tables of `make bench` (bench/out/benchstat.txt),
+# one scenario at a time, with the implementations side by side: the baseline
+# first, so "vs base" is each implementation against the reference design;
+# then lock-free against the one-mutex system and the claim+publish floor. Usage: bench/stat.sh BENCHSTAT RAW_BENCH [RAW_PKGS]
 set -euo pipefail
 benchstat=$1 raw=$2 pkgs=${3:-}
 impls='/impl@(baseline mutex lockfree lockfree-ring floor-claimpublish floor-add rwmutex control)'
@@ -16,17 +16,17 @@ table() { # title, filter, [col]
 # ratios: medians from benchstat's CSV (columns: name, then value, CI[, vs, P] per impl).
 ratios() {
 	"$benchstat" -format csv -filter '.name:Ingest .unit:ns/event' \
-		-col '/impl@(baseline lockfree floor-claimpublish)' "$raw" 2>/dev/null |
-		awk -F, '/^Ingest/ && $2 > 0 && $4 > 0 && $8 > 0 {
-			if (!hdr++) printf "%-22s %28s %28s\n", "", "lockfree speed-up vs baseline", "lockfree cost / claim+publish"
-			printf "%-22s %27.1fx %27.2fx\n", $1, $2 / $4, $4 / $8 }'
+		-col '/impl@(baseline mutex lockfree floor-claimpublish)' "$raw" 2>/dev/null |
+		awk -F, '/^Ingest/ && $2 > 0 && $4 > 0 && $8 > 0 && $12 > 0 {
+			if (!hdr++) printf "%-22s %22s %22s %28s\n", "", "lockfree cost / mutex", "speed-up vs baseline", "lockfree cost / claim+publish"
+			printf "%-22s %21.2fx %21.1fx %27.2fx\n", $1, $8 / $4, $2 / $8, $8 / $12 }'
 	"$benchstat" -format csv -filter '.name:Ingest .unit:drop-%' -col '/impl@(baseline lockfree)' "$raw" 2>/dev/null |
 		awk -F, '/^Ingest/ { printf "%-22s dropped: baseline %.1f%%, lockfree %.1f%%\n", $1, $2, $4 }'
 	"$benchstat" -format csv -filter '.name:HistoryRead .unit:writer-slowdown' \
 		-col '/impl@(baseline lockfree control)' "$raw" 2>/dev/null |
 		awk -F, '/^HistoryRead/ && $8 > 0 {
-			if (!hdr++) printf "%-28s %s\n", "", "writer slowed by a 1000-event reader: baseline, lockfree, control (a reader touching nothing shared)"
-			printf "%-28s %.2fx, %.2fx, %.2fx  (lockfree / control %.2f)\n", $1, $2, $4, $8, $4 / $8 }'
+			if (!hdr++) printf "%-42s %s\n", "", "writer slowed by a 1000-event reader: baseline, lockfree, control (a reader touching nothing shared)"
+			printf "%-42s %.2fx, %.2fx, %.2fx  (lockfree / control %.2f)\n", $1, $2, $4, $8, $4 / $8 }'
 }
 echo "== ratios (medians of the runs below)"
 ratios

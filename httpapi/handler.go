@@ -62,6 +62,11 @@ type Handler struct {
 
 	// uuidLine is the first line of every NDJSON stream.
 	uuidLine []byte
+
+	// testHookIdle, when set by a test before requests arrive, runs in an
+	// SSE stream's goroutine each time it has sent everything and is about
+	// to wait.
+	testHookIdle func()
 }
 
 // New returns a Handler over sys (for the process-wide event system, pass

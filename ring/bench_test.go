@@ -177,3 +177,39 @@ func BenchmarkReadWhileWriting(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAddBatch: ns per event for Add one by one against AddBatch of 64,
+// with 1, 2 and 8 producers.
+func BenchmarkAddBatch(b *testing.B) {
+	for _, p := range []int{1, 2, 8} {
+		for _, mode := range []string{"single", "batch64"} {
+			b.Run(fmt.Sprintf("producers=%d/mode=%s", p, mode), func(b *testing.B) {
+				buf := New(100000)
+				batch := make([]*si.EventRecord, 64)
+				for i := range batch {
+					batch[i] = &si.EventRecord{}
+				}
+				per := max(b.N/p, 1)
+				b.ReportAllocs()
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for w := 0; w < p; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if mode == "single" {
+							for i := 0; i < per; i++ {
+								buf.Add(batch[i&63])
+							}
+							return
+						}
+						for i := 0; i < per; i += len(batch) {
+							buf.AddBatch(batch[:min(len(batch), per-i)])
+						}
+					}()
+				}
+				wg.Wait()
+			})
+		}
+	}
+}

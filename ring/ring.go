@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -47,19 +48,26 @@ import (
 // double-word CAS to replace seq and record together: letting the newer writer
 // in would let the stalled one's record store land under the newer seq.
 //
-// Who reads. Readers load seq, then the record, then seq again. The record is
-// that of id only if both seq loads equal (id+1)<<1|1: a newer lap would have
-// changed seq to "being written" before touching the record. A seq below that
-// value is a hole (claimed, not yet written): reads stop before it. A seq above
-// means the ID was overwritten. Readers never wait and never write a slot.
+// Who reads. A single slot is read as seq, record, seq again: the record is
+// that of id only if both seq loads equal (id+1)<<1|1, since a newer lap
+// changes seq to "being written" before it touches the record. A seq below
+// that value is a hole (claimed, not yet written): reads stop before it. A seq
+// above means the ID was overwritten. A run of IDs below the read end (all
+// published once, see the window) is read as records first, then one load of
+// the claim counter: a newer lap of id is written only by the writer of
+// id+size or later, which claims its ID before it touches the slot, so the
+// IDs with id+size >= claimed need no further check and only the older ones
+// (being lapped while read) get their seq checked (validRun). AddBatch claims
+// a run of IDs with one add and writes each as above. Readers never wait and
+// never write a slot.
 //
 // The window. Events held are the IDs in [lowest, next) with
 // lowest = max(floor, next-capacity); the storage has at least capacity slots,
 // so every ID in the window has its own slot. readEnd, the first hole at or
 // above lowest, is found by scanning up from a shared watermark (all IDs below
-// it were published at least once), which readers advance with a CAS, and so
-// does one Add in watermarkStride: a scan covers about the slots published
-// since the last one, and the watermark's line is written rarely.
+// it were published at least once), which readers advance with a CAS: a scan
+// covers the slots published since the last read (at most the capacity), and
+// writers never touch the watermark, so Add has no occasional slow call.
 //
 // Resize. Resizes are serialized among themselves by resizeMu; Add and the
 // readers never touch it. When the slot count stays, Resize swaps in a view
@@ -328,17 +336,47 @@ func (b *Buffer) Add(ev *si.EventRecord) uint64 {
 	if id >= st.minID {
 		st.write(id, ev)
 	}
-	if id&(watermarkStride-1) == watermarkStride-1 {
-		b.ReadEnd() // keep the watermark near the head, see watermarkStride
-	}
 	return id
 }
 
-// watermarkStride: one Add in this many advances the read watermark, so that a
-// reader that comes after a long quiet spell scans about this many slots
-// instead of the whole ring. The cost lands on one writer in watermarkStride
-// and the watermark's cache line is written that rarely.
-const watermarkStride = 64
+// AddBatch appends the non-nil records of evs, in slice order, under
+// consecutive IDs, and returns the first of them and how many there are
+// (first is the ID the next Add would have got when there are none). Nil
+// entries are skipped: they get no ID. One atomic add claims the IDs of the
+// whole batch, so a concurrent Add or AddBatch never lands in between; each
+// record is then written and published as by Add. It takes no lock and does
+// not allocate. A batch larger than the capacity keeps only its newest
+// records, as the same Adds would.
+func (b *Buffer) AddBatch(evs []*si.EventRecord) (first, n uint64) {
+	for _, ev := range evs {
+		if ev != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return b.NextID(), 0
+	}
+	v := b.next.Add(n) - n
+	first = v & idMask
+	st := b.gens[v>>63].Load()
+	// IDs below last-size would only be overwritten by later IDs of this
+	// same batch: skip them instead of writing twice.
+	from := max(st.minID, first)
+	if first+n > st.size() {
+		from = max(from, first+n-st.size())
+	}
+	id := first
+	for _, ev := range evs {
+		if ev == nil {
+			continue
+		}
+		if id >= from {
+			st.write(id, ev)
+		}
+		id++
+	}
+	return first, n
+}
 
 // NextID returns the ID the next Add will get. IDs below it are claimed; some
 // of the newest may still be holes (claimed, not yet written).
@@ -439,25 +477,60 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 		return dst, lowest, highestOf(end)
 	}
 	n := min(count, end-id)
-	if dst == nil {
-		dst = make([]*si.EventRecord, 0, n)
+	dst = slices.Grow(dst, int(n))
+	start := len(dst)
+	dst = dst[:start+int(n)]
+	run := dst[start:]
+	for i := range run {
+		run[i] = v.st.slotOf(id + uint64(i)).rec.Load()
 	}
-	for k := id; k < id+n; k++ {
-		ev, st := v.st.read(k)
-		if st != readOK {
-			// Overwritten while we read: what we have is consecutive and
-			// correct; the window moved on. With nothing read, report a
-			// fresh window (lowest and highest from one moment), whose
-			// lowest is above id: the caller was overtaken.
-			if k == id {
-				v, lowest, next = b.window()
-				end = b.readEnd(v, lowest, next)
-			}
-			break
+	if k := b.validRun(v, id, run); k < len(run) {
+		clear(run[k:])
+		dst = dst[:start+k]
+		if k == 0 {
+			// Overwritten before we read it: report a fresh window (lowest
+			// and highest from one moment), whose lowest is above id, so
+			// the caller knows it was overtaken.
+			v, lowest, next = b.window()
+			end = b.readEnd(v, lowest, next)
 		}
-		dst = append(dst, ev)
 	}
 	return dst, lowest, highestOf(end)
+}
+
+// validRun checks a run of records that a reader loaded, without seq checks,
+// from the slots of IDs first, first+1, ... of v's storage, all below the read
+// end it found, and returns how many of them, from the start, are the records
+// of their IDs.
+//
+// Why one check per run suffices: every ID of the run was published in v's
+// storage before the read end was found (the scan saw it, or the watermark
+// vouches for it, and the read end is never past what the view holds). The
+// record of id changes afterwards only when a newer lap takes its slot, and
+// the first writer that can, the writer of id+size, must claim that ID first
+// (writers of older IDs and Resize's copies never replace a newer record). So
+// if the claim counter, loaded after the records, is at most id+size, no
+// writer had touched the slot when the record was loaded. Only the IDs below
+// claimed-size (the oldest of the run, read while the ring was lapping them)
+// are checked one by one, as before: the slot's seq, loaded after the record,
+// still publishes id. If Resize replaced the view meanwhile, the watermark
+// may vouch for IDs this storage never held: then every ID is checked.
+func (b *Buffer) validRun(v *view, first uint64, run []*si.EventRecord) int {
+	claimed := b.next.Load() & idMask
+	size := v.st.size()
+	check := len(run)
+	if b.view.Load() == v {
+		check = 0
+		if claimed > first+size {
+			check = int(min(claimed-size-first, uint64(len(run))))
+		}
+	}
+	for i := 0; i < check; i++ {
+		if v.st.state(first+uint64(i)) != readOK {
+			return i
+		}
+	}
+	return len(run)
 }
 
 // GetRecentEvents returns the newest min(count, held) events, oldest first

@@ -12,9 +12,9 @@ const (
 	// about DefaultQueueSize + ChannelBuffer + 128 undelivered events (the
 	// reference design cut off after about 2000).
 	DefaultQueueSize = 2048
-	// MaxQueueSize caps WithQueueSize (8 MiB of queue per stream on 64-bit).
+	// MaxQueueSize caps WithQueueSize (16 MiB of queue per stream on 64-bit).
 	MaxQueueSize = 1 << 20
-	// ChannelBuffer is the buffer of every EventStream.Events channel.
+	// ChannelBuffer is the buffer of every stream's channel (Events, Items).
 	ChannelBuffer = 64
 )
 
@@ -28,11 +28,11 @@ type config struct {
 
 // WithQueueSize sets the number of events each stream's queue holds, rounded
 // up to a power of two and capped at MaxQueueSize; n <= 0 means
-// DefaultQueueSize. Each stream allocates its queue (8 bytes per slot) when
-// it is created.
+// DefaultQueueSize. Each stream allocates its queue (16 bytes per slot: a
+// record and its ID) when it is created.
 //
-// A stream is cut off when the dispatcher has more new events for it than its
-// queue has room for, so the queue must absorb the largest burst of events
+// A stream is cut off when the dispatcher has more new events for it (after
+// its filter) than its queue has room for, so the queue must absorb the largest burst of events
 // that arrives while the stream's goroutine (or its reader) is not running,
 // not only the average rate.
 func WithQueueSize(n int) Option {

@@ -60,7 +60,8 @@ const (
 
 // EventStreaming fans the history ring out to live streams. Create it with
 // NewEventStreaming; the zero value is not usable. Its methods are safe for
-// concurrent use.
+// concurrent use. Adding an event to the ring and then calling PublishEvent
+// happens before any stream's receive of that event.
 type EventStreaming struct {
 	_ cpu.CacheLinePad
 	// state is loaded by every PublishEvent; written on wake-up flips, by the

@@ -12,8 +12,9 @@ import (
 //
 // What happens to an event, step by step:
 //  1. AddEvent, in the caller's goroutine, cuts an over-long message to at
-//     most 1024 bytes of valid UTF-8 and gives the record the next event ID in
-//     the history ring.
+//     most 1024 bytes, replaces bytes that are not valid UTF-8 in the message
+//     and the IDs (so the record marshals), and gives the record the next
+//     event ID in the history ring.
 //  2. The record is put in the store, the batch that the publisher hands to the
 //     registered EventPlugin every push interval.
 //  3. Streams (if any) receive it from the history ring, in ID order.

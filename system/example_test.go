@@ -147,12 +147,11 @@ func ExampleEventSystemImpl_Reconfigure() {
 		events.AddEvent(&si.EventRecord{})
 	}
 
-	cfg := system.ConfigFromMap(map[string]string{
+	cfg := system.ConfigFromMapWithLogger(map[string]string{
 		"event.trackingEnabled":    "false",
 		"event.requestCapacity":    "50",
 		"event.ringBufferCapacity": "4",
-	})
-	cfg.Logger = quiet().Logger
+	}, quiet().Logger)
 	events.Reconfigure(cfg)
 
 	_, lowest, highest := events.GetEventsFromID(0, 0)
@@ -190,4 +189,22 @@ func ExampleEventSystemImpl_Metrics() {
 	fmt.Printf("created %d, accepted %d, rejected %d, stored %d, not stored %d\n",
 		m.Created, m.Channeled, m.NotChanneled, m.Stored, m.NotStored)
 	// Output: created 4, accepted 3, rejected 1, stored 2, not stored 1
+}
+
+// The process-wide system, typed: Default returns the instance that
+// GetEventSystem returns, so its methods beyond EventSystem need no type
+// assertion.
+func ExampleDefault() {
+	system.InitWithConfig(quiet()) // a fresh process-wide system
+	events := system.Default()
+	events.StartServiceWithPublisher(false)
+	defer events.Stop()
+	events.AddEvent(system.CreateAppEventRecord("app-1", "submitted", "", si.EventRecord_ADD,
+		si.EventRecord_APP_NEW, nil))
+
+	fmt.Println("same instance:", system.GetEventSystem() == system.EventSystem(events))
+	fmt.Println("accepted:", events.Metrics().Channeled)
+	// Output:
+	// same instance: true
+	// accepted: 1
 }

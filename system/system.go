@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
+	"github.com/lfevents/lfevents/internal/dedup"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 	"github.com/lfevents/lfevents/stream"
@@ -20,62 +21,80 @@ const (
 	stateStopped               // stopped: events are rejected and counted
 )
 
-// EventSystemImpl is the lock-free event system. Build it with New; the zero
-// value is not usable.
-//
-// # Hot path
+// The hot path
 //
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
 // system is not stopped, does exactly this: one atomic load of state,
 // prepareRecord (a length check of the message, cut only when over
-// MaxMessageLength, and a UTF-8 check of its string fields, repaired only
-// when invalid), ring.Add (one
-// contended atomic add claims the event ID, then a slot write and a publish),
-// Store.StoreWithID (the store is sequenced by the ring's IDs, so it claims
-// nothing: one atomic pointer store into its batch), and PublishEvent on the
-// current streaming (one atomic load when no stream exists; with streams, at
-// most a CAS and a non-blocking send that wakes the idle dispatcher). No
-// mutex, no blocking, no allocation, and nothing counted: the counters of
-// Metrics are derived from the ring's and the store's ID sequences.
+// MaxMessageLength, and one pass over its string fields, repaired only when
+// not valid UTF-8), ring.Add (one contended atomic add claims the event ID,
+// then a slot write and a publish), Store.StoreWithID (the store is sequenced
+// by the ring's IDs, so it claims nothing: one atomic pointer store into its
+// batch), and PublishEvent on the current streaming (one atomic load when no
+// stream exists; with streams, at most a CAS and a non-blocking send that
+// wakes the idle dispatcher). No mutex, no blocking, no allocation, and
+// nothing counted: the counters of Metrics are derived from the ring's and the
+// store's ID sequences.
 //
-// # Hot path against the control plane
+// With Config.DedupWindow on, one more step comes between prepareRecord and
+// ring.Add: a lookup in the duplicate table (internal/dedup: a hash, one
+// entry, two atomic stores when it remembers the record). A duplicate
+// returns there, counted, before it claims an ID. Off, the step is one
+// atomic load of a nil pointer.
+
+// The hot path against the control plane
 //
 // Who writes state: only the control plane (StartService,
-// StartServiceWithPublisher, Stop, Restart, and Init retiring the
-// process-wide system), serialized by ctl. Who reads it:
-// every AddEvent, once, with no lock. AddEvent never takes ctl.
+// StartServiceWithPublisher, Stop, Restart, and Init retiring the process-wide
+// system), serialized by ctl. Who reads it: every AddEvent, once, with no
+// lock. AddEvent never takes ctl.
 //
-// The race with Stop: Stop first stores stateStopped, then stops the
-// publisher (which makes one last collect-and-send), then closes the streams.
-// An AddEvent that loaded "running" just before that store goes on: its
-// record goes into the ring and into the store all the same. If its ring.Add
-// came before the final collect cut its batch, the event belongs to that
-// batch (a cut covers every ID below the ring's NextID at that moment) and
-// the collect waits for its store write: it goes out in the last batch. If it came later,
+// The race with Stop: Stop first stores stateStopped, then stops the publisher
+// (which makes one last collect-and-send), then closes the streams. An
+// AddEvent that loaded "running" just before that store goes on: its record
+// goes into the ring and into the store all the same. If its ring.Add came
+// before the final collect cut its batch, the event belongs to that batch (a
+// cut covers every ID below the ring's NextID at that moment) and the collect
+// waits for its store write: it goes out in the last batch. If it came later,
 // the event waits in the store and goes out with the first batch after the
 // next start (or is collected by whoever calls Store.CollectEvents). Either
 // way it is in history and in exactly one batch: nothing is lost, nothing is
 // sent twice. Its PublishEvent may reach the closed streaming, where it is a
-// no-op; streams opened after the next start read it from history.
-// Every AddEvent that loads stateStopped is rejected and counted; one that
-// loads it just before a start is rejected although the start is under way,
-// which is the same as having arrived a moment earlier.
+// no-op; streams opened after the next start read it from history. Every
+// AddEvent that loads stateStopped is rejected and counted; one that loads it
+// just before a start is rejected although the start is under way, which is
+// the same as having arrived a moment earlier.
 //
 // The race with Start: Start prepares everything (a fresh streaming, the
-// publisher) and stores stateRunning last, so an AddEvent that sees
-// "running" finds the system ready.
+// publisher) and stores stateRunning last, so an AddEvent that sees "running"
+// finds the system ready.
 //
 // The streaming is replaced (never modified) by the control plane: a start
 // after Stop, CloseAllStreams and a tracking change each store a fresh one
 // with one atomic pointer swap and then close the old one. An AddEvent that
 // loaded the old pointer just before may still call its PublishEvent; on a
 // closed streaming that is a no-op, and the garbage collector keeps the old
-// one alive for as long as such a call runs. Its event is in history, which
-// is where every stream of the fresh streaming reads from.
+// one alive for as long as such a call runs. Its event is in history, which is
+// where every stream of the fresh streaming reads from.
 //
 // Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
 // sequenced store requires (its collector waits for the IDs of its batch):
 // nothing between ring.Add and StoreWithID can return early or panic.
+
+// EventSystemImpl is the lock-free event system: an EventSystem with the
+// methods of the reference design's implementation and this library's
+// additions (Reconfigure, Metrics, Config, streams from an ID). Build it with
+// New; the zero value is not usable.
+//
+// Every method is safe for concurrent use. AddEvent never blocks and never
+// drops a record while the system is not stopped. The read methods never
+// wait for a writer. The control-plane methods (StartService,
+// StartServiceWithPublisher, Stop, Restart, CloseAllStreams, Reconfigure)
+// are serialized among themselves; Stop, Restart and Reconfigure wait for a
+// SendEvent in progress. A record whose AddEvent returned before Stop was
+// called is in history and, if the store had room for it, in the last batch
+// that Stop hands to the plugin (or still in the store, if no plugin is
+// registered).
 type EventSystemImpl struct {
 	// Store is the batch that the publisher hands to the plugin. It is set by
 	// New and must not be replaced. It is sequenced by the history's event
@@ -89,7 +108,16 @@ type EventSystemImpl struct {
 	state     atomic.Uint32
 	history   *ring.Buffer
 	streaming atomic.Pointer[stream.EventStreaming]
-	_         cpu.CacheLinePad
+	// dupes is the duplicate table, nil while Config.DedupWindow is off:
+	// one atomic load per AddEvent. Replaced (never modified) by New and
+	// Reconfigure; see internal/dedup for its protocol.
+	dupes atomic.Pointer[dedup.Table]
+	_     cpu.CacheLinePad
+
+	// suppressed counts records dropped as duplicates; every table the
+	// system installs counts into it (the flood path, on its own line).
+	suppressed atomic.Uint64
+	_          cpu.CacheLinePad
 
 	// rejected counts AddEvent calls while stopped (the cold path).
 	rejected atomic.Uint64
@@ -148,6 +176,7 @@ func New(cfg Config) *EventSystemImpl {
 	e.current.Store(&cfg)
 	e.tracking.Store(cfg.TrackingEnabled)
 	e.requestCap.Store(cfg.RequestCapacity)
+	e.dupes.Store(e.newDedup(cfg))
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
 	e.publisher.configure(cfg.publisherSettings())
@@ -155,27 +184,18 @@ func New(cfg Config) *EventSystemImpl {
 	return e
 }
 
+// newDedup builds the duplicate table for cfg, or nil when it is off.
+func (e *EventSystemImpl) newDedup(cfg Config) *dedup.Table {
+	if cfg.DedupWindow <= 0 {
+		return nil
+	}
+	return dedup.New(dedup.Config{Window: cfg.DedupWindow, Logger: cfg.Logger, Counter: &e.suppressed})
+}
+
 // newStreaming builds a streaming over the history with the current config.
 func (e *EventSystemImpl) newStreaming() *stream.EventStreaming {
 	return stream.NewEventStreaming(e.history,
 		stream.WithQueueSize(e.cfg.StreamQueueSize), stream.WithLogger(e.cfg.Logger))
-}
-
-// AddEvent records ev: see EventSystem and, for the concurrency argument,
-// EventSystemImpl. It takes no lock, does not allocate (unless the message
-// must be cut) and never drops a record while the system is not stopped.
-func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
-	if ev == nil || e == nil {
-		return
-	}
-	if e.state.Load() == stateStopped {
-		e.rejected.Add(1)
-		return
-	}
-	prepareRecord(ev)
-	id := e.history.Add(ev)
-	e.Store.StoreWithID(id, ev)
-	e.streaming.Load().PublishEvent(ev)
 }
 
 // StartService starts the system with its publisher; see
@@ -423,6 +443,13 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		log.Info("event store resized",
 			slog.Uint64("from", old.RequestCapacity), slog.Uint64("to", cfg.RequestCapacity))
 	}
+	if cfg.DedupWindow != old.DedupWindow || cfg.Logger != old.Logger {
+		e.dupes.Store(e.newDedup(cfg)) // a fresh memory; the count goes on
+		if cfg.DedupWindow != old.DedupWindow {
+			log.Info("duplicate suppression window changed",
+				slog.Duration("from", old.DedupWindow), slog.Duration("to", cfg.DedupWindow))
+		}
+	}
 	trackingChanged := cfg.TrackingEnabled != old.TrackingEnabled
 	e.tracking.Store(cfg.TrackingEnabled)
 
@@ -445,17 +472,13 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		slog.Int("streamQueueSize", cfg.StreamQueueSize))
 }
 
-// Metrics is a snapshot of an event system's counters, over its life. Each
-// counter is read atomically, but the snapshot is not one instant: while
-// events flow, counters read later may include events that earlier ones do
-// not. AddEvent's accepting path counts nothing: Created, Channeled,
-// Processed, Stored and NotStored are derived from the history's and the
-// store's ID sequences. NotChanneled is counted on the rejecting path (on a
-// cache line of its own); the rest by the publisher's and the streams'
-// goroutines.
+// Metrics is a snapshot of an event system's counters, over its life, and of
+// a few gauges (marked so). Each field is read atomically, but the snapshot
+// is not one instant: while events flow, fields read later may include
+// events that earlier ones do not. Taking it costs AddEvent nothing.
 type Metrics struct {
 	// Created is the number of non-nil records given to AddEvent:
-	// Channeled + NotChanneled.
+	// Channeled + NotChanneled + DuplicatesSuppressed.
 	Created uint64
 	// Channeled is the number of records accepted (added while not stopped):
 	// the history's next event ID. It includes records whose AddEvent is
@@ -522,13 +545,21 @@ type Metrics struct {
 	DuplicatesSuppressed uint64
 }
 
+// Where the counters come from: AddEvent's accepting path counts nothing.
+// Created, Channeled, Processed, Stored and NotStored are derived from the
+// history's and the store's ID sequences; NotChanneled is counted on the
+// rejecting path (on a cache line of its own); the rest by the publisher's
+// and the streams' goroutines, or read from the structures' current state
+// (the gauges).
+
 // Metrics returns a snapshot of the counters. It never blocks AddEvent; it
 // may wait for a CloseAllStreams, start or reconfigure in progress.
 func (e *EventSystemImpl) Metrics() Metrics {
 	var m Metrics
 	m.NotChanneled = e.rejected.Load()
 	m.Channeled = e.history.NextID()
-	m.Created = m.Channeled + m.NotChanneled
+	m.DuplicatesSuppressed = e.suppressed.Load()
+	m.Created = m.Channeled + m.NotChanneled + m.DuplicatesSuppressed
 	m.Processed = e.history.ReadEnd()
 	stored := e.Store.Stats()
 	m.Stored, m.NotStored = stored.Stored, stored.NotStored

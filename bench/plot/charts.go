@@ -63,6 +63,7 @@ func logAxis(p *plot.Plot, lo, hi float64) {
 // all of them on the right, and writes the picture in the format that path's
 // extension names (svg, png, pdf).
 func save(path string, w, h vg.Length, title string, panels []*plot.Plot, legend plot.Legend) error {
+	title, note, _ := strings.Cut(title, "\n")
 	canvas, err := draw.NewFormattedCanvas(w, h, strings.TrimPrefix(filepath.Ext(path), "."))
 	if err != nil {
 		return err
@@ -72,6 +73,12 @@ func save(path string, w, h vg.Length, title string, panels []*plot.Plot, legend
 	style.XAlign, style.YAlign = draw.XCenter, draw.YTop
 	titleH := style.Height(title) + vg.Points(12)
 	dc.FillText(style, vg.Point{X: w / 2, Y: h - vg.Points(6)}, title)
+	if note != "" { // where the numbers come from, in small print under the title
+		small := style
+		small.Font.Size = style.Font.Size * 0.75
+		dc.FillText(small, vg.Point{X: w / 2, Y: h - titleH}, note)
+		titleH += small.Height(note) + vg.Points(4)
+	}
 
 	const legendW = 2.1 * vg.Inch
 	legend.Top, legend.Left = true, true
@@ -98,7 +105,7 @@ func save(path string, w, h vg.Length, title string, panels []*plot.Plot, legend
 // costChart draws ns per event against producers, one line per
 // implementation, on a logarithmic axis (the reference design costs ten times
 // the others). It returns false when the results have no ingest scenario.
-func costChart(rs results, path string) (bool, error) {
+func costChart(rs results, path, note string) (bool, error) {
 	p := plot.New()
 	p.X.Label.Text = "producers (goroutines calling AddEvent; 2 cores)"
 	p.Y.Label.Text = "ns per event (log scale)"
@@ -129,7 +136,7 @@ func costChart(rs results, path string) (bool, error) {
 		return false, nil
 	}
 	logAxis(p, lo/1.5, hi*1.5)
-	return true, save(path, 8*vg.Inch, 4.5*vg.Inch, "Ingest flat out: cost per event (median of runs; lower is better)",
+	return true, save(path, 8*vg.Inch, 4.5*vg.Inch, withNote("Ingest flat out: cost per event (median of runs; lower is better)", note),
 		[]*plot.Plot{p}, legend)
 }
 
@@ -150,7 +157,7 @@ var percentiles = []struct{ unit, label string }{
 // count, one line per implementation across p50, p99 and p99.9, on one
 // logarithmic axis for all panels. It returns false when no latency was
 // measured.
-func latencyChart(rs results, path string) (bool, error) {
+func latencyChart(rs results, path, note string) (bool, error) {
 	panels := make([]*plot.Plot, len(producers))
 	legend := plot.NewLegend()
 	inLegend := map[int]bool{}
@@ -197,5 +204,13 @@ func latencyChart(rs results, path string) (bool, error) {
 		logAxis(p, 1, hi*1.5)
 	}
 	return true, save(path, 11*vg.Inch, 4.5*vg.Inch,
-		"Ingest flat out: AddEvent latency percentiles (median of runs; about one call in 16 timed)", panels, legend)
+		withNote("Ingest flat out: AddEvent latency percentiles (median of runs; about one call in 16 timed)", note), panels, legend)
+}
+
+// withNote joins a title and a note for save.
+func withNote(title, note string) string {
+	if note == "" {
+		return title
+	}
+	return title + "\n" + note
 }

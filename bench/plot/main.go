@@ -4,8 +4,10 @@
 //
 // Usage:
 //
-//	plot summary -out DIR RAW...   print the summary; write DIR/cost-per-event.svg and DIR/latency.svg
-//	                               (-format png for pictures to paste elsewhere)
+//	plot summary -out DIR [-note TEXT] RAW...
+//	        print the summary; write DIR/cost-per-event.svg and DIR/latency.svg
+//	        (-format png for pictures to paste elsewhere; -note: small print
+//	        under the titles saying where the numbers come from)
 //	plot fold < TABLES > FOLDED    drop benchstat tables whose values are all zero or "~"
 //
 // It lives in its own module so that the library's importers never see its
@@ -28,8 +30,9 @@ func main() {
 		fs := flag.NewFlagSet("summary", flag.ExitOnError)
 		out := fs.String("out", "", "directory for the charts (none drawn when empty)")
 		format := fs.String("format", "svg", "chart format: svg, png or pdf")
+		note := fs.String("note", "", "small print under the charts' titles: where the numbers come from")
 		fs.Parse(os.Args[2:])
-		if err := summary(*out, *format, fs.Args()); err != nil {
+		if err := summary(*out, *format, *note, fs.Args()); err != nil {
 			fmt.Fprintln(os.Stderr, "plot summary:", err)
 			os.Exit(1)
 		}
@@ -48,7 +51,7 @@ func usage() {
 	os.Exit(2)
 }
 
-func summary(out, format string, raw []string) error {
+func summary(out, format, note string, raw []string) error {
 	rs, err := parseFiles(raw)
 	if err != nil {
 		return err
@@ -62,12 +65,12 @@ func summary(out, format string, raw []string) error {
 	}
 	for _, c := range []struct {
 		file string
-		draw func(results, string) (bool, error)
+		draw func(results, string, string) (bool, error)
 	}{
 		{"cost-per-event." + format, costChart},
 		{"latency." + format, latencyChart},
 	} {
-		if _, err := c.draw(rs, filepath.Join(out, c.file)); err != nil {
+		if _, err := c.draw(rs, filepath.Join(out, c.file), note); err != nil {
 			return fmt.Errorf("%s: %w", c.file, err)
 		}
 	}

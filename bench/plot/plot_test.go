@@ -66,19 +66,19 @@ func TestSummary(t *testing.T) {
 func TestCharts(t *testing.T) {
 	dir := t.TempDir()
 	rs := parsed(t)
-	for name, draw := range map[string]func(results, string) (bool, error){
+	for name, draw := range map[string]func(results, string, string) (bool, error){
 		"cost.svg": costChart, "latency.svg": latencyChart,
 	} {
-		ok, err := draw(rs, filepath.Join(dir, name))
+		ok, err := draw(rs, filepath.Join(dir, name), "a test run")
 		if err != nil || !ok {
 			t.Fatalf("%s: %v %v", name, ok, err)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("one mutex")) {
+		if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("one mutex")) || !bytes.Contains(b, []byte("a test run")) {
 			t.Errorf("%s is not an SVG with the legend: %v", name, err)
 		}
 	}
-	if ok, err := costChart(results{}, filepath.Join(dir, "none.svg")); ok || err != nil {
+	if ok, err := costChart(results{}, filepath.Join(dir, "none.svg"), ""); ok || err != nil {
 		t.Errorf("chart of nothing: %v %v", ok, err)
 	}
 }

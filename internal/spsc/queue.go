@@ -9,10 +9,8 @@ import (
 // maxCapacity bounds the slot array New allocates (2^30 slots).
 const maxCapacity = 1 << 30
 
-// Queue is a bounded single-producer/single-consumer FIFO of T.
-//
-// Algorithm (a Lamport ring buffer with cached indices, as in the FastForward
-// and MCRingBuffer line of work):
+// The algorithm (a Lamport ring buffer with cached indices, as in the
+// FastForward and MCRingBuffer line of work):
 //
 //   - head and tail are free-running counters; slot i lives at slots[i&mask].
 //     Slots in [head, tail) hold values owned by the consumer; the others are
@@ -37,8 +35,10 @@ const maxCapacity = 1 << 30
 // head and tail sit on separate cache lines (cpu.CacheLinePad) together with
 // the cache of their owner, so the producer and the consumer never write the
 // same line.
-//
-// The zero value is not usable; create queues with New.
+
+// Queue is a bounded single-producer/single-consumer FIFO of T. Create it with
+// New; the zero value is not usable. A push happens before the pop that
+// returns the pushed value.
 type Queue[T any] struct {
 	_ cpu.CacheLinePad
 

@@ -1,0 +1,333 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// openSSE opens an SSE stream and checks its headers and opening block.
+func openSSE(t *testing.T, ts *testServer, query string, headers ...string) *lineReader {
+	t.Helper()
+	resp, lr := openStream(t, ts.srv.URL+StreamPath+query, append([]string{"Accept", "text/event-stream"}, headers...)...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	require.Equal(t, "no-cache", resp.Header.Get("Cache-Control"))
+	require.Equal(t, "retry: 1000", lr.next())
+	open := lr.nextSSE()
+	require.Equal(t, "instance", open.event)
+	require.False(t, open.hasID, "the opening block must not move the client's last event ID")
+	require.JSONEq(t, `{"InstanceUUID":"`+ts.h.InstanceUUID()+`"}`, open.data)
+	return lr
+}
+
+// requireEvents reads SSE data blocks and checks they carry IDs from..to in
+// order with the records of history.
+func requireEvents(t *testing.T, ts *testServer, lr *lineReader, from, to uint64) {
+	t.Helper()
+	recs, _, _ := ts.sys.GetEventsFromID(from, to-from+1)
+	require.Len(t, recs, int(to-from+1))
+	for id := from; id <= to; id++ {
+		ev := lr.nextSSEData()
+		require.Equal(t, "", ev.event, "a plain event, not %q (%s)", ev.event, ev.data)
+		require.Equal(t, strconv.FormatUint(id, 10), ev.id)
+		require.Equal(t, referenceJSON(t, recs[id-from]), ev.data)
+	}
+}
+
+func addEvents(ts *testServer, from, n int) {
+	for i := from; i < from+n; i++ {
+		ts.sys.AddEvent(testRecord(i))
+	}
+}
+
+func TestSSEFormatAndHistory(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			ts := newFeedServer(t, feed, trackingConfig())
+			addEvents(ts, 0, 10)
+			lr := openSSE(t, ts, "?count=3")
+			requireEvents(t, ts, lr, 7, 9)
+			addEvents(ts, 10, 20)
+			requireEvents(t, ts, lr, 10, 29)
+		})
+	}
+}
+
+func TestSSECountLargerThanHistory(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	addEvents(ts, 0, 4)
+	lr := openSSE(t, ts, "?count=100")
+	requireEvents(t, ts, lr, 0, 3)
+}
+
+func TestSSEResumeWithoutGap(t *testing.T) {
+	for _, how := range []string{"header", "query", "header wins"} {
+		t.Run(how, func(t *testing.T) {
+			ts := newTestServer(t, trackingConfig())
+			addEvents(ts, 0, 10)
+			lr := openSSE(t, ts, "?count=10")
+			requireEvents(t, ts, lr, 0, 9)
+			addEvents(ts, 10, 10) // IDs 10..19 arrive while the client is away
+
+			var query string
+			var hdr []string
+			switch how {
+			case "header":
+				hdr = []string{"Last-Event-ID", "6"}
+			case "query":
+				query = "?lastEventID=6"
+			case "header wins":
+				query = "?lastEventID=2&count=50"
+				hdr = []string{"Last-Event-ID", "6"}
+			}
+			lr2 := openSSE(t, ts, query, hdr...)
+			requireEvents(t, ts, lr2, 7, 19)
+			addEvents(ts, 20, 1)
+			requireEvents(t, ts, lr2, 20, 20)
+		})
+	}
+}
+
+func TestSSEResumeWithGap(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			cfg := trackingConfig()
+			cfg.RingBufferCapacity = 16
+			ts := newFeedServer(t, feed, cfg)
+			addEvents(ts, 0, 10)
+			lr := openSSE(t, ts, "?count=10")
+			requireEvents(t, ts, lr, 0, 4) // the client saw up to ID 4, then left
+			addEvents(ts, 10, 40)          // history now holds 34..49
+
+			lr2 := openSSE(t, ts, "", "Last-Event-ID", "4")
+			gap := lr2.nextSSEData()
+			assert.Equal(t, "gap", gap.event)
+			assert.Equal(t, "33", gap.id, "the gap carries its last ID, so a reconnect after it does not ask again")
+			assert.JSONEq(t, `{"from":5,"to":33}`, gap.data)
+			requireEvents(t, ts, lr2, 34, 49)
+
+			// A resume right after the gap's ID has nothing missing.
+			lr3 := openSSE(t, ts, "", "Last-Event-ID", "33")
+			requireEvents(t, ts, lr3, 34, 49)
+		})
+	}
+}
+
+func TestSSEResumeFromAnotherInstance(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			ts := newFeedServer(t, feed, trackingConfig())
+			addEvents(ts, 0, 5)
+			// An ID this instance never gave out: the stream starts as a new one.
+			lr := openSSE(t, ts, "?count=2", "Last-Event-ID", "1000")
+			requireEvents(t, ts, lr, 3, 4)
+		})
+	}
+}
+
+func TestSSECutAsSlowThenResume(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			cfg := trackingConfig()
+			cfg.StreamQueueSize = 16
+			ts := newFeedServer(t, feed, cfg)
+			var armed atomic.Bool
+			var once sync.Once
+			ts.h.testHookIdle = func() {
+				if !armed.Load() {
+					return
+				}
+				// Stall the idle stream while far more events arrive than its
+				// event-system stream can queue.
+				once.Do(func() {
+					before := ts.sys.Metrics().StreamsRemovedSlow
+					for i := 0; ts.sys.Metrics().StreamsRemovedSlow == before; i++ {
+						if i == 100000 {
+							t.Error("the stalled stream was never cut")
+							return
+						}
+						ts.sys.AddEvent(testRecord(i))
+						if i%100 == 99 {
+							time.Sleep(time.Millisecond)
+						}
+					}
+				})
+			}
+			lr := openSSE(t, ts, "")
+			addEvents(ts, 0, 3)
+			requireEvents(t, ts, lr, 0, 2)
+			armed.Store(true)
+			addEvents(ts, 3, 1)
+			requireEvents(t, ts, lr, 3, 3)
+
+			// What the stream had taken before it was cut may still come
+			// (in order, no gap), then the cut naming the last ID sent.
+			var cut sseEvent
+			lastSent := uint64(3)
+			for {
+				ev := lr.nextSSEData()
+				if ev.event == "cut" {
+					cut = ev
+					break
+				}
+				require.Equal(t, strconv.FormatUint(lastSent+1, 10), ev.id)
+				lastSent++
+			}
+			assert.JSONEq(t, fmt.Sprintf(`{"reason":"slow","lastID":%d}`, lastSent), cut.data)
+			lr.end()
+
+			// The client reconnects with the last ID and loses nothing
+			// history holds.
+			last := ts.sys.GetLastEventID()
+			require.Greater(t, last, lastSent, "more arrived than the stream took")
+			lr2 := openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(lastSent, 10))
+			requireEvents(t, ts, lr2, lastSent+1, last)
+			addEvents(ts, 0, 2)
+			requireEvents(t, ts, lr2, last+1, last+2)
+		})
+	}
+}
+
+func TestSSECutWhenTheSystemClosesStreams(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			ts := newFeedServer(t, feed, trackingConfig())
+			lr := openSSE(t, ts, "")
+			addEvents(ts, 0, 3)
+			requireEvents(t, ts, lr, 0, 2)
+			ts.sys.CloseAllStreams()
+			cut := lr.nextSSEData()
+			assert.Equal(t, "cut", cut.event)
+			assert.JSONEq(t, `{"reason":"closed","lastID":2}`, cut.data)
+			lr.end()
+
+			lr2 := openSSE(t, ts, "", "Last-Event-ID", "2")
+			addEvents(ts, 3, 2)
+			requireEvents(t, ts, lr2, 3, 4)
+
+			ts.sys.Stop()
+			cut = lr2.nextSSEData()
+			assert.Equal(t, "cut", cut.event)
+			assert.JSONEq(t, `{"reason":"closed","lastID":4}`, cut.data)
+
+			// While stopped, a new stream is cut at once. Streams with IDs
+			// end with the system, as the reference's streams do; the
+			// history-reading feed first sends what history holds.
+			lr3 := openSSE(t, ts, "", "Last-Event-ID", "3")
+			if feed == feedHistory {
+				requireEvents(t, ts, lr3, 4, 4)
+				assert.JSONEq(t, `{"reason":"closed","lastID":4}`, lr3.nextSSEData().data)
+			} else {
+				assert.JSONEq(t, `{"reason":"closed"}`, lr3.nextSSEData().data)
+			}
+		})
+	}
+}
+
+func TestSSECutBeforeAnythingSent(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			ts := newFeedServer(t, feed, trackingConfig())
+			lr := openSSE(t, ts, "")
+			ts.h.Close()
+			cut := lr.nextSSEData()
+			assert.Equal(t, "cut", cut.event)
+			assert.JSONEq(t, `{"reason":"shutdown"}`, cut.data, "no lastID when nothing was sent")
+		})
+	}
+}
+
+func TestSSEKeepAlive(t *testing.T) {
+	ts := newTestServer(t, trackingConfig(), WithKeepAlive(20*time.Millisecond), WithRetry(2500*time.Millisecond))
+	resp, lr := openStream(t, ts.srv.URL+StreamPath, "Accept", "text/event-stream")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "retry: 2500", lr.next())
+	for {
+		ev := lr.nextSSE()
+		if ev.comment {
+			break
+		}
+	}
+	addEvents(ts, 0, 1)
+	requireEvents(t, ts, lr, 0, 0)
+}
+
+// TestSSEManyClients: 100 SSE clients follow a producer adding events at
+// about 10000/s; each receives every event, in order, without gaps. The
+// test is bounded by the line reader's timeouts, not timed.
+func TestSSEManyClients(t *testing.T) {
+	const clients = 100
+	events := 10000 // one second at 10k/s
+	if raceEnabled || testing.Short() {
+		events = 1000
+	}
+	cfg := trackingConfig()
+	cfg.RingBufferCapacity = uint64(events) * 2
+	// 100 clients at 10k/s need a million deliveries a second; a loaded
+	// machine (or the race detector) falls behind, and a client may lag by
+	// the whole run. The queue is sized for that, so what is checked is
+	// completeness and order, not that this machine keeps the pace.
+	// For the same reason a write may wait long for a client: the write
+	// timeout (for clients that are gone) is raised.
+	cfg.StreamQueueSize = events * 2
+	ts := newTestServer(t, cfg, WithStreamLimits(clients, clients), WithWriteTimeout(time.Minute))
+
+	readers := make([]*lineReader, clients)
+	for i := range readers {
+		readers[i] = openSSE(t, ts, "")
+	}
+	require.Eventually(t, func() bool { return len(ts.sys.GetEventStreams()) == clients }, 20*time.Second, time.Millisecond)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < events; i += 10 { // 10 events per millisecond
+			<-tick.C
+			addEvents(ts, i, 10)
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for c, lr := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := 0; id < events; id++ {
+				select {
+				case l, ok := <-lr.lines:
+					if !ok {
+						errs <- fmt.Errorf("client %d: stream ended at ID %d", c, id)
+						return
+					}
+					want := "id: " + strconv.Itoa(id)
+					if l != want {
+						errs <- fmt.Errorf("client %d: got %q, want %q", c, l, want)
+						return
+					}
+					<-lr.lines // data
+					<-lr.lines // blank
+				case <-time.After(60 * time.Second):
+					errs <- fmt.Errorf("client %d: stalled at ID %d", c, id)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Zero(t, ts.sys.Metrics().StreamsRemovedSlow)
+}
