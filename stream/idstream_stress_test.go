@@ -16,17 +16,17 @@ import (
 
 // idReader collects what an IDStream delivers.
 type idReader struct {
-	s      *IDStream
-	start  uint64 // the first ID the stream owes (fromID, clamped)
+	s     *IDStream
+	start uint64 // the first ID the stream owes (fromID, clamped)
 	// firstMax: the first item may start anywhere in [start, firstMax] (a
 	// fromID beyond the next ID is clamped to the next ID at creation,
 	// which the test does not know exactly).
 	firstMax uint64
-	keep   func(uint64) bool
-	slowly bool
-	mu     sync.Mutex
-	items  []Item
-	done   chan struct{}
+	keep     func(uint64) bool
+	slowly   bool
+	mu       sync.Mutex
+	items    []Item
+	done     chan struct{}
 }
 
 func (r *idReader) read() {
