@@ -130,7 +130,9 @@ func startBenchClient(b *testing.B, url string, sse bool) *benchClient {
 
 // BenchmarkStream measures events delivered per second to 1 and 16 clients
 // over loopback HTTP, for this package's NDJSON and SSE streams against the
-// reference-style handler (one encode and one flush per event). One op is
+// reference-style handler (one encode and one flush per event);
+// impl=lfevents-history is the feed for an EventSystem without streams with
+// IDs (reading history by ID). One op is
 // one event added; every client receives every event. The producer runs at
 // most a window ahead of the slowest client, so no stream is ever cut and
 // the figure is the delivery rate. Reported: delivered-events/s (over all
@@ -139,9 +141,9 @@ func startBenchClient(b *testing.B, url string, sse bool) *benchClient {
 func BenchmarkStream(b *testing.B) {
 	for _, proto := range []string{"ndjson", "sse"} {
 		for _, clients := range []int{1, 16} {
-			for _, impl := range []string{"lfevents", "reference"} {
+			for _, impl := range []string{"lfevents", "lfevents-history", "reference"} {
 				b.Run(fmt.Sprintf("proto=%s/clients=%d/impl=%s", proto, clients, impl), func(b *testing.B) {
-					benchStream(b, proto == "sse", clients, impl == "reference")
+					benchStream(b, proto == "sse", clients, impl)
 				})
 			}
 		}
@@ -150,7 +152,7 @@ func BenchmarkStream(b *testing.B) {
 
 const benchWindow = 8192
 
-func benchStream(b *testing.B, sse bool, clients int, reference bool) {
+func benchStream(b *testing.B, sse bool, clients int, impl string) {
 	cfg := system.DefaultConfig()
 	cfg.Logger = quietLogger
 	cfg.RingBufferCapacity = 4 * benchWindow
@@ -159,9 +161,13 @@ func benchStream(b *testing.B, sse bool, clients int, reference bool) {
 	sys.StartServiceWithPublisher(false)
 	var h http.Handler
 	var api *Handler
-	if reference {
+	switch impl {
+	case "reference":
 		h = referenceStream(sys)
-	} else {
+	case "lfevents-history":
+		api = New(plainSystem{sys}, WithLogger(quietLogger), WithStreamLimits(uint64(clients), uint64(clients)))
+		h = api
+	default:
 		api = New(sys, WithLogger(quietLogger), WithStreamLimits(uint64(clients), uint64(clients)))
 		h = api
 	}

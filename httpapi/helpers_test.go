@@ -42,12 +42,35 @@ type testServer struct {
 // the system.
 func newTestServer(t *testing.T, cfg system.Config, opts ...Option) *testServer {
 	t.Helper()
+	return newFeedServer(t, feedItems, cfg, opts...)
+}
+
+// The two ways a stream can be fed (see sse.go): from the event system's
+// streams with IDs, or, for an EventSystem without them, by reading history.
+const (
+	feedItems   = "items"
+	feedHistory = "history"
+)
+
+var feeds = []string{feedItems, feedHistory}
+
+// plainSystem hides every method beyond the EventSystem interface, as a
+// foreign implementation would have.
+type plainSystem struct{ system.EventSystem }
+
+// newFeedServer is newTestServer with the feed chosen.
+func newFeedServer(t *testing.T, feed string, cfg system.Config, opts ...Option) *testServer {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger
 	}
 	sys := system.New(cfg)
 	sys.StartServiceWithPublisher(false)
-	h := New(sys, append([]Option{WithLogger(quietLogger)}, opts...)...)
+	var es system.EventSystem = sys
+	if feed == feedHistory {
+		es = plainSystem{sys}
+	}
+	h := New(es, append([]Option{WithLogger(quietLogger)}, opts...)...)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		h.Close()

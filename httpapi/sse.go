@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
 	"github.com/lfevents/lfevents/stream"
 )
 
@@ -37,17 +39,21 @@ import (
 // carries the ID of its last missing event, so a client that reconnects
 // after it does not ask for the range again.
 //
-// How a stream follows history: it reads the history by ID
-// (GetEventsFromID) from its own position, so IDs are exact and a
-// displaced range shows as lowest > position. To wait without polling it
-// holds an event-system stream opened with count 0 before its first read,
-// and uses that stream's deliveries only as a wake-up: every event added
-// after the open is delivered on it, so no new event goes unnoticed. If that
-// stream is cut off as slow (this client fell too far behind) or closed by
-// the event system, the SSE stream ends with a cut block saying so.
+// Where the events come from: an event system that offers streams from an
+// ID (idStreamer, as *system.EventSystemImpl does) gives each SSE stream one
+// such stream: it starts right after Last-Event-ID (or with the newest count
+// events), carries each event's ID, reports displaced history as gap items,
+// and applies the filters before its queue, so a filtered stream is never
+// cut for events it does not want. Its close reason becomes the cut. Any
+// other EventSystem is followed by reading history by ID (sse_bell.go).
 
-// sseReadBatch is how many events one history read takes.
-const sseReadBatch = 512
+// idStreamer is the part of *system.EventSystemImpl that streams with IDs
+// need.
+type idStreamer interface {
+	CreateEventStreamFrom(name string, fromID uint64, opts ...stream.StreamOption) *stream.IDStream
+	CreateRecentEventStream(name string, count uint64, opts ...stream.StreamOption) *stream.IDStream
+	RemoveIDStream(*stream.IDStream)
+}
 
 // sseCut is why an SSE stream ended, as its cut block says.
 type sseCut string
@@ -58,11 +64,59 @@ const (
 	cutShutdown sseCut = "shutdown" // the handler was closed
 )
 
+// cutOf maps an event-system stream's close reason to a cut.
+func cutOf(r stream.CloseReason) sseCut {
+	if r == stream.ReasonSlow {
+		return cutSlow
+	}
+	return cutClosed
+}
+
 // sseState is one SSE stream's position.
 type sseState struct {
-	next   uint64 // first ID not yet sent or skipped
+	next   uint64 // first ID not yet sent or skipped (history-reading feed)
 	sent   bool   // whether any event was sent
 	lastID uint64 // last ID sent; valid when sent
+}
+
+// sseConn is one SSE response in progress.
+type sseConn struct {
+	h         *Handler
+	r         *http.Request
+	out       *streamWriter
+	req       streamRequest
+	st        sseState
+	buf       []byte
+	keepAlive *time.Timer
+}
+
+// send writes b and restarts the keep-alive timer.
+func (c *sseConn) send(b []byte) error {
+	c.keepAlive.Reset(c.h.cfg.keepAlive)
+	return c.out.send(b)
+}
+
+// idle runs the test hook (if any) and waits for the next thing to do: it
+// returns a cut, an error, or neither when ch is ready. ch is the feed's
+// channel; the wait also sends keep-alives.
+func waitFeed[T any](c *sseConn, ch <-chan T) (v T, ok bool, cut sseCut, err error) {
+	if c.h.testHookIdle != nil {
+		c.h.testHookIdle()
+	}
+	for {
+		select {
+		case <-c.r.Context().Done():
+			return v, false, "", c.r.Context().Err()
+		case <-c.h.done:
+			return v, false, cutShutdown, nil
+		case <-c.keepAlive.C:
+			if err := c.send([]byte(": keep-alive\n\n")); err != nil {
+				return v, false, "", err
+			}
+		case v, ok = <-ch:
+			return v, ok, "", nil
+		}
+	}
 }
 
 func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest, from resumePoint) {
@@ -71,163 +125,135 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no")
 
-	// The wake-up stream is opened before the first read: see above.
-	bl := &bell{s: h.sys.CreateEventStream(req.client, 0)}
-	defer h.sys.RemoveStream(bl.s)
-
-	st := sseState{next: h.startID(req.count, from)}
 	buf := getBuffer()
-	defer putBuffer(buf)
+	c := &sseConn{h: h, r: r, out: out, req: req, buf: (*buf)[:0], keepAlive: time.NewTimer(h.cfg.keepAlive)}
+	defer func() {
+		c.keepAlive.Stop()
+		*buf = c.buf
+		putBuffer(buf)
+	}()
 
-	b := append((*buf)[:0], "retry: "...)
-	b = strconv.AppendInt(b, h.cfg.retry.Milliseconds(), 10)
-	b = append(b, "\nevent: instance\ndata: "...)
-	b = append(b, h.uuidLine[:len(h.uuidLine)-1]...)
-	b = append(b, "\n\n"...)
-	err := out.send(b)
-
-	keepAlive := time.NewTimer(h.cfg.keepAlive)
-	defer keepAlive.Stop()
-	ctx := r.Context()
 	var cut sseCut
-	for err == nil && cut == "" {
-		b, err = h.sseCatchUp(b[:0], out, &st, &req.filter, bl)
-		if err != nil {
-			break
-		}
-		if len(b) > 0 {
-			keepAlive.Reset(h.cfg.keepAlive)
-		}
-		if bl.ended != "" {
-			// Closed: everything history held was sent above (the last
-			// read came after the close). Slow: the client is told at once.
-			cut = bl.ended
-			break
-		}
-		if h.testHookIdle != nil {
-			h.testHookIdle()
-		}
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-h.done:
-			cut = cutShutdown
-		case <-keepAlive.C:
-			err = out.send([]byte(": keep-alive\n\n"))
-			keepAlive.Reset(h.cfg.keepAlive)
-		case _, ok := <-bl.s.Events:
-			bl.rang(ok)
-		}
+	var err error
+	if ids, ok := h.sys.(idStreamer); ok {
+		cut, err = c.followItems(ids, from)
+	} else {
+		cut, err = c.followHistory(from)
 	}
 	if err != nil {
-		*buf = b
 		h.log.Debug("httpapi: stream client gone", slog.String("client", req.client), slog.Any("error", err))
 		return
 	}
-	b = appendCut(b[:0], cut, &st)
-	_ = out.send(b)
-	*buf = b
+	c.buf = appendCut(c.buf[:0], cut, &c.st)
+	_ = c.out.send(c.buf)
 	h.log.Info("httpapi: SSE stream ended", slog.String("client", req.client),
-		slog.String("reason", string(cut)), slog.Uint64("next", st.next))
+		slog.String("reason", string(cut)), slog.Bool("sent", c.st.sent), slog.Uint64("lastID", c.st.lastID))
 }
 
-// bell is an SSE stream's wake-up: an event-system stream whose deliveries
-// only say "there is more in history". It is drained before every history
-// read, so it holds at most what arrived during one read and one write: it
-// is cut off as slow only when a write to the client stalls that long.
-type bell struct {
-	s     *stream.EventStream
-	ended sseCut // why its channel closed; "" while open
+// opening returns the first block: the retry delay and the instance.
+func (c *sseConn) opening() []byte {
+	b := append(c.buf[:0], "retry: "...)
+	b = strconv.AppendInt(b, c.h.cfg.retry.Milliseconds(), 10)
+	b = append(b, "\nevent: instance\ndata: "...)
+	b = append(b, c.h.uuidLine[:len(c.h.uuidLine)-1]...)
+	return append(b, "\n\n"...)
 }
 
-// rang records one receive from the bell's channel (ok false: closed) and
-// drains what else is waiting.
-func (bl *bell) rang(ok bool) {
-	for bl.ended == "" {
-		if !ok {
-			bl.ended = cutClosed
-			if bl.s.CloseReason() == stream.ReasonSlow {
-				bl.ended = cutSlow
-			}
-			return
+// followItems serves the stream from an event-system stream with IDs.
+func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) {
+	var opts []stream.StreamOption
+	if !c.req.filter.IsZero() {
+		f := c.req.filter
+		opts = append(opts, stream.WithFilter(f.Match))
+	}
+	var s *stream.IDStream
+	if next, ok := c.h.resumeAt(from); ok {
+		s = ids.CreateEventStreamFrom(c.req.client, next, opts...)
+	} else {
+		s = ids.CreateRecentEventStream(c.req.client, c.req.count, opts...)
+	}
+	defer ids.RemoveIDStream(s)
+
+	c.buf = c.opening()
+	if err := c.send(c.buf); err != nil {
+		return "", err
+	}
+	for {
+		it, ok, cut, err := waitFeed(c, s.Items)
+		if cut != "" || err != nil {
+			return cut, err
 		}
-		select {
-		case _, ok = <-bl.s.Events:
-		default:
-			return
+		c.buf, ok = gather(c.buf[:0], s.Items, it, ok, c.appendItem)
+		if len(c.buf) > 0 {
+			if err := c.send(c.buf); err != nil {
+				return "", err
+			}
+		}
+		if !ok {
+			return cutOf(s.CloseReason()), nil
 		}
 	}
 }
 
-// drain takes what is waiting on the bell without blocking.
-func (bl *bell) drain() { bl.rang(true) }
+// appendItem appends an event block or a gap block.
+func (c *sseConn) appendItem(b []byte, it stream.Item) []byte {
+	if it.IsGap() {
+		return appendGap(b, it.ID, it.ID+it.Missing-1)
+	}
+	c.st.sent, c.st.lastID = true, it.ID
+	return appendEvent(b, it.ID, it.Record)
+}
 
-// startID returns the first ID a new SSE stream sends: right after the
-// resume point, or the newest count events of history. A resume point past
-// the next ID to be given out comes from another instance (IDs started over
-// since): such a stream starts as a new one.
-func (h *Handler) startID(count uint64, from resumePoint) uint64 {
+// gather appends v, and then every value already waiting on ch, with add,
+// until the buffer holds maxWriteBatch bytes or nothing waits. ok false (v
+// is not a value: ch is closed) is passed through, and so is a close found
+// while gathering.
+func gather[T any](b []byte, ch <-chan T, v T, ok bool, add func([]byte, T) []byte) ([]byte, bool) {
+	for ok {
+		b = add(b, v)
+		if len(b) >= maxWriteBatch {
+			return b, true
+		}
+		select {
+		case v, ok = <-ch:
+		default:
+			return b, true
+		}
+	}
+	return b, false
+}
+
+// resumeAt returns the first ID to send after the resume point, and false
+// when there is none or it lies past the next ID to be given out: such a
+// point comes from another instance (IDs started over since), and the
+// stream starts as a new one.
+func (h *Handler) resumeAt(from resumePoint) (uint64, bool) {
+	if !from.set {
+		return 0, false
+	}
+	_, end := h.historyRange()
+	return from.nextID, from.nextID <= end
+}
+
+// historyRange returns the lowest ID held and the next ID to be given out
+// (as far as readers can see).
+func (h *Handler) historyRange() (lowest, end uint64) {
 	_, lowest, highest := h.sys.GetEventsFromID(0, 0)
 	// highest is 0 both for an empty history and for one holding only ID 0.
-	end := highest + 1
+	end = highest + 1
 	if recs, _, _ := h.sys.GetEventsFromID(highest, 1); len(recs) == 0 {
 		end = lowest
 	}
-	if from.set && from.nextID <= end {
-		return from.nextID
-	}
-	if count >= end-lowest {
-		return lowest
-	}
-	return end - count
+	return lowest, end
 }
 
-// sseCatchUp sends every event of history from st.next on that matches f,
-// in batches of at most maxWriteBatch bytes, and reports displaced ranges as
-// gaps; it stops early when the bell was cut as slow. It returns the
-// (reused) buffer.
-func (h *Handler) sseCatchUp(b []byte, out *streamWriter, st *sseState, f *Filter, bl *bell) ([]byte, error) {
-	for {
-		// Drain first, read after: an event rung after the drain is either
-		// in this read or wakes the next wait.
-		if bl.drain(); bl.ended == cutSlow {
-			break
-		}
-		recs, lowest, _ := h.sys.GetEventsFromID(st.next, sseReadBatch)
-		if len(recs) == 0 {
-			if st.next < lowest {
-				b = appendGap(b, st.next, lowest-1)
-				st.next = lowest
-				continue
-			}
-			break
-		}
-		for i, ev := range recs {
-			id := st.next + uint64(i)
-			if !f.Match(ev) {
-				continue
-			}
-			b = append(b, "id: "...)
-			b = strconv.AppendUint(b, id, 10)
-			b = append(b, "\ndata: "...)
-			b = appendRecord(b, ev)
-			b = append(b, "\n\n"...)
-			st.sent, st.lastID = true, id
-		}
-		st.next += uint64(len(recs))
-		if len(b) >= maxWriteBatch {
-			if err := out.send(b); err != nil {
-				return b, err
-			}
-			b = b[:0]
-		}
-	}
-	if len(b) > 0 {
-		if err := out.send(b); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
+// appendEvent appends an event block.
+func appendEvent(b []byte, id uint64, ev *si.EventRecord) []byte {
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, id, 10)
+	b = append(b, "\ndata: "...)
+	b = appendRecord(b, ev)
+	return append(b, "\n\n"...)
 }
 
 // appendGap appends a gap block for the displaced IDs [from, to].

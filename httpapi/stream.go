@@ -122,18 +122,59 @@ func (sw *streamWriter) send(b []byte) error {
 // system ends the stream (stopped, or the client cut off as too slow) or the
 // handler is closed, a last line carries the reference's error JSON with
 // status_code 200 (the status line went out long before).
+//
+// With an event system that offers streams with IDs the filters run before
+// the stream's queue; the reference's format has no place for a gap, so
+// history displaced before it could be sent is logged and skipped, as the
+// reference's own streams skip it. Any other EventSystem gets a plain
+// stream, filtered here.
 func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequest) {
-	s := h.sys.CreateEventStream(req.client, req.count)
-	defer h.sys.RemoveStream(s)
-
 	buf := getBuffer()
 	defer putBuffer(buf)
+	if ids, ok := h.sys.(idStreamer); ok {
+		var opts []stream.StreamOption
+		if !req.filter.IsZero() {
+			f := req.filter
+			opts = append(opts, stream.WithFilter(f.Match))
+		}
+		s := ids.CreateRecentEventStream(req.client, req.count, opts...)
+		defer ids.RemoveIDStream(s)
+		pumpNDJSON(h, r, out, req.client, buf, s.Items, s.CloseReason, func(b []byte, it stream.Item) []byte {
+			if it.IsGap() {
+				h.log.Warn("httpapi: events displaced before they could be streamed",
+					slog.String("client", req.client), slog.Uint64("from", it.ID), slog.Uint64("missing", it.Missing))
+				return b
+			}
+			return appendLine(b, it.Record)
+		})
+		return
+	}
+	s := h.sys.CreateEventStream(req.client, req.count)
+	defer h.sys.RemoveStream(s)
+	pumpNDJSON(h, r, out, req.client, buf, s.Events, s.CloseReason, func(b []byte, ev *si.EventRecord) []byte {
+		if !req.filter.Match(ev) {
+			return b
+		}
+		return appendLine(b, ev)
+	})
+}
+
+// appendLine appends a record and a newline.
+func appendLine(b []byte, ev *si.EventRecord) []byte {
+	return append(appendRecord(b, ev), '\n')
+}
+
+// pumpNDJSON writes what arrives on ch, in batches, until the client leaves,
+// the handler closes or ch closes (then reason says why).
+func pumpNDJSON[T any](h *Handler, r *http.Request, out *streamWriter, client string, buf *[]byte,
+	ch <-chan T, reason func() stream.CloseReason, add func([]byte, T) []byte,
+) {
 	if err := out.send(h.uuidLine); err != nil {
 		return
 	}
 	ctx := r.Context()
 	for {
-		var ev *si.EventRecord
+		var v T
 		var ok bool
 		select {
 		case <-ctx.Done():
@@ -141,37 +182,20 @@ func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequ
 		case <-h.done:
 			_ = out.send(errorBody(msgShuttingDown, "", http.StatusOK))
 			return
-		case ev, ok = <-s.Events:
+		case v, ok = <-ch:
 		}
-		b := (*buf)[:0]
-		// Take what is already waiting, up to a batch, then write once.
-		for ok {
-			if req.filter.Match(ev) {
-				b = appendRecord(b, ev)
-				b = append(b, '\n')
-				if len(b) >= maxWriteBatch {
-					break
-				}
-			}
-			select {
-			case ev, ok = <-s.Events:
-				continue
-			default:
-			}
-			break
-		}
-		*buf = b
-		if len(b) > 0 {
-			if err := out.send(b); err != nil {
-				h.log.Debug("httpapi: stream client dropped", slog.String("client", req.client), slog.Any("error", err))
+		*buf, ok = gather((*buf)[:0], ch, v, ok, add)
+		if len(*buf) > 0 {
+			if err := out.send(*buf); err != nil {
+				h.log.Debug("httpapi: stream client dropped", slog.String("client", client), slog.Any("error", err))
 				return
 			}
 		}
 		if !ok {
-			reason := s.CloseReason()
+			why := reason()
 			h.log.Info("httpapi: stream closed by the event system",
-				slog.String("client", req.client), slog.String("reason", reason.String()))
-			_ = out.send(errorBody(msgProducerClosed, closeCause(reason), http.StatusOK))
+				slog.String("client", client), slog.String("reason", why.String()))
+			_ = out.send(errorBody(msgProducerClosed, closeCause(why), http.StatusOK))
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ func (p *countingPlugin) SendEvent(recs []*si.EventRecord) {
 
 func newSystem(plugin system.EventPlugin) *system.EventSystemImpl {
 	cfg := system.DefaultConfig()
+	cfg.DedupWindow = time.Hour
 	cfg.RequestCapacity = 4
 	cfg.RingBufferCapacity = 16
 	cfg.StreamQueueSize = 1
@@ -50,9 +52,12 @@ func newSystem(plugin system.EventPlugin) *system.EventSystemImpl {
 	return system.New(cfg)
 }
 
+var asks atomic.Int64
+
+// addN adds n distinct events.
 func addN(sys *system.EventSystemImpl, n int) {
 	for i := 0; i < n; i++ {
-		sys.AddEvent(system.CreateRequestEventRecord(fmt.Sprint("ask-", i), "app-1", "Request does not fit in queue", nil, ""))
+		sys.AddEvent(system.CreateRequestEventRecord(fmt.Sprint("ask-", asks.Add(1)), "app-1", "Request does not fit in queue", nil, ""))
 	}
 }
 
@@ -88,7 +93,11 @@ func runSequence(t *testing.T, sys *system.EventSystemImpl) (slowGot int) {
 	addN(sys, 2) // rejected while stopped
 	sys.StartService()
 	addN(sys, 1)
-	sys.Stop() // pushes 1
+	for range 2 { // the second is a duplicate
+		sys.AddEvent(system.CreateNodeEventRecord("node-1", "node unhealthy", "", si.EventRecord_SET,
+			si.EventRecord_NODE_SCHEDULABLE, nil, ""))
+	}
+	sys.Stop() // pushes 2
 	return slowGot
 }
 
@@ -96,30 +105,30 @@ func TestCollectAndCompare(t *testing.T) {
 	plugin := &countingPlugin{}
 	sys := newSystem(plugin)
 	slowGot := runSequence(t, sys)
-	require.Equal(t, 5, plugin.records)
+	require.Equal(t, 6, plugin.records)
 
 	want := fmt.Sprintf(`
 # HELP yunikorn_event_total_created total events created
 # TYPE yunikorn_event_total_created gauge
-yunikorn_event_total_created 108
+yunikorn_event_total_created 110
 # HELP yunikorn_event_total_channeled total events channeled
 # TYPE yunikorn_event_total_channeled gauge
-yunikorn_event_total_channeled 106
+yunikorn_event_total_channeled 107
 # HELP yunikorn_event_total_not_channeled total events not channeled
 # TYPE yunikorn_event_total_not_channeled gauge
 yunikorn_event_total_not_channeled 2
 # HELP yunikorn_event_total_processed total events processed
 # TYPE yunikorn_event_total_processed gauge
-yunikorn_event_total_processed 106
+yunikorn_event_total_processed 107
 # HELP yunikorn_event_total_stored total events stored
 # TYPE yunikorn_event_total_stored gauge
-yunikorn_event_total_stored 5
+yunikorn_event_total_stored 6
 # HELP yunikorn_event_total_not_stored total events not stored
 # TYPE yunikorn_event_total_not_stored gauge
 yunikorn_event_total_not_stored 101
 # HELP yunikorn_event_total_collected total events collected
 # TYPE yunikorn_event_total_collected gauge
-yunikorn_event_total_collected 5
+yunikorn_event_total_collected 6
 # HELP yunikorn_event_streams_removed_slow_total Event streams cut off because their consumer did not keep up.
 # TYPE yunikorn_event_streams_removed_slow_total counter
 yunikorn_event_streams_removed_slow_total 1
@@ -129,6 +138,33 @@ yunikorn_event_stream_events_delivered_total %d
 # HELP yunikorn_event_plugin_panics_total Event plugin SendEvent calls that panicked and were recovered.
 # TYPE yunikorn_event_plugin_panics_total counter
 yunikorn_event_plugin_panics_total 0
+# HELP yunikorn_event_streams_open Event streams open now.
+# TYPE yunikorn_event_streams_open gauge
+yunikorn_event_streams_open 0
+# HELP yunikorn_event_streams_created_total Event streams opened.
+# TYPE yunikorn_event_streams_created_total counter
+yunikorn_event_streams_created_total 2
+# HELP yunikorn_event_history_lowest_id ID of the oldest event held in history (0 when it holds none).
+# TYPE yunikorn_event_history_lowest_id gauge
+yunikorn_event_history_lowest_id 91
+# HELP yunikorn_event_history_next_id ID the next accepted event gets: the number of events accepted so far.
+# TYPE yunikorn_event_history_next_id gauge
+yunikorn_event_history_next_id 107
+# HELP yunikorn_event_history_capacity Number of newest events the history keeps.
+# TYPE yunikorn_event_history_capacity gauge
+yunikorn_event_history_capacity 16
+# HELP yunikorn_event_store_waiting Events in the store waiting for the next push to the plugin.
+# TYPE yunikorn_event_store_waiting gauge
+yunikorn_event_store_waiting 0
+# HELP yunikorn_event_store_capacity Most events the store holds between two pushes to the plugin.
+# TYPE yunikorn_event_store_capacity gauge
+yunikorn_event_store_capacity 4
+# HELP yunikorn_event_publisher_batches_total Non-empty event batches handed to the plugin.
+# TYPE yunikorn_event_publisher_batches_total counter
+yunikorn_event_publisher_batches_total 2
+# HELP yunikorn_event_duplicates_suppressed_total Events dropped as duplicates of an equal event recorded within the duplicate window.
+# TYPE yunikorn_event_duplicates_suppressed_total counter
+yunikorn_event_duplicates_suppressed_total 1
 `, 3+slowGot)
 	require.NoError(t, testutil.CollectAndCompare(promevents.New(sys), strings.NewReader(want)))
 }

@@ -96,6 +96,9 @@ type EventStreaming struct {
 	// testHookOpen, when set by a test, runs in a Create method once the
 	// stream's join position is fixed, before it is registered.
 	testHookOpen func(join uint64)
+	// testHookSnapshot, when set by a test, runs in a Create method between
+	// taking the ring's read end and copying the history before it.
+	testHookSnapshot func()
 
 	// Counters, off the producers' path.
 	created     atomic.Uint64
@@ -244,6 +247,9 @@ func (es *EventStreaming) openRecent(c *consumer, count uint64) {
 			c.replayFrom, c.join = end, end
 			es.open(c, true)
 			return
+		}
+		if es.testHookSnapshot != nil {
+			es.testHookSnapshot()
 		}
 		start := max(end-n, es.history.GetLowestID())
 		if start >= end {

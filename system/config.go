@@ -16,6 +16,9 @@ const (
 	ConfigKeyTrackingEnabled    = "event.trackingEnabled"
 	ConfigKeyRequestCapacity    = "event.requestCapacity"
 	ConfigKeyRingBufferCapacity = "event.ringBufferCapacity"
+	// ConfigKeyDedupWindow is this library's own key for Config.DedupWindow
+	// (a Go duration such as "10s"); missing means off.
+	ConfigKeyDedupWindow = "event.dedupWindow"
 )
 
 // Defaults: the first four as in the reference design.
@@ -78,6 +81,17 @@ type Config struct {
 	// Logger receives the system's log records. nil means slog.Default() as
 	// of New (or Reconfigure).
 	Logger *slog.Logger
+
+	// DedupWindow, when positive, turns on duplicate suppression: a record
+	// equal to one recorded less than DedupWindow earlier or later (by the
+	// records' timestamps) is counted in Metrics().DuplicatesSuppressed and
+	// not recorded. Equal means same type, object ID, reference ID, change
+	// type, change detail, message and state. The memory of recent records
+	// is a fixed-size table that may forget (some duplicates get through),
+	// never confuses two different records, and takes no lock. 0 or negative
+	// (the default) means off: every record is recorded, as in the reference
+	// design.
+	DedupWindow time.Duration
 }
 
 // DefaultConfig returns the reference design's defaults: tracking enabled,
@@ -103,6 +117,9 @@ func (c Config) normalized() Config {
 	c.StreamQueueSize = queueSizeOf(c.StreamQueueSize)
 	p := c.publisherSettings().normalized()
 	c.PushInterval, c.Plugin, c.Logger = p.interval, p.plugin, p.logger
+	if c.DedupWindow < 0 {
+		c.DedupWindow = 0
+	}
 	return c
 }
 
@@ -155,8 +172,10 @@ func ConfigFromMap(m map[string]string) Config {
 // (positive decimal integers). A missing key gives the default, silently, as
 // in the reference design. A value that is unparsable or zero gives the
 // default, and one above its cap gives the cap, each with a warning through
-// logger (nil: slog.Default()). Every other field is as in DefaultConfig,
-// and Logger is logger. A nil map is valid (all defaults).
+// logger (nil: slog.Default()). ConfigKeyDedupWindow (a Go duration, as
+// time.ParseDuration reads it) sets DedupWindow: missing means off, silently;
+// unparsable or negative means off, with a warning. Every other field is as
+// in DefaultConfig, and Logger is logger. A nil map is valid (all defaults).
 func ConfigFromMapWithLogger(m map[string]string, logger *slog.Logger) Config {
 	log := logger
 	if log == nil {
@@ -167,7 +186,23 @@ func ConfigFromMapWithLogger(m map[string]string, logger *slog.Logger) Config {
 	cfg.TrackingEnabled = boolFromMap(log, m, ConfigKeyTrackingEnabled, DefaultTrackingEnabled)
 	cfg.RequestCapacity = uintFromMap(log, m, ConfigKeyRequestCapacity, DefaultRequestCapacity, MaxRequestCapacity)
 	cfg.RingBufferCapacity = uintFromMap(log, m, ConfigKeyRingBufferCapacity, DefaultRingBufferCapacity, MaxRingBufferCapacity)
+	cfg.DedupWindow = durationFromMap(log, m, ConfigKeyDedupWindow)
 	return cfg
+}
+
+// durationFromMap reads an optional duration: missing is 0, silently.
+func durationFromMap(log *slog.Logger, m map[string]string, key string) time.Duration {
+	s, ok := m[key]
+	if !ok {
+		return 0
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		log.Warn("event config value unparsable or negative, duplicate suppression off",
+			slog.String("key", key), slog.String("value", s), slog.Any("error", err))
+		return 0
+	}
+	return v
 }
 
 func boolFromMap(log *slog.Logger, m map[string]string, key string, def bool) bool {

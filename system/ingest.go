@@ -1,6 +1,10 @@
 package system
 
-import "github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+import (
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/internal/dedup"
+)
 
 // AddEvent records ev: see EventSystem and, for the concurrency argument,
 // EventSystemImpl. It takes no lock, does not allocate (unless the message
@@ -14,6 +18,9 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 		return
 	}
 	prepareRecord(ev)
+	if d := e.dupes.Load(); d != nil && d.Suppress(ev) {
+		return // a duplicate within Config.DedupWindow, counted
+	}
 	id := e.history.Add(ev)
 	e.Store.StoreWithID(id, ev)
 	e.streaming.Load().PublishEvent(ev)
@@ -26,6 +33,8 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 // are skipped. While the system is stopped every record is rejected and
 // counted. It takes no lock and does not allocate (unless a message must be
 // cut); the system keeps the pointers, the slice itself is not retained.
+// With Config.DedupWindow on, duplicates are left out (counted), also of one
+// another within the batch.
 func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 	if e == nil {
 		return
@@ -40,6 +49,10 @@ func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 		e.rejected.Add(n)
 		return
 	}
+	if d := e.dupes.Load(); d != nil {
+		e.addEventsDeduped(d, records)
+		return
+	}
 	var last *si.EventRecord
 	for _, ev := range records {
 		if ev != nil {
@@ -50,6 +63,12 @@ func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 	if last == nil {
 		return
 	}
+	e.addBatch(records, last)
+}
+
+// addBatch records the prepared non-nil records of records; last is the last
+// of them (not nil).
+func (e *EventSystemImpl) addBatch(records []*si.EventRecord, last *si.EventRecord) {
 	// One claim for the batch; from here to the last StoreWithID nothing may
 	// return early, as for AddEvent: the store's collector waits for every
 	// ID the ring handed out.
@@ -62,4 +81,42 @@ func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 	}
 	// PublishEvent(ev) says ev and every event before it are in the ring.
 	e.streaming.Load().PublishEvent(last)
+}
+
+// dedupBatchStack is the longest batch addEventsDeduped filters duplicates
+// out of without allocating.
+const dedupBatchStack = 128
+
+// addEventsDeduped is AddEvents with the duplicate table d: records are
+// prepared and looked up in slice order, and the batch that is claimed holds
+// the ones that are not duplicates. It allocates only to leave duplicates out
+// of a batch longer than dedupBatchStack.
+func (e *EventSystemImpl) addEventsDeduped(d *dedup.Table, records []*si.EventRecord) {
+	var spare [dedupBatchStack]*si.EventRecord
+	kept, filtered := records, false
+	var last *si.EventRecord
+	for i, ev := range records {
+		if ev == nil {
+			continue
+		}
+		prepareRecord(ev)
+		if d.Suppress(ev) {
+			if !filtered { // first duplicate: copy the records before it
+				filtered = true
+				kept = spare[:0]
+				if len(records) > len(spare) {
+					kept = make([]*si.EventRecord, 0, len(records)-1)
+				}
+				kept = append(kept, records[:i]...)
+			}
+			continue
+		}
+		if filtered {
+			kept = append(kept, ev)
+		}
+		last = ev
+	}
+	if last != nil {
+		e.addBatch(kept, last)
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
+	"github.com/lfevents/lfevents/internal/dedup"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 	"github.com/lfevents/lfevents/stream"
@@ -34,6 +35,12 @@ const (
 // wakes the idle dispatcher). No mutex, no blocking, no allocation, and
 // nothing counted: the counters of Metrics are derived from the ring's and the
 // store's ID sequences.
+//
+// With Config.DedupWindow on, one more step comes between prepareRecord and
+// ring.Add: a lookup in the duplicate table (internal/dedup: a hash, one
+// entry, two atomic stores when it remembers the record). A duplicate
+// returns there, counted, before it claims an ID. Off, the step is one
+// atomic load of a nil pointer.
 
 // The hot path against the control plane
 //
@@ -101,7 +108,16 @@ type EventSystemImpl struct {
 	state     atomic.Uint32
 	history   *ring.Buffer
 	streaming atomic.Pointer[stream.EventStreaming]
-	_         cpu.CacheLinePad
+	// dupes is the duplicate table, nil while Config.DedupWindow is off:
+	// one atomic load per AddEvent. Replaced (never modified) by New and
+	// Reconfigure; see internal/dedup for its protocol.
+	dupes atomic.Pointer[dedup.Table]
+	_     cpu.CacheLinePad
+
+	// suppressed counts records dropped as duplicates; every table the
+	// system installs counts into it (the flood path, on its own line).
+	suppressed atomic.Uint64
+	_          cpu.CacheLinePad
 
 	// rejected counts AddEvent calls while stopped (the cold path).
 	rejected atomic.Uint64
@@ -160,11 +176,20 @@ func New(cfg Config) *EventSystemImpl {
 	e.current.Store(&cfg)
 	e.tracking.Store(cfg.TrackingEnabled)
 	e.requestCap.Store(cfg.RequestCapacity)
+	e.dupes.Store(e.newDedup(cfg))
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
 	e.publisher.configure(cfg.publisherSettings())
 	e.publisher.report = e.reportLosses
 	return e
+}
+
+// newDedup builds the duplicate table for cfg, or nil when it is off.
+func (e *EventSystemImpl) newDedup(cfg Config) *dedup.Table {
+	if cfg.DedupWindow <= 0 {
+		return nil
+	}
+	return dedup.New(dedup.Config{Window: cfg.DedupWindow, Logger: cfg.Logger, Counter: &e.suppressed})
 }
 
 // newStreaming builds a streaming over the history with the current config.
@@ -418,6 +443,13 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 		log.Info("event store resized",
 			slog.Uint64("from", old.RequestCapacity), slog.Uint64("to", cfg.RequestCapacity))
 	}
+	if cfg.DedupWindow != old.DedupWindow || cfg.Logger != old.Logger {
+		e.dupes.Store(e.newDedup(cfg)) // a fresh memory; the count goes on
+		if cfg.DedupWindow != old.DedupWindow {
+			log.Info("duplicate suppression window changed",
+				slog.Duration("from", old.DedupWindow), slog.Duration("to", cfg.DedupWindow))
+		}
+	}
 	trackingChanged := cfg.TrackingEnabled != old.TrackingEnabled
 	e.tracking.Store(cfg.TrackingEnabled)
 
@@ -446,7 +478,7 @@ func (e *EventSystemImpl) Reconfigure(cfg Config) {
 // events that earlier ones do not. Taking it costs AddEvent nothing.
 type Metrics struct {
 	// Created is the number of non-nil records given to AddEvent:
-	// Channeled + NotChanneled.
+	// Channeled + NotChanneled + DuplicatesSuppressed.
 	Created uint64
 	// Channeled is the number of records accepted (added while not stopped):
 	// the history's next event ID. It includes records whose AddEvent is
@@ -526,7 +558,8 @@ func (e *EventSystemImpl) Metrics() Metrics {
 	var m Metrics
 	m.NotChanneled = e.rejected.Load()
 	m.Channeled = e.history.NextID()
-	m.Created = m.Channeled + m.NotChanneled
+	m.DuplicatesSuppressed = e.suppressed.Load()
+	m.Created = m.Channeled + m.NotChanneled + m.DuplicatesSuppressed
 	m.Processed = e.history.ReadEnd()
 	stored := e.Store.Stats()
 	m.Stored, m.NotStored = stored.Stored, stored.NotStored

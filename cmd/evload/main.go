@@ -39,6 +39,7 @@ type options struct {
 	preset        string
 	impl          string
 	producers     int
+	batch         int
 	rate          float64
 	duration      time.Duration
 	streams       int
@@ -82,6 +83,7 @@ Usage: evload [flags]
   evload                          paced load for 10s (the default preset)
   evload -preset stress           producers flat out: overload, counted
   evload -impl baseline           the same load on the reference design's re-build
+  evload -batch 64                producers record 64 events per AddEvents call
 
 Presets (explicit flags override a preset's values):
   paced   %d producers, %.0f events/s in total, %d streams (each lives about %s),
@@ -137,6 +139,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.preset, "preset", "paced", "paced or stress: the load's defaults (see above)")
 	fs.StringVar(&o.impl, "impl", "lockfree", "implementation: lockfree or baseline (the reference design's re-build)")
 	fs.IntVar(&o.producers, "producers", o.producers, "producer goroutines")
+	fs.IntVar(&o.batch, "batch", 1, "events per call: 1 = AddEvent, more = AddEvents with that many (the baseline loops AddEvent)")
 	fs.Float64Var(&o.rate, "rate", o.rate, "target events/s over all producers; 0 = flat out")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run")
 	fs.IntVar(&o.streams, "streams", o.streams, "streams open at a time; each leaves after about -stream-life and a new one joins")
@@ -194,6 +197,8 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, fmt.Errorf("-impl must be lockfree or baseline, not %q", o.impl)
 	case o.producers < 1 || o.producers >= 1<<20:
 		return o, fmt.Errorf("-producers must be in [1, 2^20)")
+	case o.batch < 1 || o.batch > 1<<16:
+		return o, fmt.Errorf("-batch must be in [1, 65536]")
 	case o.rate < 0:
 		return o, fmt.Errorf("-rate must be >= 0")
 	case o.duration <= 0:

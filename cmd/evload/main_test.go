@@ -34,6 +34,8 @@ func TestParseFlags(t *testing.T) {
 		{"reload on lockfree", []string{"-reload", "1s"}, false},
 		{"unknown flag", []string{"-nope"}, true},
 		{"stress preset", []string{"-preset", "stress"}, false},
+		{"batch", []string{"-batch", "64"}, false},
+		{"zero batch", []string{"-batch", "0"}, true},
 		{"unknown preset", []string{"-preset", "flat"}, true},
 		{"stray argument", []string{"stress"}, true},
 	}
@@ -162,6 +164,9 @@ func TestRunPasses(t *testing.T) {
 		{"lockfree paced", []string{"-impl", "lockfree", "-rate", "20000"}},
 		{"baseline", []string{"-impl", "baseline"}},
 		{"stress preset", []string{"-preset", "stress"}},
+		{"lockfree batches", []string{"-preset", "stress", "-batch", "7", "-reload", "50ms"}},
+		{"lockfree paced batches", []string{"-rate", "20000", "-batch", "16"}},
+		{"baseline batches", []string{"-impl", "baseline", "-batch", "5"}},
 		{"baseline stress preset", []string{"-impl", "baseline", "-preset", "stress"}},
 	}
 	for _, tt := range tests {

@@ -47,8 +47,8 @@ func report(o options, t target, plugin *countingPlugin, producers []producerSta
 	t.Stop() // one last push to the plugin
 	c = t.counts()
 
-	fmt.Fprintf(out, "evload %s, preset %s: %d producers, rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
-		o.impl, o.preset, o.producers, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
+	fmt.Fprintf(out, "evload %s, preset %s: %d producers (batch %d), rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
+		o.impl, o.preset, o.producers, o.batch, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
 		t.GetRingBufferCapacity(), o.store, reloads)
 	fmt.Fprintf(out, "  sent %d, accepted %d (%.0f/s), dropped %d (%.2f%%), rejected %d\n",
 		sent, c.Accepted, float64(c.Accepted)/elapsed.Seconds(), c.Dropped, pct(c.Dropped, sent), c.Rejected)

@@ -180,7 +180,7 @@ func (l *load) startProducers() {
 		l.workers.Add(1)
 		go func() {
 			defer l.workers.Done()
-			produce(l.t, p, perRate, &l.producers[p], &l.stop, l.start)
+			produce(l.t, p, perRate, l.o.batch, &l.producers[p], &l.stop, l.start)
 		}()
 	}
 }
@@ -374,9 +374,11 @@ func record(mix []recordKind, p int, seq uint64) *si.EventRecord {
 	return ev
 }
 
-// produce adds events until stop, at perRate events/s (0: flat out).
-func produce(t target, p int, perRate float64, st *producerState, stop *atomic.Bool, start time.Time) {
+// produce adds events until stop, at perRate events/s (0: flat out), one at
+// a time with AddEvent or, when batch > 1, batch at a time with AddEvents.
+func produce(t target, p int, perRate float64, batch int, st *producerState, stop *atomic.Bool, start time.Time) {
 	mix := recordMix()
+	buf := make([]*si.EventRecord, 0, batch)
 	var seq uint64
 	for !stop.Load() {
 		if perRate > 0 {
@@ -386,8 +388,17 @@ func produce(t target, p int, perRate float64, st *producerState, stop *atomic.B
 				continue
 			}
 		}
-		t.AddEvent(record(mix, p, seq))
-		seq++
+		if batch <= 1 {
+			t.AddEvent(record(mix, p, seq))
+			seq++
+		} else {
+			buf = buf[:0]
+			for range batch {
+				buf = append(buf, record(mix, p, seq))
+				seq++
+			}
+			t.addEvents(buf)
+		}
 		st.sent.Store(seq)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"time"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
 	"github.com/lfevents/lfevents/bench/baseline"
 	"github.com/lfevents/lfevents/stream"
 	"github.com/lfevents/lfevents/system"
@@ -21,6 +23,9 @@ type target interface {
 	// closeReason says why a stream's channel closed, "" if the
 	// implementation does not say.
 	closeReason(*stream.EventStream) string
+	// addEvents records a batch: AddEvents where the implementation has it,
+	// otherwise one AddEvent per record.
+	addEvents(records []*si.EventRecord)
 	// strict reports whether the implementation promises no loss, so that
 	// every stream and the history must show each producer's events without
 	// gaps. The baseline drops events when its channel is full.
@@ -73,6 +78,7 @@ func (t *lockfreeTarget) reconfigure(ring, store uint64) bool {
 	return true
 }
 
+func (t *lockfreeTarget) addEvents(records []*si.EventRecord)      { t.AddEvents(records) }
 func (t *lockfreeTarget) closeReason(h *stream.EventStream) string { return h.CloseReason().String() }
 func (t *lockfreeTarget) strict() bool                             { return true }
 
@@ -104,6 +110,11 @@ func (t *baselineTarget) counts() counts {
 	}
 }
 
+func (t *baselineTarget) addEvents(records []*si.EventRecord) {
+	for _, ev := range records {
+		t.AddEvent(ev)
+	}
+}
 func (t *baselineTarget) reconfigure(uint64, uint64) bool        { return false }
 func (t *baselineTarget) closeReason(*stream.EventStream) string { return "" }
 func (t *baselineTarget) strict() bool                           { return false }

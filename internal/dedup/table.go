@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"bytes"
+	"encoding/binary"
 	"log/slog"
 	"math"
 	"math/bits"
@@ -95,50 +96,49 @@ type Table struct {
 // timestamp (0 or negative) is neither suppressed nor remembered.
 //
 // Layout. The table is direct-mapped: the event's go-metro hash over the
-// compared fields picks entries[hash&mask]. An entry holds one remembered
-// record and a tag:
-//
-//	tag == 0      empty
-//	tag == busy   a writer is filling the entry
-//	tag odd       holds a record whose hash|1 is tag
+// compared fields picks entries[hash&mask]. An entry holds the remembered
+// record's pointer (nil: empty) and a tag, the hash of that record (|1, so
+// that an empty entry's 0 matches nothing).
 //
 // Who writes. Any Suppress that decides "record" (no equal, recent record in
-// the entry) tries to remember its event there: a CAS of tag from the value
-// it read during its lookup to busy makes it the entry's only writer; it
-// stores the record pointer, then publishes with the store of its hash|1.
-// If the CAS fails (another writer got there first or is filling the entry
-// now), or the entry is busy, it leaves without writing: its event is
-// recorded all the same, just not remembered. Nobody waits for anybody. A
-// writer overwrites whatever the entry held, expired or not: the table
-// forgets older events in favour of newer ones, which is the lossy trade-off
-// that keeps it bounded and lock-free (a map of every event seen within the
-// window would need a lock or unbounded memory, or both).
+// the entry) stores its record pointer, then its tag: two atomic stores,
+// overwriting whatever the entry held, expired or not. Nobody waits for
+// anybody and nobody claims the entry: two writers racing for one entry may
+// leave it torn (one's record, the other's tag) until the next write. A torn
+// entry only loses memory, see below. The table forgets older events in
+// favour of newer ones: that is the lossy trade-off that keeps it bounded
+// and lock-free (a map of every event seen within the window would need a
+// lock or unbounded memory, or both).
 //
-// Who reads. Suppress loads tag and, only if it is its own hash|1, loads the
-// record pointer. The tag is a filter, never the proof: between the two
-// loads a writer may have replaced the record. The proof is the record
-// itself: records are immutable once added, so Suppress compares the
-// remembered record's fields and timestamp with the new event's, all read
-// from one record. The pointer's atomic store happens after the writer's
-// caller built the record, so its fields are visible to whoever loads it. A
-// hash collision or a replaced entry therefore never suppresses a different
-// event: equal fields within the window, or no suppression.
+// Who reads. Suppress loads the tag and, only if it is its own hash|1, loads
+// the record pointer and compares that record's fields and timestamp with
+// the new event's. The tag is a filter that spares most lookups a load of a
+// record that is no longer in the cache; it is never the proof. Records are
+// immutable once added, and the atomic store that published the pointer
+// happens after the writer's caller built the record, so a reader that loads
+// the pointer sees the whole record as it was added. The comparison is the
+// proof: a hash collision, a torn entry, or an entry rewritten between the
+// two loads never suppresses a different event. Equal fields within the
+// window, or no suppression.
 //
-// What publishes what. The busy tag (CAS) claims the entry; the record store
-// publishes the pointer and, through it, the record's fields; the final tag
-// store opens the entry to lookups. Because writers are exclusive, a quiet
-// entry's tag always belongs to its record.
+// What publishes what. The pointer store publishes the record (and so its
+// fields and time) to later lookups; the tag store after it opens the entry
+// to lookups of that hash. Writers store the record first so that a reader
+// that sees a new tag usually finds the matching record.
 //
 // Races between identical events. Two equal events arriving at once both
-// find no remembered equal (neither is in the table yet), so both are
-// recorded; one of them (or neither, if a third writer holds the entry)
-// becomes the remembered one. Suppression is therefore exact for a single
-// producer and may let a few duplicates through under concurrency, never the
-// other way round. A writer stalled between its claim and its publish keeps
-// the entry busy (no lookups hit it, no other writer takes it) until it
-// resumes: more duplicates get through meanwhile, nothing else.
+// find no remembered equal (neither is in the entry yet), so both are
+// recorded, and one of them is remembered. Suppression is therefore exact
+// for a single producer and may let a few duplicates through under
+// concurrency, never the other way round.
 //
-// Wrap-around: none; tags carry no sequence.
+// Cost. A lookup is the hash (one go-metro call over the fields copied into
+// a stack buffer) and one load; a tag hit adds a load and a field
+// comparison. Remembering is two atomic stores. There is no CAS: a claim
+// would cost as much as a store and buy only fewer torn entries under
+// contention, where duplicates may pass anyway.
+//
+// Wrap-around: none; entries carry no sequence.
 //
 // Memory. The entries are allocated once by New; Suppress allocates nothing
 // (the log line allocates, at most once per LogInterval). An entry keeps its
@@ -148,9 +148,6 @@ type entry struct { // 16 bytes, four to a cache line
 	tag atomic.Uint64
 	rec atomic.Pointer[si.EventRecord]
 }
-
-// busy is the tag of an entry that a writer is filling (even, not 0).
-const busy = 2
 
 // New returns an empty table configured by cfg.
 func New(cfg Config) *Table {
@@ -206,25 +203,20 @@ func (t *Table) Suppressed() uint64 { return t.counter.Load() }
 // a timestamp is never suppressed. Suppress takes no lock, never waits and
 // does not allocate.
 func (t *Table) Suppress(ev *si.EventRecord) bool {
-	at := ev.TimestampNano
-	if at <= 0 {
+	if ev.TimestampNano <= 0 {
 		return false
 	}
 	hash := Hash(ev)
 	e := &t.entries[hash&t.mask]
-	h := hash | 1
-	tag := e.tag.Load()
-	if tag == h {
-		if r := e.rec.Load(); Equal(r, ev) && within(r.TimestampNano, at, t.window) {
-			t.count(ev, at)
+	tag := hash | 1
+	if e.tag.Load() == tag {
+		if r := e.rec.Load(); Equal(r, ev) && within(r.TimestampNano, ev.TimestampNano, t.window) {
+			t.count(ev, ev.TimestampNano)
 			return true
 		}
 	}
-	// Record: remember ev unless a writer holds the entry.
-	if tag != busy && e.tag.CompareAndSwap(tag, busy) {
-		e.rec.Store(ev)
-		e.tag.Store(h)
-	}
+	e.rec.Store(ev)
+	e.tag.Store(tag)
 	return false
 }
 
@@ -256,18 +248,45 @@ func (t *Table) count(ev *si.EventRecord, at int64) {
 		slog.String("message", ev.Message))
 }
 
+// hashBuffer is the stack buffer Hash copies the fields into; records
+// whose fields do not fit are hashed field by field.
+const hashBuffer = 256
+
 // Hash returns the go-metro hash of the fields that Equal compares. It does
-// not allocate.
+// not allocate. The fields are laid out without ambiguity (enums as 4 bytes,
+// each string after its 4-byte length, the unknown fields last) and hashed in
+// one call, which costs about a third of one call per field.
 func Hash(ev *si.EventRecord) uint64 {
+	u := unknownFields(ev)
+	n := 6*4 + len(ev.ObjectID) + len(ev.ReferenceID) + len(ev.Message) + len(u)
+	if n > hashBuffer {
+		return hashFields(ev, u)
+	}
+	var buf [hashBuffer]byte
+	b := buf[:0]
+	b = binary.LittleEndian.AppendUint32(b, uint32(ev.Type))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeType))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeDetail))
+	b = appendString(b, ev.ObjectID)
+	b = appendString(b, ev.ReferenceID)
+	b = appendString(b, ev.Message)
+	b = append(b, u...)
+	return metro.Hash64(b, 0)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+// hashFields hashes long records field by field, chaining the seeds.
+func hashFields(ev *si.EventRecord, u []byte) uint64 {
 	seed := uint64(uint32(ev.Type)) | uint64(uint32(ev.EventChangeType))<<21 |
 		uint64(uint32(ev.EventChangeDetail))<<42
 	h := metro.Hash64Str(ev.ObjectID, seed)
 	h = metro.Hash64Str(ev.ReferenceID, h)
 	h = metro.Hash64Str(ev.Message, h)
-	if u := unknownFields(ev); len(u) > 0 {
-		h = metro.Hash64(u, h)
-	}
-	return h
+	return metro.Hash64(u, h)
 }
 
 // Equal reports whether a and b are equal in the sense of Table: type,

@@ -138,7 +138,7 @@ func TestHashCollisionNeverSuppresses(t *testing.T) {
 			h := Hash(a)
 			e := &tab.entries[h&tab.mask]
 			e.rec.Store(stamped(b, 0))
-			e.tag.Store(h | 1) // b under a's hash
+			e.tag.Store(h | 1) // b under a's hash, as a 64-bit collision would leave it
 			assert.False(t, tab.Suppress(stamped(a, 1)), "a different record under the same hash")
 			assert.True(t, tab.Suppress(stamped(clone(a), 2)), "a itself is remembered now")
 			assert.EqualValues(t, 1, tab.Suppressed())

@@ -171,3 +171,24 @@ func keys(m map[string]bool) []string {
 	}
 	return out
 }
+
+// mdLink matches the target of a Markdown link: [text](target).
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// TestReadmeLinks checks that every relative link of the README points at a
+// file or directory of the repository.
+func TestReadmeLinks(t *testing.T) {
+	root, text := readme(t)
+	links := 0
+	for _, m := range mdLink.FindAllStringSubmatch(text, -1) {
+		target := m[1]
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+			continue
+		}
+		target, _, _ = strings.Cut(target, "#")
+		links++
+		_, err := os.Stat(filepath.Join(root, filepath.FromSlash(target)))
+		assert.NoError(t, err, "README links to %s", m[1])
+	}
+	assert.NotZero(t, links, "the README links to its docs")
+}

@@ -1,0 +1,172 @@
+package system
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func dedupSystem(t *testing.T, window time.Duration) (*EventSystemImpl, *logRecorder) {
+	t.Helper()
+	rec := &logRecorder{}
+	cfg := DefaultConfig()
+	cfg.DedupWindow = window
+	cfg.Logger = slog.New(rec)
+	sys := New(cfg)
+	sys.StartServiceWithPublisher(false)
+	t.Cleanup(sys.Stop)
+	return sys, rec
+}
+
+// floodCycle adds what one scheduling cycle of the reference scheduler
+// emits in a flood: asks repeating "does not fit" (with the same state)
+// and a few unique events, all stamped now.
+func floodCycle(sys *EventSystemImpl, cycle, asks, unique int) {
+	for a := 0; a < asks; a++ {
+		sys.AddEvent(CreateRequestEventRecord(fmt.Sprint("ask-", a), "app-1",
+			fmt.Sprintf("Request 'ask-%d' does not fit in queue 'root.a'", a), nil, "Pending"))
+	}
+	for u := 0; u < unique; u++ {
+		sys.AddEvent(CreateAppEventRecord(fmt.Sprint("app-", cycle, "-", u), "accepted", "",
+			si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New"))
+	}
+}
+
+func TestDedupOffByDefault(t *testing.T) {
+	assert.Zero(t, DefaultConfig().DedupWindow)
+	sys, _ := dedupSystem(t, 0)
+	floodCycle(sys, 0, 5, 1)
+	floodCycle(sys, 1, 5, 1)
+	assert.EqualValues(t, 12, sys.Metrics().Channeled, "every repeat recorded")
+	assert.Zero(t, sys.Metrics().DuplicatesSuppressed)
+}
+
+func TestDedupSuppressesRepeats(t *testing.T) {
+	sys, logs := dedupSystem(t, time.Hour)
+	for c := 0; c < 3; c++ {
+		floodCycle(sys, c, 5, 2)
+	}
+	m := sys.Metrics()
+	assert.EqualValues(t, 5+3*2, m.Channeled, "the asks once, every unique event")
+	assert.EqualValues(t, 2*5, sys.Metrics().DuplicatesSuppressed)
+	evs, _, _ := sys.GetEventsFromID(0, 100)
+	require.Len(t, evs, 11)
+	assert.Equal(t, "Request 'ask-0' does not fit in queue 'root.a'", evs[0].Message)
+	assert.Equal(t, 1, logs.count(slog.LevelInfo, "suppressed", ""), "one rate-limited line")
+
+	// Another state is another event.
+	sys.AddEvent(CreateRequestEventRecord("ask-0", "app-1", "Request 'ask-0' does not fit in queue 'root.a'", nil, "Running"))
+	assert.EqualValues(t, 12, sys.Metrics().Channeled)
+}
+
+func TestDedupOnlyRemembersAcceptedRecords(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	sys.Stop()
+	sys.AddEvent(CreateNodeEventRecord("node-1", "unhealthy", "", si.EventRecord_SET, si.EventRecord_NODE_SCHEDULABLE, nil, ""))
+	sys.StartServiceWithPublisher(false)
+	sys.AddEvent(CreateNodeEventRecord("node-1", "unhealthy", "", si.EventRecord_SET, si.EventRecord_NODE_SCHEDULABLE, nil, ""))
+	m := sys.Metrics()
+	assert.EqualValues(t, 1, m.NotChanneled)
+	assert.EqualValues(t, 1, m.Channeled, "the rejected one did not suppress the accepted one")
+}
+
+func TestDedupReconfigure(t *testing.T) {
+	sys, _ := dedupSystem(t, 0)
+	cfg := sys.Config()
+	cfg.DedupWindow = time.Hour
+	sys.Reconfigure(cfg)
+	floodCycle(sys, 0, 3, 0)
+	floodCycle(sys, 1, 3, 0)
+	assert.EqualValues(t, 3, sys.Metrics().Channeled)
+	assert.EqualValues(t, 3, sys.Metrics().DuplicatesSuppressed)
+
+	cfg.DedupWindow = 0 // off: every repeat recorded, the count stays
+	sys.Reconfigure(cfg)
+	floodCycle(sys, 2, 3, 0)
+	assert.EqualValues(t, 6, sys.Metrics().Channeled)
+	assert.EqualValues(t, 3, sys.Metrics().DuplicatesSuppressed)
+
+	cfg.DedupWindow = time.Minute // on again, with a fresh memory
+	sys.Reconfigure(cfg)
+	assert.Equal(t, time.Minute, sys.Config().DedupWindow)
+	floodCycle(sys, 3, 3, 0)
+	floodCycle(sys, 4, 3, 0)
+	assert.EqualValues(t, 9, sys.Metrics().Channeled)
+	assert.EqualValues(t, 6, sys.Metrics().DuplicatesSuppressed)
+}
+
+func TestDedupConfigFromMap(t *testing.T) {
+	cases := []struct {
+		name     string
+		value    string
+		set      bool
+		want     time.Duration
+		warnings int
+	}{
+		{"missing: off, silently", "", false, 0, 0},
+		{"duration", "10s", true, 10 * time.Second, 0},
+		{"zero", "0s", true, 0, 0},
+		{"unparsable", "ten seconds", true, 0, 1},
+		{"negative", "-1s", true, 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]string{ConfigKeyTrackingEnabled: "true", ConfigKeyRequestCapacity: "10", ConfigKeyRingBufferCapacity: "10"}
+			if tc.set {
+				m[ConfigKeyDedupWindow] = tc.value
+			}
+			rec := useDefaultLogger(t)
+			assert.Equal(t, tc.want, ConfigFromMap(m).DedupWindow)
+			assert.Equal(t, tc.warnings, rec.count(slog.LevelWarn, "key", ConfigKeyDedupWindow), rec.messages())
+		})
+	}
+	cfg := DefaultConfig()
+	cfg.DedupWindow = -time.Second
+	assert.Zero(t, cfg.normalized().DedupWindow)
+}
+
+// TestDedupAddEvents: a batch leaves out its duplicates (of earlier events
+// and of one another), keeps its order, its nil entries skipped, and takes
+// consecutive IDs; without allocating for a batch within dedupBatchStack.
+func TestDedupAddEvents(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	ask := func(i int) *si.EventRecord {
+		return CreateRequestEventRecord(fmt.Sprint("ask-", i), "app-1", "does not fit", nil, "Pending")
+	}
+	sys.AddEvent(ask(0))
+	batch := []*si.EventRecord{ask(1), ask(0), nil, ask(2), ask(1), ask(3)}
+	sys.AddEvents(batch)
+	evs := sys.GetRecentEvents(10)
+	var ids []string
+	for _, ev := range evs {
+		ids = append(ids, ev.ObjectID)
+	}
+	assert.Equal(t, []string{"ask-0", "ask-1", "ask-2", "ask-3"}, ids)
+	m := sys.Metrics()
+	assert.EqualValues(t, 4, m.Channeled)
+	assert.EqualValues(t, 2, m.DuplicatesSuppressed)
+	assert.EqualValues(t, 1+5, m.Created, "every non-nil record given")
+	assert.Equal(t, []*si.EventRecord{batch[0], batch[1], nil, batch[3], batch[4], batch[5]}, batch, "the caller's slice is untouched")
+
+	sys.AddEvents([]*si.EventRecord{ask(0), ask(1)}) // all duplicates: nothing claimed
+	assert.EqualValues(t, 4, sys.Metrics().Channeled)
+
+	long := make([]*si.EventRecord, dedupBatchStack+10)
+	for i := range long {
+		long[i] = ask(100 + i%(len(long)/2)) // the second half repeats the first
+	}
+	sys.AddEvents(long)
+	assert.EqualValues(t, 4+len(long)/2, sys.Metrics().Channeled)
+
+	short := make([]*si.EventRecord, 64)
+	for i := range short {
+		short[i] = ask(1000 + i%32)
+	}
+	allocs := testing.AllocsPerRun(20, func() { sys.AddEvents(short) })
+	assert.Zero(t, allocs)
+}
