@@ -284,3 +284,36 @@ func TestIDStreamAfterClose(t *testing.T) {
 	es.RemoveIDStream(s)
 	assert.Equal(t, ReasonClosed, s.CloseReason(), "Remove after Close keeps the reason")
 }
+
+// TestSnapshotImpossible: when the ring overwrites the history a new stream
+// asked for every time it is copied, the stream is not started later
+// silently: it is cut off (ReasonSlow), logged and counted.
+func TestSnapshotImpossible(t *testing.T) {
+	r := ring.New(8)
+	es := NewEventStreaming(r, WithLogger(quietLogger()))
+	defer es.Close()
+	add(r, es, 8)
+	es.testHookSnapshot = func() { add(r, es, 8) } // laps the ring each time
+	for _, ids := range []bool{false, true} {
+		var reason CloseReason
+		if ids {
+			s := es.CreateRecentEventStream("recent", 5)
+			assert.Empty(t, drainItems(t, s))
+			reason = s.CloseReason()
+		} else {
+			s := es.CreateEventStream("plain", 5)
+			assert.Empty(t, drain(t, s))
+			reason = s.CloseReason()
+		}
+		assert.Equal(t, ReasonSlow, reason)
+	}
+	st := es.Stats()
+	assert.Equal(t, uint64(2), st.StreamsRemovedSlow)
+	assert.Equal(t, uint64(2), st.StreamsCreated)
+	assert.Zero(t, st.Streams)
+
+	es.testHookSnapshot = nil
+	s := es.CreateEventStream("fine", 5)
+	n := r.ReadEnd()
+	assert.Equal(t, seq(n-5, n), receive(t, s, 5))
+}
