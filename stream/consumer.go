@@ -38,8 +38,9 @@ type entry struct {
 //     (see admit), so the queue always starts at join.
 //
 // Ownership: queue has the dispatcher as its only producer and the stream's
-// goroutine as its only consumer. snapshot, replayFrom, join and keep are set
-// before the goroutines start and never change. The output channel (out or
+// goroutine as its only consumer. queue, snapshot, replayFrom, join and keep
+// are set before the stream is registered and its goroutine starts, and never
+// change. The output channel (out or
 // items, one of them) is sent on and closed only by the stream's goroutine.
 // reason leaves ReasonOpen once (claimEnd), and the winner closes quit.
 //

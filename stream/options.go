@@ -63,7 +63,7 @@ type streamConfig struct {
 // cut off because of events it does not want. Gap items are delivered
 // whatever the filter. keep is called from the streaming's goroutines, at
 // times two at once for one stream: it must be safe for concurrent use, must
-// not block, and must not modify the record. A nil keep keeps every event;
+// not block or panic, and must not modify the record. A nil keep keeps every event;
 // the last WithFilter given wins.
 func WithFilter(keep func(*si.EventRecord) bool) StreamOption {
 	return func(c *streamConfig) { c.keep = keep }

@@ -276,7 +276,7 @@ func (es *EventStreaming) open(c *consumer, ok bool) {
 	if es.closed || !ok {
 		closed := es.closed
 		es.mu.Unlock()
-		if closed {
+		if closed { // no queue: nothing will ever be pushed
 			c.reason.Store(uint32(ReasonClosed))
 		} else {
 			es.created.Add(1)
@@ -286,6 +286,7 @@ func (es *EventStreaming) open(c *consumer, ok bool) {
 		close(c.done)
 		return
 	}
+	c.queue = spsc.New[entry](es.queueSize)
 	old := es.list()
 	list := make([]*consumer, 0, len(old)+1)
 	list = append(append(list, old...), c)
@@ -423,14 +424,18 @@ func (es *EventStreaming) stopDispatcherLocked() {
 func (es *EventStreaming) cut(c *consumer, msg string, lag uint64) {
 	if c.claimEnd(ReasonSlow) {
 		es.removedSlow.Add(1)
+		size := es.queueSize // a stream cut before it was registered has no queue
+		if c.queue != nil {
+			size = c.queue.Cap()
+		}
 		es.logger.Warn(msg, slog.String("stream", c.name), slog.Uint64("lag", lag),
-			slog.Int("queue_size", c.queue.Cap()))
+			slog.Int("queue_size", size))
 		c.stop()
 	}
 }
 
-// newConsumer returns the state of a new stream, without its output channel
-// and positions.
+// newConsumer returns the state of a new stream, without its output channel,
+// positions and queue (open allocates the queue of a stream it registers).
 func (es *EventStreaming) newConsumer(name string, opts []StreamOption) *consumer {
 	var sc streamConfig
 	for _, o := range opts {
@@ -443,7 +448,6 @@ func (es *EventStreaming) newConsumer(name string, opts []StreamOption) *consume
 		name:      name,
 		createdAt: time.Now(),
 		keep:      sc.keep,
-		queue:     spsc.New[entry](es.queueSize),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),

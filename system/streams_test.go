@@ -132,3 +132,35 @@ func TestStreamsFromID(t *testing.T) {
 	e.RemoveIDStream(down)
 	e.RemoveIDStream(nil)
 }
+
+// TestSwapWithAddEventInFlight forces an AddEvent that loaded the streaming
+// just before CloseAllStreams or Restart replaced it: its event is already in
+// history, so a stream of the fresh streaming that asks for history gets it,
+// and the next event reaches that stream although the late signal went to the
+// old streaming.
+func TestSwapWithAddEventInFlight(t *testing.T) {
+	for _, step := range []struct {
+		name string
+		do   func(*EventSystemImpl)
+	}{
+		{"CloseAllStreams", (*EventSystemImpl).CloseAllStreams},
+		{"Restart", (*EventSystemImpl).Restart},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			e := New(DefaultConfig())
+			e.StartServiceWithPublisher(false)
+			defer e.Stop()
+			ev := &si.EventRecord{ObjectID: "in flight"}
+			e.history.Add(ev)         // the AddEvent's ring.Add ...
+			old := e.streaming.Load() // ... and its load of the streaming
+			step.do(e)                // the control plane swaps it
+			s := e.CreateEventStream("fresh", 1)
+			old.PublishEvent(ev) // the late signal reaches the old one only
+			assert.Equal(t, []*si.EventRecord{ev}, receiveRecords(t, s, 1))
+			waitDispatcherParked(t)
+			next := &si.EventRecord{ObjectID: "next"}
+			e.AddEvent(next)
+			assert.Equal(t, []*si.EventRecord{next}, receiveRecords(t, s, 1))
+		})
+	}
+}
