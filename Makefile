@@ -9,13 +9,13 @@ BENCHTIME ?= 200ms
 BENCHOUT  ?= bench/out
 PKGS      := ./...
 
-.PHONY: all test vet race benchsmoke plot-test evload-smoke bench bench-compare fuzz tools fmt
+.PHONY: all test vet race benchsmoke plot-test evload-smoke e2e bench bench-compare fuzz tools fmt
 
 all: test
 
 ## test: vet, race-enabled tests (including every fuzz seed corpus), each benchmark once
 ## (quietly), the chart module's tests, short load runs.
-test: vet race benchsmoke plot-test evload-smoke
+test: vet race benchsmoke plot-test evload-smoke e2e
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -36,6 +36,12 @@ benchsmoke:
 plot-test:
 	$(GO) -C bench/plot vet ./...
 	$(GO) -C bench/plot test -count=1 ./...
+
+## e2e: the live viewer in headless Chromium (own module; skipped without chromium unless CI is set).
+## -mod=mod: a dependency new to the library is added to e2e/go.sum on the fly.
+e2e:
+	$(GO) -C e2e vet -mod=mod ./...
+	$(GO) -C e2e test -mod=mod -count=1 -timeout 5m ./...
 
 ## evload-smoke: short flat-out load runs against both implementations; fails on any broken invariant.
 evload-smoke:

@@ -322,9 +322,10 @@ func (p *EventPublisher) push(s *runSettings) {
 func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
 	defer func() {
 		if v := recover(); v != nil {
-			p.panics.Add(1)
+			// Logged before it is counted: whoever sees the count sees the log.
 			logger.Error("event plugin panicked; batch dropped",
 				slog.Any("panic", v), slog.Int("events", len(batch)))
+			p.panics.Add(1)
 		}
 	}()
 	plugin.SendEvent(batch)
