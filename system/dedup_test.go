@@ -3,6 +3,7 @@ package system
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,4 +170,68 @@ func TestDedupAddEvents(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(20, func() { sys.AddEvents(short) })
 	assert.Zero(t, allocs)
+}
+
+// TestDedupConcurrentWithReconfigure runs producers of unique events and of
+// repeats (AddEvent and AddEvents) while the control plane switches the
+// window on, off and to another value. No unique event may be lost and the
+// counters must add up.
+func TestDedupConcurrentWithReconfigure(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	const producers, perProducer = 4, 2000
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for p := 0; p < producers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			batch := make([]*si.EventRecord, 0, 8)
+			for i := 0; i < perProducer; i++ {
+				u := CreateAppEventRecord(fmt.Sprint("app-", p, "-", i), "unique", "", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
+				r := CreateRequestEventRecord(fmt.Sprint("ask-", i%10), "app-1", "does not fit", nil, "Pending")
+				if p%2 == 0 {
+					sys.AddEvent(u)
+					sys.AddEvent(r)
+					continue
+				}
+				batch = append(batch, u, r)
+				if len(batch) == cap(batch) {
+					sys.AddEvents(batch)
+					batch = batch[:0]
+				}
+			}
+			sys.AddEvents(batch)
+		}(p)
+	}
+	producersDone := make(chan struct{})
+	go func() {
+		defer close(done)
+		cfg := sys.Config()
+		for i := 0; ; i++ {
+			select {
+			case <-producersDone:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			cfg.DedupWindow = []time.Duration{0, time.Hour, time.Minute}[i%3]
+			sys.Reconfigure(cfg)
+		}
+	}()
+	wg.Wait()
+	close(producersDone)
+	<-done
+	m := sys.Metrics()
+	total := uint64(producers * perProducer * 2)
+	assert.Equal(t, total, m.Created)
+	assert.Equal(t, total, m.Channeled+m.DuplicatesSuppressed)
+	assert.Zero(t, m.NotChanneled)
+	unique := 0
+	evs := sys.GetRecentEvents(m.Channeled)
+	require.Len(t, evs, int(m.Channeled), "history holds everything")
+	for _, ev := range evs {
+		if ev.Message == "unique" {
+			unique++
+		}
+	}
+	assert.Equal(t, producers*perProducer, unique, "no unique event suppressed")
 }
