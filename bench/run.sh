@@ -12,8 +12,11 @@ root=$PWD
 : "${COUNT:=6}" "${BENCHTIME:=200ms}" "${MEMTIME:=3x}"
 mkdir -p "$OUT/bin"
 out=$(cd "$OUT" && pwd)
-tty=false
-[ -t 1 ] && tty=true
+tty=false cols=0
+if [ -t 1 ]; then
+	tty=true
+	cols=$(tput cols 2>/dev/null || echo 100)
+fi
 
 # Scenarios: label; package; regexp; benchtime; count; sub-benchmarks; seconds
 # expected on the 2-core machine at the default settings | raw file. The
@@ -21,11 +24,11 @@ tty=false
 # measured pace.
 scenarios=(
 	"ingest flat out, 1/2/8 producers;bench;^BenchmarkIngest\$;${INGEST_EVENTS}x;$INGEST_COUNT;18;45;raw-bench.txt"
-	"ingest paced, ~1 µs of work between events;bench;^BenchmarkIngestPaced\$;${PACED_EVENTS}x;$PACED_COUNT;9;40;raw-bench.txt"
+	"ingest paced (~1 µs of work per event);bench;^BenchmarkIngestPaced\$;${PACED_EVENTS}x;$PACED_COUNT;9;40;raw-bench.txt"
 	"history reads of 1000 events;bench;^BenchmarkHistoryRead\$;$BENCHTIME;$COUNT;15;40;raw-bench.txt"
 	"batches (AddEvents of 64);bench;^BenchmarkBatch\$;$BENCHTIME;$COUNT;6;12;raw-bench.txt"
 	"store and collect;bench;^Benchmark(Store|Collect)\$;$BENCHTIME;$COUNT;10;25;raw-bench.txt"
-	"streams fan-out to 1/16/64 consumers;bench;^BenchmarkFanout\$;$BENCHTIME;$COUNT;6;20;raw-bench.txt"
+	"stream fan-out, 1/16/64 consumers;bench;^BenchmarkFanout\$;$BENCHTIME;$COUNT;6;20;raw-bench.txt"
 	"memory per slot, event, stream;bench;^BenchmarkMemory\$;$MEMTIME;$COUNT;6;25;raw-bench.txt"
 	"ring package benchmarks;ring;.;$BENCHTIME;$COUNT;0;60;raw-pkgs.txt"
 	"store package benchmarks;store;.;$BENCHTIME;$COUNT;0;50;raw-pkgs.txt"
@@ -60,7 +63,7 @@ for s in "${scenarios[@]}"; do
 	i=$((i + 1))
 	IFS=';' read -r label pkg regexp benchtime count subs est raw <<<"$s"
 	expected=$((subs * count))
-	what="$label ($count runs of $benchtime each)"
+	what="$label ($count runs of $benchtime)"
 	scen_started=$SECONDS
 	results=0
 	progress() { # the scenario's line: what, how far, about how long is left
@@ -72,7 +75,8 @@ for s in "${scenarios[@]}"; do
 				pace = (now > 5) ? e / now : 1                           # measured per expected second
 				print pace * (t - now) }')
 		if ((expected > 0)); then far="$results/$expected results"; else far="$results results"; fi
-		printf '[%d/%d] %-62s %-16s ~%s left' "$i" "$n" "$what" "$far" "$(fmt_time "$left")"
+		line=$(printf '[%d/%d] %s, ~%s left: %s' "$i" "$n" "$far" "$(fmt_time "$left")" "$what")
+		printf '%s' "${line:0:cols-1}" # one terminal line, or \r cannot redraw it
 	}
 	if $tty; then progress; fi
 	cd "$root/$pkg"
@@ -96,8 +100,8 @@ for s in "${scenarios[@]}"; do
 		tail -n 30 "$out/$raw"
 		exit 1
 	fi
-	printf '[%d/%d] %-62s done in %-8s ~%s left\n' "$i" "$n" "$what" "$(fmt_time $((SECONDS - scen_started)))" \
-		"$(fmt_time "$(awk -v e=$((SECONDS - bench_started)) -v d="$done_est" -v t="$total_est" 'BEGIN { print e / d * (t - d) }')")"
+	printf '[%d/%d] done in %s, ~%s left: %s\n' "$i" "$n" "$(fmt_time $((SECONDS - scen_started)))" \
+		"$(fmt_time "$(awk -v e=$((SECONDS - bench_started)) -v d="$done_est" -v t="$total_est" 'BEGIN { print e / d * (t - d) }')")" "$what"
 done
 
 cat "$out/raw-bench.txt" "$out/raw-pkgs.txt" >"$out/raw.txt"

@@ -214,9 +214,10 @@ func (es *EventStreaming) CreateRecentEventStream(name string, count uint64, opt
 // holds, then every later event. If history no longer holds some of them,
 // the first item is a gap for [fromID, lowest ID held). History is read from
 // the ring as the reader takes it; should the ring overwrite events before
-// the stream read them, a gap item reports those too. Once the stream has
-// caught up with the events that existed when it was created, it is cut off
-// (ReasonSlow) instead if it falls behind, as every stream is.
+// the stream read them, a gap item reports those too. New events wait in the
+// stream's queue meanwhile: if more arrive than it holds, while the stream
+// reads history or later, the stream is cut off (ReasonSlow), as every
+// stream is.
 //
 // A fromID above the ID the next event will get is treated as that ID: the
 // stream starts with the next new event. To resume after having received
