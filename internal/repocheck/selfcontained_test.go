@@ -18,13 +18,14 @@ import (
 // rather than in it: the team's specification, which the project's own docs
 // restate (matched as the upper-case word, built from two halves so this
 // file does not match itself), and paths into the machine the project was
-// written on. The repository must read completely without them.
+// written on. The repository must read completely without them. Every pattern
+// and test line is split in two for the same reason.
 var outsideRefs = []struct {
 	what string
 	re   *regexp.Regexp
 }{
 	{"an outside specification", regexp.MustCompile(`\b` + "SP" + "EC" + `\b`)},
-	{"a path outside the repository", regexp.MustCompile(`(^|[\s(\x60"'=:])(/work/|\.\./shared/)`)},
+	{"a path outside the repository", regexp.MustCompile(`(^|[\s(\x60"'=:])(/` + `work/|\.\./` + `shared/)`)},
 }
 
 // TestSelfContained fails if any file tracked by git cites a document outside
@@ -88,8 +89,8 @@ func TestOutsideCitations(t *testing.T) {
 		{"see " + word + " section 6", true},
 		{"(the " + word + "'s 1M)", true},
 		{"// " + word + " 4.1", true},
-		{"reported in /work/notes/BUGS.md", true},
-		{"listed in `../shared/seed/events-api.txt`", true},
+		{"reported in /" + "work/notes/BUGS.md", true},
+		{"listed in `../" + "shared/seed/events-api.txt`", true},
 		{"a " + word + "IAL case, " + strings.ToLower(word) + "ified", false},
 		{"the spec of the reference, Spec section", false},
 		{"go run ./cmd/work/x", false},
