@@ -77,7 +77,13 @@ fuzz() {
 jobs_run=0
 failed=0
 while read -r pkg dir; do
-	for target in $("$GO" test -list '^Fuzz' "$pkg" | grep -E '^Fuzz' | grep -E -- "$FUZZTARGETS"); do
+	if ! list=$("$GO" test -list '^Fuzz' "$pkg" 2>&1); then
+		echo "FINDING $pkg: its tests do not build"
+		echo "$list" | head -n 20 | sed 's/^/    /'
+		failed=1
+		continue
+	fi
+	for target in $(echo "$list" | grep -E '^Fuzz' | grep -E -- "$FUZZTARGETS"); do
 		if [ "$jobs_run" -ge "$FUZZPAR" ]; then
 			wait -n || failed=1
 			jobs_run=$((jobs_run - 1))
