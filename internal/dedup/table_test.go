@@ -362,3 +362,16 @@ func BenchmarkSuppress(b *testing.B) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+// TestUnknownFieldsDirect checks the direct read of the unknown fields
+// against protobuf's reflective accessor.
+func TestUnknownFieldsDirect(t *testing.T) {
+	require.True(t, unknownField.ok, "si.EventRecord has an unknownFields []byte field")
+	for _, ev := range []*si.EventRecord{
+		{},
+		withState(rec(si.EventRecord_APP, "app-1", "", "x"), "Running"),
+		withState(rec(si.EventRecord_APP, "app-1", "", "x"), strings.Repeat("s", 300)),
+	} {
+		assert.Equal(t, []byte(ev.ProtoReflect().GetUnknown()), unknownFields(ev))
+	}
+}
