@@ -120,11 +120,6 @@ func waitFeed[T any](c *sseConn, ch <-chan T) (v T, ok bool, cut sseCut, err err
 }
 
 func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest, from resumePoint) {
-	hdr := out.w.Header()
-	hdr.Set("Content-Type", "text/event-stream")
-	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("X-Accel-Buffering", "no")
-
 	buf := getBuffer()
 	c := &sseConn{h: h, r: r, out: out, req: req, buf: (*buf)[:0], keepAlive: time.NewTimer(h.cfg.keepAlive)}
 	defer func() {

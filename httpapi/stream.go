@@ -59,6 +59,15 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if r.Method == http.MethodHead {
+		// The headers a GET would get, without opening a stream.
+		if sse {
+			setEventStreamHeaders(w.Header())
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+
 	if !h.enter() {
 		writeError(w, msgShuttingDown, http.StatusServiceUnavailable)
 		return
@@ -81,7 +90,14 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "Cannot set read deadline: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	if sse {
+		setEventStreamHeaders(w.Header())
+	}
+	// A writer that is no Flusher itself may reach one through Unwrap; the
+	// only way to know is to flush, which sends the status line and the
+	// headers set by now.
 	if _, ok := w.(http.Flusher); !ok && !canFlush(rc) {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 		writeError(w, msgNoFlusher, http.StatusInternalServerError)
 		return
 	}
@@ -91,6 +107,13 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.serveNDJSON(r, out, req)
+}
+
+// setEventStreamHeaders sets the headers of an SSE response.
+func setEventStreamHeaders(hdr http.Header) {
+	hdr.Set("Content-Type", "text/event-stream")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("X-Accel-Buffering", "no")
 }
 
 // canFlush reports whether rc reaches a flusher (through Unwrap).

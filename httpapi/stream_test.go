@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -335,4 +336,47 @@ func TestCloseEndsStreams(t *testing.T) {
 	// The batch endpoint keeps working.
 	resp, _ = get(t, ts.srv.URL+BatchPath)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestStreamHead(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	for _, accept := range []string{"", "text/event-stream"} {
+		req, err := http.NewRequest(http.MethodHead, ts.srv.URL+StreamPath, nil)
+		require.NoError(t, err)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := noGzipClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		if accept != "" {
+			assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+		} else {
+			assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+		}
+	}
+	assert.Empty(t, ts.sys.GetEventStreams(), "HEAD opens no stream")
+}
+
+// noFlushWriter hides the Flusher of the writer it wraps and offers no
+// Unwrap: a stream cannot be served through it.
+type noFlushWriter struct{ w http.ResponseWriter }
+
+func (n noFlushWriter) Header() http.Header         { return n.w.Header() }
+func (n noFlushWriter) Write(b []byte) (int, error) { return n.w.Write(b) }
+func (n noFlushWriter) WriteHeader(code int)        { n.w.WriteHeader(code) }
+
+func TestStreamWithoutFlusher(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.h.ServeHTTP(noFlushWriter{w}, r)
+	}))
+	defer srv.Close()
+	for _, accept := range []string{"", "text/event-stream"} {
+		resp, body := get(t, srv.URL+StreamPath, "Accept", accept)
+		requireError(t, resp, body, http.StatusInternalServerError, "Cannot set write deadline: feature not supported")
+	}
+	total, _ := ts.h.limiter.counts("")
+	assert.Zero(t, total)
 }
