@@ -37,7 +37,7 @@ func (r callRef) String() string {
 // Concurrent ring operations.
 const (
 	rcAdd    = iota // Add one record
-	rcBurst         // Add up to 127 records
+	rcBurst         // Add up to 127 records (argument >= 128: one AddBatch)
 	rcFromID        // GetEventsFromID(id near what this goroutine saw, count)
 	rcRecent        // GetRecentEvents(count)
 	rcResize        // Resize(capacity)
@@ -60,6 +60,7 @@ func FuzzRingConcurrent(f *testing.F) {
 	f.Add([]byte{1, 1, rcBurst, 200, 0, rcBurst, 200, 1, rcResize, 0, 2, rcFromID, 8, 3})
 	f.Add([]byte{5, 0, rcBurst, 255, 1, rcBurst, 255, 0, rcResize, 70, 1, rcResize, 1, 2, rcRecent, 2})
 	f.Add([]byte{0, 1, rcAdd, 0, rcAdd, 1, rcLast, 0, rcYield, 1, rcAdd, 0, rcLast})
+	f.Add([]byte{3, 0, 0, rcBurst, 128 + 60, 1, rcBurst, 128 + 60, 0, rcBurst, 128 + 7, 1, rcRecent, 2, 0, rcFromID, 0, 9})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o := model.NewOps(data)
 		capacity := o.Capacity()
@@ -71,6 +72,7 @@ func FuzzRingConcurrent(f *testing.F) {
 			resizeTo  uint64
 			firstTag  int64
 			burstSize int
+			batch     bool // the burst is one AddBatch
 		}
 		plans := make([][]plan, workers)
 		maxCap := max(capacity, 1)
@@ -83,7 +85,8 @@ func FuzzRingConcurrent(f *testing.F) {
 			case rcAdd:
 				p.firstTag, p.burstSize = nextTag, 1
 			case rcBurst:
-				p.firstTag, p.burstSize = nextTag, int(o.Byte()%128)
+				b := o.Byte()
+				p.firstTag, p.burstSize, p.batch = nextTag, int(b%128), b >= 128
 			case rcFromID:
 				p.arg1, p.count = o.Byte(), o.Count()
 			case rcRecent, rcRepeat:
@@ -114,6 +117,18 @@ func FuzzRingConcurrent(f *testing.F) {
 					c := ringCall{op: p.op}
 					switch p.op {
 					case rcAdd, rcBurst:
+						if p.batch {
+							first, n := b.AddBatch(recs[p.firstTag : p.firstTag+int64(p.burstSize)])
+							if n != uint64(p.burstSize) {
+								t.Errorf("AddBatch of %d records added %d", p.burstSize, n)
+							}
+							for i := range p.burstSize {
+								tag := p.firstTag + int64(i)
+								idOf[tag] = first + uint64(i)
+								calls[w] = append(calls[w], ringCall{op: rcAdd, tagAdded: tag, idReturned: idOf[tag]})
+							}
+							continue
+						}
 						for i := range p.burstSize {
 							tag := p.firstTag + int64(i)
 							idOf[tag] = b.Add(recs[tag])

@@ -16,6 +16,7 @@ func FuzzRing(f *testing.F) {
 	f.Add([]byte{3, model.RingAddBurst, 20, model.RingResize, 0, model.RingRecent, 200, model.RingResize, 40, model.RingAddBurst, 3, model.RingRecent, 2})
 	f.Add([]byte{8, model.RingAddBurst, 200, model.RingResize, 3, model.RingResize, 17, model.RingAddBurst, 30, model.RingFromID, 1, 9})
 	f.Add([]byte{255, 1, model.RingAddBurst, 255, model.RingAddBurst, 255, model.RingResize, 2, model.RingAppend, 8, 40})
+	f.Add([]byte{5, model.RingAddBatch, 9, model.RingAddBurst, 3, model.RingAddBatch, 200, model.RingResize, 7, model.RingAddBatch, 0, model.RingRecent, 12})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := model.RunRing(data, newRing); err != nil {
 			t.Fatal(err)

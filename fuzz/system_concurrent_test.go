@@ -57,14 +57,15 @@ func FuzzSystemConcurrent(f *testing.F) {
 		var readers []*systemrun.Reader
 		t.Cleanup(func() { systemrun.ShutDown(e, readers) })
 
-		// Plans: producer p adds bursts of 1..64 records (every 16th nil);
+		// Plans: producer p adds bursts of 1..64 records (every 16th nil),
+		// one AddEvent each, or one AddEvents for the burst (byte >= 192);
 		// the controller runs its operations in order.
-		var bursts [2][]int
+		var bursts [2][]byte
 		var ctl [][]byte
 		for !o.Done() {
 			switch who := o.Intn(3); who {
 			case 0, 1:
-				bursts[who] = append(bursts[who], 1+o.Intn(64))
+				bursts[who] = append(bursts[who], o.Byte())
 			default:
 				op := []byte{o.Byte()}
 				if int(op[0])%scsOpCount == scsReconfig {
@@ -76,8 +77,8 @@ func FuzzSystemConcurrent(f *testing.F) {
 		var recs [2][]*si.EventRecord
 		nonNil := 0
 		for p := range bursts {
-			for _, n := range bursts[p] {
-				for range n {
+			for _, b := range bursts[p] {
+				for range burstLen(b) {
 					i := len(recs[p])
 					var ev *si.EventRecord
 					if i%16 != 15 {
@@ -98,9 +99,14 @@ func FuzzSystemConcurrent(f *testing.F) {
 			go func() {
 				defer wg.Done()
 				i := 0
-				for _, n := range bursts[p] {
-					for _, ev := range recs[p][i : i+n] {
-						e.AddEvent(ev)
+				for _, b := range bursts[p] {
+					n := burstLen(b)
+					if b >= 192 {
+						e.AddEvents(recs[p][i : i+n])
+					} else {
+						for _, ev := range recs[p][i : i+n] {
+							e.AddEvent(ev)
+						}
 					}
 					i += n
 					runtime.Gosched()
@@ -246,3 +252,6 @@ func checkProducerOrder(t *testing.T, what string, evs []*si.EventRecord) {
 		last[p] = i
 	}
 }
+
+// burstLen is the number of records of a producer's burst byte b.
+func burstLen(b byte) int { return 1 + int(b)%64 }

@@ -20,6 +20,18 @@ func (m *Ring) Add(ev *si.EventRecord) uint64 {
 	return m.NextID() - 1
 }
 
+// AddBatch appends the non-nil records of evs under consecutive IDs and
+// returns the first and how many (first is NextID when there are none).
+func (m *Ring) AddBatch(evs []*si.EventRecord) (first, n uint64) {
+	first = m.NextID()
+	for _, ev := range evs {
+		if ev != nil {
+			m.Add(ev)
+		}
+	}
+	return first, m.NextID() - first
+}
+
 // NextID is the ID the next Add returns.
 func (m *Ring) NextID() uint64 { return uint64(len(m.events)) }
 

@@ -11,6 +11,7 @@ import (
 // which Ring implements too.
 type History interface {
 	Add(ev *si.EventRecord) uint64
+	AddBatch(evs []*si.EventRecord) (first, n uint64)
 	GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64)
 	AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]*si.EventRecord, uint64, uint64)
 	GetRecentEvents(count uint64) []*si.EventRecord
@@ -25,12 +26,16 @@ type History interface {
 // arguments.
 const (
 	RingAdd      = iota // Add a record (every 8th tag: nil)
-	RingAddBurst        // Add up to 255 records at once: forces laps
+	RingAddBurst        // Add up to 255 records at once: forces laps (op byte >= 128: one AddBatch)
 	RingFromID          // GetEventsFromID(id near the window, count)
 	RingRecent          // GetRecentEvents(count)
 	RingResize          // Resize(capacity), 0 and 1 included
 	RingAppend          // AppendEventsFromID onto a non-empty dst
 	ringOpCount
+
+	// RingAddBatch is RingAddBurst with an op byte >= 128: the burst is one
+	// AddBatch (nil entries get no ID).
+	RingAddBatch = RingAddBurst + 22*ringOpCount
 )
 
 // RunRing decodes data into a capacity and a sequence of ring operations,
@@ -48,12 +53,26 @@ func RunRing(data []byte, newHistory func(capacity uint64) History) error {
 	newRec := records(8)
 	for step := 0; !o.Done(); step++ {
 		var err error
-		switch o.Intn(ringOpCount) {
+		op := o.Byte()
+		switch int(op) % ringOpCount {
 		case RingAdd:
 			ev := newRec()
 			err = equal("Add", m.Add(ev), b.Add(ev))
 		case RingAddBurst:
-			for n := o.Byte(); n > 0 && err == nil; n-- {
+			n := int(o.Byte())
+			if op >= 128 {
+				evs := make([]*si.EventRecord, n)
+				for i := range evs {
+					evs[i] = newRec()
+				}
+				wantFirst, wantN := m.AddBatch(evs)
+				first, got := b.AddBatch(evs)
+				if err = equal("AddBatch: first", wantFirst, first); err == nil {
+					err = equal("AddBatch: n", wantN, got)
+				}
+				break
+			}
+			for ; n > 0 && err == nil; n-- {
 				ev := newRec()
 				err = equal("Add", m.Add(ev), b.Add(ev))
 			}

@@ -22,7 +22,7 @@ import (
 // System operations of Run.
 const (
 	Add      = iota // AddEvent: nil, empty, short or long multibyte message
-	Burst           // AddEvent up to 255 times
+	Burst           // AddEvent up to 255 times (op byte >= 128: one AddEvents)
 	Collect         // Store.CollectEvents by the caller
 	Create          // CreateEventStream(name, count); reader eager or stalled
 	Remove          // RemoveStream of a stream of the test (or nil)
@@ -36,6 +36,9 @@ const (
 	Read            // GetEventsFromID and GetRecentEvents through the system
 	Pause           // sleep a millisecond: let streams and the publisher run
 	opCount
+
+	// AddEvents is Burst with an op byte >= 128: the burst is one AddEvents.
+	AddEvents = Burst + 10*opCount
 )
 
 // NoPlugin, set in the first byte of an input, runs the system without a
@@ -86,12 +89,9 @@ func Run(t testing.TB, data []byte) {
 		tag        int64
 	)
 	quiet := func() bool { return plugin == nil || !running || cfg.PushInterval == time.Hour }
-	add := func(ev *si.EventRecord) {
-		orig := ""
-		if ev != nil {
-			orig = ev.Message
-		}
-		e.AddEvent(ev)
+	// account updates the model for ev, given to the system with message
+	// orig.
+	account := func(ev *si.EventRecord, orig string) {
 		switch {
 		case ev == nil:
 		case stopped:
@@ -101,6 +101,14 @@ func Run(t testing.TB, data []byte) {
 			batch.StoreWithID(idOf[ev], ev)
 			checkCut(t, orig, ev)
 		}
+	}
+	add := func(ev *si.EventRecord) {
+		orig := ""
+		if ev != nil {
+			orig = ev.Message
+		}
+		e.AddEvent(ev)
+		account(ev, orig)
 	}
 	newEvent := func() *si.EventRecord {
 		tag++
@@ -113,17 +121,27 @@ func Run(t testing.TB, data []byte) {
 	}
 
 	for step := 0; !o.Done(); step++ {
-		switch o.Intn(opCount) {
+		op := o.Byte()
+		switch int(op) % opCount {
 		case Add:
 			add(newEvent())
 		case Burst:
-			for n := o.Byte(); n > 0; n-- {
+			evs := make([]*si.EventRecord, o.Byte())
+			for i := range evs {
 				tag++
-				var ev *si.EventRecord
 				if tag%16 != 0 {
-					ev = model.Rec(tag)
+					evs[i] = model.Rec(tag)
 				}
-				add(ev)
+			}
+			if op < 128 {
+				for _, ev := range evs {
+					add(ev)
+				}
+				break
+			}
+			e.AddEvents(evs)
+			for _, ev := range evs {
+				account(ev, "")
 			}
 		case Collect:
 			want, got := batch.CollectEvents(), e.Store.CollectEvents()
