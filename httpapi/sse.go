@@ -96,7 +96,7 @@ func (c *sseConn) send(b []byte) error {
 	return c.out.send(b)
 }
 
-// idle runs the test hook (if any) and waits for the next thing to do: it
+// waitFeed runs the test hook (if any) and waits for the next thing to do: it
 // returns a cut, an error, or neither when ch is ready. ch is the feed's
 // channel; the wait also sends keep-alives.
 func waitFeed[T any](c *sseConn, ch <-chan T) (v T, ok bool, cut sseCut, err error) {

@@ -9,29 +9,26 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestLowest(t *testing.T) {
-	for _, c := range []struct{ floor, next, capacity, want uint64 }{
-		{0, 0, 1, 0},
-		{0, 5, 8, 0},
-		{0, 8, 8, 0},
-		{0, 9, 8, 1},
-		{3, 9, 8, 3},   // a shrink displaced events that a grow does not bring back
-		{3, 20, 8, 12}, // the newest capacity events once the floor is passed
-		{0, math.MaxUint64, 1, math.MaxUint64 - 1},
+// TestRules holds the window rule and the stream start rule to examples.
+func TestRules(t *testing.T) {
+	for _, c := range []struct {
+		rule      string
+		got, want uint64
+	}{
+		{"Lowest, empty", Lowest(0, 0, 1), 0},
+		{"Lowest, not full", Lowest(0, 5, 8), 0},
+		{"Lowest, full", Lowest(0, 8, 8), 0},
+		{"Lowest, lapped", Lowest(0, 9, 8), 1},
+		{"Lowest, a shrink displaced events a grow does not bring back", Lowest(3, 9, 8), 3},
+		{"Lowest, past the floor", Lowest(3, 20, 8), 12},
+		{"Lowest, at the end of the IDs", Lowest(0, math.MaxUint64, 1), math.MaxUint64 - 1},
+		{"StreamStart, empty", StreamStart(0, 0, 5), 0},
+		{"StreamStart, no history", StreamStart(0, 10, 0), 10},
+		{"StreamStart, some", StreamStart(0, 10, 3), 7},
+		{"StreamStart, more than held", StreamStart(4, 10, 100), 4},
+		{"StreamStart, MaxUint64", StreamStart(4, 10, math.MaxUint64), 4},
 	} {
-		assert.Equal(t, c.want, Lowest(c.floor, c.next, c.capacity), "%+v", c)
-	}
-}
-
-func TestStreamStart(t *testing.T) {
-	for _, c := range []struct{ lowest, next, count, want uint64 }{
-		{0, 0, 5, 0},
-		{0, 10, 0, 10},
-		{0, 10, 3, 7},
-		{4, 10, 100, 4},
-		{4, 10, math.MaxUint64, 4},
-	} {
-		assert.Equal(t, c.want, StreamStart(c.lowest, c.next, c.count), "%+v", c)
+		assert.Equal(t, c.want, c.got, c.rule)
 	}
 }
 
