@@ -257,7 +257,7 @@ const hashBuffer = 256
 // Hash returns the go-metro hash of the fields that Equal compares. It does
 // not allocate. The fields are laid out without ambiguity (enums as 4 bytes,
 // each string and the unknown fields after their 4-byte length) and hashed
-// in one call, which costs less than one call per field.
+// in one call over whole 32-byte blocks.
 func Hash(ev *si.EventRecord) uint64 {
 	u := unknownFields(ev)
 	n := 7*4 + len(ev.ObjectID) + len(ev.ReferenceID) + len(ev.Message) + len(u)
