@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -329,5 +330,41 @@ func TestSSEManyClients(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+	assert.Zero(t, ts.sys.Metrics().StreamsRemovedSlow)
+}
+
+// TestSSEFilteredStreamNotCutForUnwantedEvents: with streams from the event
+// system, the filter runs before the stream's queue, so a stalled filtered
+// stream is not cut by a flood of events it does not want.
+func TestSSEFilteredStreamNotCutForUnwantedEvents(t *testing.T) {
+	cfg := trackingConfig()
+	cfg.StreamQueueSize = 16
+	ts := newTestServer(t, cfg)
+	var armed atomic.Bool
+	var once sync.Once
+	ts.h.testHookIdle = func() {
+		if armed.Load() {
+			once.Do(func() {
+				// Far more than the queue holds, none of them wanted.
+				for i := range 5000 {
+					ts.sys.AddEvent(&si.EventRecord{Type: si.EventRecord_NODE, ObjectID: fmt.Sprint("node-", i)})
+				}
+			})
+		}
+	}
+	lr := openSSE(t, ts, "?objectID=wanted")
+	// After this event the stream goes idle: the hook floods it while it
+	// stalls, then one more wanted event follows.
+	armed.Store(true)
+	ts.sys.AddEvent(&si.EventRecord{Type: si.EventRecord_APP, ObjectID: "wanted", Message: "first"})
+	ev := lr.nextSSEData()
+	require.Equal(t, "0", ev.id)
+	require.Eventually(t, func() bool { return ts.sys.GetLastEventID() >= 5000 }, 20*time.Second, time.Millisecond)
+	last := &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "wanted", Message: "last"}
+	ts.sys.AddEvent(last)
+	ev = lr.nextSSEData()
+	assert.Equal(t, "", ev.event, "an event, not a cut: %s", ev.data)
+	assert.Equal(t, "5001", ev.id)
+	assert.Equal(t, referenceJSON(t, last), ev.data)
 	assert.Zero(t, ts.sys.Metrics().StreamsRemovedSlow)
 }
