@@ -159,15 +159,15 @@ func TestValidRun(t *testing.T) {
 	}
 	v := b.view.Load()
 	run := load(v, 0, 4)
-	assert.Equal(t, 4, b.validRun(v, 0, run), "nothing claimed since")
+	assert.Equal(t, 4, b.validRun(v, 0, 0, run), "nothing claimed since")
 	b.Add(rec(4))
 	b.Add(rec(5))
-	assert.Equal(t, 0, b.validRun(v, 0, run), "slots of IDs 0 and 1 were taken by 4 and 5")
+	assert.Equal(t, 0, b.validRun(v, 0, 0, run), "slots of IDs 0 and 1 were taken by 4 and 5")
 	run = load(v, 2, 4)
-	assert.Equal(t, 4, b.validRun(v, 2, run))
+	assert.Equal(t, 4, b.validRun(v, 2, 2, run))
 	assert.Equal(t, []int64{2, 3, 4, 5}, marks(run))
 	b.Resize(4) // same slots, a fresh view
-	assert.Equal(t, 4, b.validRun(v, 2, run), "every ID checked, all still held")
+	assert.Equal(t, 4, b.validRun(v, 2, 2, run), "every ID checked, all still held")
 	b.Add(rec(6))
-	assert.Equal(t, 0, b.validRun(v, 2, run))
+	assert.Equal(t, 0, b.validRun(v, 2, 2, run))
 }

@@ -52,22 +52,27 @@ import (
 // that of id only if both seq loads equal (id+1)<<1|1, since a newer lap
 // changes seq to "being written" before it touches the record. A seq below
 // that value is a hole (claimed, not yet written): reads stop before it. A seq
-// above means the ID was overwritten. A run of IDs below the read end (all
-// published once, see the window) is read as records first, then one load of
-// the claim counter: a newer lap of id is written only by the writer of
-// id+size or later, which claims its ID before it touches the slot, so the
-// IDs with id+size >= claimed need no further check and only the older ones
-// (being lapped while read) get their seq checked (validRun). AddBatch claims
+// above means the ID was overwritten. A run of IDs below the read end is read
+// as records first, then one load of the claim counter: a newer lap of id is
+// written only by the writer of id+size or later, which claims its ID before
+// it touches the slot, so the IDs the reader's own scan saw published with
+// id+size >= claimed need no further check; the others (being lapped while
+// read, or only vouched for by the watermark) are read again with the single
+// slot check (validRun). AddBatch claims
 // a run of IDs with one add and writes each as above. Readers never wait and
 // never write a slot.
 //
 // The window. Events held are the IDs in [lowest, next) with
 // lowest = max(floor, next-capacity); the storage has at least capacity slots,
 // so every ID in the window has its own slot. readEnd, the first hole at or
-// above lowest, is found by scanning up from a shared watermark (all IDs below
-// it were published at least once), which readers advance with a CAS: a scan
-// covers the slots published since the last read (at most the capacity), and
-// writers never touch the watermark, so Add has no occasional slow call.
+// above lowest, is found by scanning up from a shared watermark, which readers
+// advance with a CAS: a scan covers the slots published since the last read
+// (at most the capacity), and writers never touch the watermark, so Add has no
+// occasional slow call. The watermark is a hint, not a proof: a reader whose
+// window is above it starts at its own lowest and moves it past IDs it never
+// looked at, so for a reader with an older window (or view) it may vouch for a
+// hole. A reader therefore reads without a per-slot check only the IDs its own
+// scan saw published (validRun); the rest of a run gets the full check.
 //
 // Resize. Resizes are serialized among themselves by resizeMu; Add and the
 // readers never touch it. When the slot count stays, Resize swaps in a view
@@ -280,8 +285,9 @@ type Buffer struct {
 	// view: loaded by every reader, written only by Resize.
 	view atomic.Pointer[view]
 	_    cpu.CacheLinePad
-	// watermark: every ID below it was published at least once. Advanced by
-	// readers with a CAS; a hint that keeps readEnd's scan short.
+	// watermark: where readEnd's scan starts (when at or above the reader's
+	// lowest). Advanced by readers with a CAS; a hint that keeps the scan
+	// short, not a proof that every ID below it was published (see The window).
 	watermark atomic.Uint64
 	_         cpu.CacheLinePad
 	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
@@ -388,15 +394,19 @@ func (b *Buffer) NextID() uint64 {
 // next ID (limited to the view).
 func (b *Buffer) window() (v *view, lowest, next uint64) {
 	v = b.view.Load()
-	next = b.next.Load() & idMask
-	if next > v.limit {
-		next = v.limit
-	}
+	next, lowest = v.bounds(b.next.Load() & idMask)
+	return v, lowest, next
+}
+
+// bounds returns the claim counter's next ID limited to the view, and the
+// lowest ID the view holds when that many IDs are claimed.
+func (v *view) bounds(claimed uint64) (next, lowest uint64) {
+	next = min(claimed, v.limit)
 	lowest = v.floor
 	if next > v.capacity && next-v.capacity > lowest {
 		lowest = next - v.capacity
 	}
-	return v, lowest, next
+	return next, lowest
 }
 
 // readEnd returns the first hole at or above lowest (next if there is none),
@@ -407,18 +417,28 @@ func (b *Buffer) window() (v *view, lowest, next uint64) {
 // goroutine may have moved it past next since the snapshot was taken (or,
 // while Resize copies, past the view's limit, into the next storage). Ending
 // at a later moment than the one lowest was computed at would report a window
-// wider than the capacity. Every ID below the watermark was published, so
-// every ID below min(watermark, next) was too.
+// wider than the capacity. An ID it does not scan itself may be a hole (see
+// The window): only the records of IDs it scanned are read unchecked.
 func (b *Buffer) readEnd(v *view, lowest, next uint64) uint64 {
+	end, _ := b.readEndFrom(v, lowest, next)
+	return end
+}
+
+// readEndFrom is readEnd that also returns where its own scan started: the
+// IDs in [lowest, scanned) were not looked at by this call, only vouched for
+// by the watermark (see validRun for why that is not enough to read them
+// without a check).
+func (b *Buffer) readEndFrom(v *view, lowest, next uint64) (end, scanned uint64) {
 	w := b.watermark.Load()
 	p := min(max(w, lowest), next)
+	scanned = p
 	for p < next && v.st.state(p) != readHole {
 		p++
 	}
 	for p > w && !b.watermark.CompareAndSwap(w, p) {
 		w = b.watermark.Load()
 	}
-	return p
+	return p, scanned
 }
 
 // highestOf turns a read end into the "highest" the API reports.
@@ -472,7 +492,7 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 	if b.afterWindow != nil {
 		b.afterWindow()
 	}
-	end := b.readEnd(v, lowest, next)
+	end, scanned := b.readEndFrom(v, lowest, next)
 	if id < lowest || id >= end || count == 0 {
 		return dst, lowest, highestOf(end)
 	}
@@ -484,7 +504,7 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 	for i := range run {
 		run[i] = v.st.slotOf(id + uint64(i)).rec.Load()
 	}
-	if k := b.validRun(v, id, run); k < len(run) {
+	if k := b.validRun(v, id, scanned, run); k < len(run) {
 		clear(run[k:])
 		dst = dst[:start+k]
 		if k == 0 {
@@ -500,35 +520,41 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 
 // validRun checks a run of records that a reader loaded, without seq checks,
 // from the slots of IDs first, first+1, ... of v's storage, all below the read
-// end it found, and returns how many of them, from the start, are the records
-// of their IDs.
+// end it found (its own scan of that call started at scanned), and returns how
+// many of them, from the start, are the records of their IDs. Records it
+// could not vouch for are read again with the full check (seq, record, seq).
 //
-// Why one check per run suffices: every ID of the run was published in v's
-// storage before the read end was found (the scan saw it, or the watermark
-// vouches for it, and the read end is never past what the view holds). The
-// record of id changes afterwards only when a newer lap takes its slot, and
-// the first writer that can, the writer of id+size, must claim that ID first
-// (writers of older IDs and Resize's copies never replace a newer record). So
-// if the claim counter, loaded after the records, is at most id+size, no
-// writer had touched the slot when the record was loaded. Only the IDs below
-// claimed-size (the oldest of the run, read while the ring was lapping them)
-// are checked one by one, as before: the slot's seq, loaded after the record,
-// still publishes id. If Resize replaced the view meanwhile, the watermark
-// may vouch for IDs this storage never held: then every ID is checked.
-func (b *Buffer) validRun(v *view, first uint64, run []*si.EventRecord) int {
+// Why one check per run suffices for most of the run. An ID at or above
+// scanned was seen published in v's storage by this reader's own scan, before
+// its record was loaded. Its record changes afterwards only when a newer lap
+// takes its slot, and the first writer that can, the writer of id+size, must
+// claim that ID first (writers of older IDs and Resize's copies never replace
+// a newer record). So if the claim counter, loaded after the records, is at
+// most id+size, the record loaded is that of id.
+//
+// What is read again, one by one: the IDs below claimed-size (the oldest of
+// the run, read while the ring was lapping them); the IDs below scanned, which
+// only the watermark vouched for: a reader whose window was already above them
+// starts its scan at its own lowest and moves the watermark past them without
+// looking, so one of them may be a hole whose slot still holds an older lap's
+// record (and a reader with a stale view may move it past IDs of another
+// storage); and, if Resize replaced the view meanwhile, every ID.
+func (b *Buffer) validRun(v *view, first, scanned uint64, run []*si.EventRecord) int {
 	claimed := b.next.Load() & idMask
-	size := v.st.size()
 	check := len(run)
 	if b.view.Load() == v {
-		check = 0
-		if claimed > first+size {
-			check = int(min(claimed-size-first, uint64(len(run))))
+		upTo := scanned
+		if size := v.st.size(); claimed > size {
+			upTo = max(upTo, claimed-size)
 		}
+		check = int(min(upTo-min(upTo, first), uint64(len(run))))
 	}
 	for i := 0; i < check; i++ {
-		if v.st.state(first+uint64(i)) != readOK {
+		ev, st := v.st.read(first + uint64(i))
+		if st != readOK {
 			return i
 		}
+		run[i] = ev
 	}
 	return len(run)
 }

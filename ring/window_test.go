@@ -104,3 +104,26 @@ func TestStressWindowNeverWiderThanCapacity(t *testing.T) {
 	readers.Wait()
 	assert.LessOrEqual(t, widest.Load(), uint64(capacity))
 }
+// A reader whose window is above a hole moves the watermark past it without
+// looking; a reader with an older window that still holds the hole must not
+// take the watermark's word for it: it returns nothing there, never the
+// record of another ID (the slot still holds ID 0's record).
+func TestWatermarkDoesNotVouchForAHoleBelowAnotherWindow(t *testing.T) {
+	b := New(3) // 4 slots
+	fill(b, 4)
+	hole := b.next.Add(1) - 1 // ID 4: claimed, its writer stalls
+	b.afterWindow = func() {
+		b.afterWindow = nil
+		for i := uint64(5); i < 8; i++ {
+			b.Add(rec(i))
+		}
+		assert.Equal(t, uint64(5), b.GetLowestID())
+		b.GetRecentEvents(3) // window [5, 8): scans 5..7, watermark to 8
+	}
+	evs, _, _ := b.GetEventsFromID(hole, 1) // window [2, 5), taken before the Adds
+	for _, ev := range evs {
+		assert.Equal(t, int64(hole), ev.GetTimestampNano(), "a record returned under ID 4 is ID 4's")
+	}
+	b.gens[0].Load().write(hole, rec(4)) // the stalled writer finishes
+	assert.Equal(t, seq(5, 8), marks(b.GetRecentEvents(10)))
+}
