@@ -104,6 +104,7 @@ func TestStressWindowNeverWiderThanCapacity(t *testing.T) {
 	readers.Wait()
 	assert.LessOrEqual(t, widest.Load(), uint64(capacity))
 }
+
 // A reader whose window is above a hole moves the watermark past it without
 // looking; a reader with an older window that still holds the hole must not
 // take the watermark's word for it: it returns nothing there, never the
