@@ -3,6 +3,7 @@ package httpapi
 import (
 	"compress/gzip"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,28 +48,19 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	maxCount := h.responseSize.Load()
-	count := maxCount
-	if s := q.Get("count"); s != "" {
-		var err error
-		count, err = strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			writeError(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		count = min(count, maxCount)
-		if count == 0 {
-			writeError(w, msgZeroCount, http.StatusBadRequest)
-			return
-		}
+	count, err := queryUint(q, "count", maxCount)
+	if err != nil {
+		writeError(w, err.Error(), http.StatusBadRequest)
+		return
 	}
-	var start uint64
-	if s := q.Get("start"); s != "" {
-		var err error
-		start, err = strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			writeError(w, err.Error(), http.StatusBadRequest)
-			return
-		}
+	if count = min(count, maxCount); count == 0 {
+		writeError(w, msgZeroCount, http.StatusBadRequest)
+		return
+	}
+	start, err := queryUint(q, "start", 0)
+	if err != nil {
+		writeError(w, err.Error(), http.StatusBadRequest)
+		return
 	}
 	records, lowest, highest := h.sys.GetEventsFromID(start, count)
 
@@ -146,4 +138,14 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// queryUint parses the query parameter key as a decimal uint64; def when it
+// is absent or empty.
+func queryUint(q url.Values, key string, def uint64) (uint64, error) {
+	s := q.Get(key)
+	if s == "" {
+		return def, nil
+	}
+	return strconv.ParseUint(s, 10, 64)
 }

@@ -167,30 +167,22 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	// wins over the preset, every other one takes the preset's value.
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	keep := func(name string) bool { return set[name] }
-	if !keep("producers") {
-		o.producers = p.producers
-	}
-	if !keep("rate") {
-		o.rate = p.rate
-	}
-	if !keep("streams") {
-		o.streams = p.streams
-	}
-	if !keep("stream-life") {
-		o.streamLife = p.streamLife
-	}
-	if !keep("stream-history") {
-		o.streamHistory = p.streamHistory
-	}
-	if !keep("ring") {
-		o.ring = p.ring
-	}
-	if !keep("store") {
-		o.store = p.store
-	}
-	if !keep("push") {
-		o.push = p.push
+	for _, f := range []struct {
+		flag  string
+		apply func()
+	}{
+		{"producers", func() { o.producers = p.producers }},
+		{"rate", func() { o.rate = p.rate }},
+		{"streams", func() { o.streams = p.streams }},
+		{"stream-life", func() { o.streamLife = p.streamLife }},
+		{"stream-history", func() { o.streamHistory = p.streamHistory }},
+		{"ring", func() { o.ring = p.ring }},
+		{"store", func() { o.store = p.store }},
+		{"push", func() { o.push = p.push }},
+	} {
+		if !set[f.flag] {
+			f.apply()
+		}
 	}
 	switch {
 	case o.impl != "lockfree" && o.impl != "baseline":
