@@ -66,6 +66,17 @@ func (rs results) ratio(nameA, nameB, unit string) string {
 	return fmt.Sprintf("%.2fx", a/b)
 }
 
+// ratioRow writes one table row: label, then per producer count ours over
+// the mutex system's median of scenario in units u1 and u2.
+func (rs results) ratioRow(tw *tabwriter.Writer, label, scenario, u1, u2 string) {
+	fmt.Fprintf(tw, "%s\t", label)
+	for _, p := range producers {
+		a, b := ingestName(scenario, p, "lockfree"), ingestName(scenario, p, "mutex")
+		fmt.Fprintf(tw, "%s, %s\t", rs.ratio(a, b, u1), rs.ratio(a, b, u2))
+	}
+	fmt.Fprintln(tw)
+}
+
 func (rs results) percentiles(name string) string {
 	var parts []string
 	for _, u := range []string{"p50-ns", "p99-ns", "p999-ns"} {
@@ -109,12 +120,7 @@ func writeSummary(w io.Writer, rs results) {
 			}
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "ours / mutex, p99 and p999\t")
-		for _, p := range producers {
-			a, b := ingestName("Ingest", p, "lockfree"), ingestName("Ingest", p, "mutex")
-			fmt.Fprintf(tw, "%s, %s\t", rs.ratio(a, b, "p99-ns"), rs.ratio(a, b, "p999-ns"))
-		}
-		fmt.Fprintln(tw)
+		rs.ratioRow(tw, "ours / mutex, p99 and p999", "Ingest", "p99-ns", "p999-ns")
 		tw.Flush()
 		var drops []string
 		for _, p := range producers {
@@ -138,12 +144,7 @@ func writeSummary(w io.Writer, rs results) {
 			}
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "ours / mutex\t")
-		for _, p := range producers {
-			a, b := ingestName("IngestPaced", p, "lockfree"), ingestName("IngestPaced", p, "mutex")
-			fmt.Fprintf(tw, "%s, %s\t", rs.ratio(a, b, "ns/add"), rs.ratio(a, b, "p99-ns"))
-		}
-		fmt.Fprintln(tw)
+		rs.ratioRow(tw, "ours / mutex", "IngestPaced", "ns/add", "p99-ns")
 		tw.Flush()
 		fmt.Fprintln(w)
 	}
