@@ -168,7 +168,7 @@ func FuzzSystemConcurrent(f *testing.F) {
 		e.Stop()
 		e.CloseAllStreams()
 		for _, r := range readers {
-			r.AwaitClosed(t)
+			require.NoError(t, r.AwaitClosed())
 		}
 		direct = append(direct, slices.Clone(e.Store.CollectEvents()))
 		goleak.VerifyNone(t, leaks)

@@ -90,7 +90,9 @@ func trackingConfig() system.Config {
 // testRecord returns a record that exercises every field: i picks the
 // type, the change type, a resource and a state.
 func testRecord(i int) *si.EventRecord {
-	res := resourceOf(map[string]int64{"memory": int64(i) * 1024, "vcore": int64(i % 7)})
+	res := protoResource{&si.Resource{Resources: map[string]*si.Quantity{
+		"memory": {Value: int64(i) * 1024}, "vcore": {Value: int64(i % 7)},
+	}}}
 	switch i % 4 {
 	case 0:
 		return system.CreateAppEventRecord(fmt.Sprintf("app-%d", i%5), fmt.Sprintf("app message <%d> & \"quoted\"", i), "ref",
@@ -106,18 +108,10 @@ func testRecord(i int) *si.EventRecord {
 	}
 }
 
-// testResource is a system.Resource from a map.
-type testResource map[string]int64
+// protoResource is a system.Resource that is already a proto.
+type protoResource struct{ r *si.Resource }
 
-func (r testResource) ToProto() *si.Resource {
-	out := &si.Resource{Resources: make(map[string]*si.Quantity, len(r))}
-	for k, v := range r {
-		out.Resources[k] = &si.Quantity{Value: v}
-	}
-	return out
-}
-
-func resourceOf(m map[string]int64) system.Resource { return testResource(m) }
+func (p protoResource) ToProto() *si.Resource { return p.r }
 
 // referenceJSON is what a record looks like on the wire: encoding/json's
 // output for the record, with "state" added when the record has one.

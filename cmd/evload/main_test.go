@@ -206,7 +206,7 @@ func TestReportFails(t *testing.T) {
 	o, err := parseFlags([]string{"-producers", "1"}, io.Discard)
 	require.NoError(t, err)
 	plugin := &countingPlugin{check: newOrderCheck(1, false)}
-	lf := newLockfree(o, plugin)
+	lf := newTarget(o, plugin) // -impl lockfree, the default
 	lf.StartService()
 	lf.AddEvent(&si.EventRecord{TimestampNano: encode(0, 0)})
 	producers := make([]producerState, 1) // says 0 sent, the system took 1
