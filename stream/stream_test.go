@@ -39,10 +39,7 @@ func TestHistoryThenLive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ring.New(tt.capacity)
-			es := NewEventStreaming(r)
-			defer es.Close()
-			add(r, es, tt.before)
+			r, es := newStreaming(t, tt.capacity, tt.before)
 			s := es.CreateEventStream(tt.name, tt.count)
 			require.NotNil(t, s)
 			require.NotNil(t, s.Events)
@@ -63,10 +60,7 @@ func TestHistoryThenLive(t *testing.T) {
 }
 
 func TestHistoryLargerThanQueue(t *testing.T) {
-	r := ring.New(5000)
-	es := NewEventStreaming(r, WithQueueSize(4))
-	defer es.Close()
-	add(r, es, 3000)
+	r, es := newStreaming(t, 5000, 3000, WithQueueSize(4))
 	s := es.CreateEventStream("big history", 3000)
 	got := receive(t, s, 3000)
 	assert.Equal(t, seq(0, 3000), got)
@@ -75,9 +69,7 @@ func TestHistoryLargerThanQueue(t *testing.T) {
 }
 
 func TestPublishRepeatedNeverDuplicates(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 100, 0)
 	s := es.CreateEventStream("s", 0)
 	first := rec(0)
 	r.Add(first)
@@ -99,9 +91,7 @@ func TestPublishRepeatedNeverDuplicates(t *testing.T) {
 }
 
 func TestPublishOnceForManyAdds(t *testing.T) {
-	r := ring.New(1000)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 1000, 0)
 	s := es.CreateEventStream("s", 0)
 	for i := range uint64(300) {
 		r.Add(rec(i))
@@ -234,9 +224,7 @@ func TestStalledConsumerCutOff(t *testing.T) {
 // TestDispatcherOverrun holds the dispatcher while the ring laps it: the
 // stream that needed the overwritten events is closed as slow, not skipped.
 func TestDispatcherOverrun(t *testing.T) {
-	r := ring.New(4)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
+	r, es := newStreaming(t, 4, 0, WithLogger(quietLogger()))
 	entered := make(chan uint64, 1)
 	release := make(chan struct{})
 	var once sync.Once
@@ -267,10 +255,7 @@ func TestDispatcherOverrun(t *testing.T) {
 // of its creation, all of them, even when the ring overwrites them before the
 // reader takes the first one; then every later event follows.
 func TestHistoryIsASnapshot(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
-	add(r, es, 150)
+	r, es := newStreaming(t, 100, 150, WithLogger(quietLogger()))
 	s := es.CreateEventStream("snapshot", 1000)
 	addDispatched(t, r, es, s.consumer, 250) // the ring now holds 300..399 only
 	assert.Equal(t, seq(50, 400), receive(t, s, 350))
@@ -281,9 +266,7 @@ func TestHistoryIsASnapshot(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 100, 0)
 	other := NewEventStreaming(r)
 	defer other.Close()
 
@@ -489,9 +472,7 @@ func TestJoinMidBatch(t *testing.T) {
 		for _, pos := range positions {
 			t.Run(fmt.Sprintf("%s/offset %d of %d", k.name, pos.before, pos.before+pos.after), func(t *testing.T) {
 				require.Less(t, pos.before+pos.after, uint64(dispatchBatch), "one batch")
-				r := ring.New(1000)
-				es := NewEventStreaming(r)
-				defer es.Close()
+				r, es := newStreaming(t, 1000, 0)
 				var mu sync.Mutex
 				var reads []uint64 // the positions the dispatcher read from
 				entered, release := make(chan struct{}), make(chan struct{})
