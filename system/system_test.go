@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
 )
 
@@ -34,22 +34,19 @@ func tagged(producer, seq int) *si.EventRecord {
 	return &si.EventRecord{ObjectID: "o", TimestampNano: int64(producer)<<32 | int64(seq)}
 }
 
-// startProducers starts producers goroutines under wg, producer p adding
-// tagged(p, 0..perProducer-1) to sys in order; with yieldEvery > 0 each one
-// yields after every yieldEvery-th add, so that other work interleaves.
-func startProducers(wg *sync.WaitGroup, sys *EventSystemImpl, producers, perProducer, yieldEvery int) {
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for i := 0; i < perProducer; i++ {
-				sys.AddEvent(tagged(p, i))
-				if yieldEvery > 0 && i%yieldEvery == 0 {
-					runtime.Gosched()
-				}
+// startProducers starts producers goroutines, producer p adding
+// tagged(p, 0..perProducer-1) to sys in order, and returns a function that
+// waits for them; with yieldEvery > 0 each one yields after every
+// yieldEvery-th add, so that other work interleaves.
+func startProducers(sys *EventSystemImpl, producers, perProducer, yieldEvery int) (wait func()) {
+	return testutil.Start(producers, func(p int) {
+		for i := 0; i < perProducer; i++ {
+			sys.AddEvent(tagged(p, i))
+			if yieldEvery > 0 && i%yieldEvery == 0 {
+				runtime.Gosched()
 			}
-		}(p)
-	}
+		}
+	})
 }
 
 func tagOf(ev *si.EventRecord) (producer, seq int) {
@@ -66,9 +63,7 @@ func TestAddEventConcurrentAllKept(t *testing.T) {
 	sys.StartServiceWithPublisher(false)
 	defer sys.Stop()
 
-	var wg sync.WaitGroup
-	startProducers(&wg, sys, producers, perProducer, 0)
-	wg.Wait()
+	startProducers(sys, producers, perProducer, 0)()
 
 	history, lowest, highest := sys.GetEventsFromID(0, math.MaxUint64)
 	require.Len(t, history, total)
@@ -257,10 +252,7 @@ func TestLifecycleRace(t *testing.T) {
 	cfg.Plugin = plugin
 	sys := New(cfg)
 
-	var produced sync.WaitGroup
-	stop := make(chan struct{})
-	var controlled sync.WaitGroup
-	startProducers(&produced, sys, producers, perProducer, 0)
+	produced := startProducers(sys, producers, perProducer, 0)
 	control := []func(){
 		sys.StartService, sys.Stop, sys.Restart, sys.CloseAllStreams,
 		func() { sys.StartServiceWithPublisher(false) },
@@ -272,54 +264,32 @@ func TestLifecycleRace(t *testing.T) {
 		},
 		func() { _ = sys.Metrics() },
 	}
-	for g := 0; g < 3; g++ {
-		controlled.Add(1)
-		go func(g int) {
-			defer controlled.Done()
-			for i := g; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				control[i%len(control)]()
+	stop := make(chan struct{})
+	// Three controllers, g starting at control[g] and going round; a stream
+	// reader; a history reader.
+	next := []int{0, 1, 2}
+	controllers := testutil.Repeat(stop, len(next), func(g int) {
+		control[next[g]%len(control)]()
+		next[g]++
+	})
+	streamReader := testutil.Repeat(stop, 1, func(int) {
+		s := sys.CreateEventStream("reader", 100)
+		for n := 0; n < 50; n++ {
+			if _, ok := <-s.Events; !ok {
+				break
 			}
-		}(g)
-	}
-	// A stream reader and a history reader.
-	controlled.Add(2)
-	go func() {
-		defer controlled.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			s := sys.CreateEventStream("reader", 100)
-			for n := 0; n < 50; n++ {
-				if _, ok := <-s.Events; !ok {
-					break
-				}
-			}
-			sys.RemoveStream(s)
 		}
-	}()
-	go func() {
-		defer controlled.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_, _, _ = sys.GetEventsFromID(sys.GetLastEventID(), 1000)
-			_ = sys.GetEventStreams()
-		}
-	}()
-	produced.Wait()
+		sys.RemoveStream(s)
+	})
+	historyReader := testutil.Repeat(stop, 1, func(int) {
+		_, _, _ = sys.GetEventsFromID(sys.GetLastEventID(), 1000)
+		_ = sys.GetEventStreams()
+	})
+	produced()
 	close(stop)
-	controlled.Wait()
+	controllers()
+	streamReader()
+	historyReader()
 	sys.StartService()
 	sys.Stop() // final push of whatever waits
 	goleak.VerifyNone(t)
@@ -420,14 +390,11 @@ func TestStreamThroughSystemSeesHistoryOrder(t *testing.T) {
 	}
 	s := sys.CreateEventStream("tail", 40)
 	defer sys.RemoveStream(s)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	produced := testutil.Start(1, func(int) {
 		for i := 100; i < 300; i++ {
 			sys.AddEvent(tagged(1, i))
 		}
-	}()
+	})
 	var got []*si.EventRecord
 	for len(got) < 240 {
 		select {
@@ -438,7 +405,7 @@ func TestStreamThroughSystemSeesHistoryOrder(t *testing.T) {
 			t.Fatalf("stream stalled after %d events", len(got))
 		}
 	}
-	wg.Wait()
+	produced()
 	history, _, _ := sys.GetEventsFromID(60, 240)
 	require.Len(t, history, 240)
 	for i := range got {
@@ -605,16 +572,8 @@ func TestGetEventSystemAndInit(t *testing.T) {
 
 	// Concurrent first use: one instance.
 	processSystem.Store(nil)
-	var wg sync.WaitGroup
 	got := make([]EventSystem, 8)
-	for i := range got {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			got[i] = GetEventSystem()
-		}(i)
-	}
-	wg.Wait()
+	testutil.Run(len(got), func(i int) { got[i] = GetEventSystem() })
 	for _, g := range got {
 		assert.Same(t, got[0], g)
 	}
