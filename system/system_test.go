@@ -28,6 +28,19 @@ func quietConfig() (Config, *logRecorder) {
 	return cfg, rec
 }
 
+// startedSystem is a system of quietConfig, changed by set unless it is
+// nil, started; it is stopped when the test ends.
+func startedSystem(t *testing.T, set func(*Config)) *EventSystemImpl {
+	cfg, _ := quietConfig()
+	if set != nil {
+		set(&cfg)
+	}
+	sys := New(cfg)
+	sys.StartService()
+	t.Cleanup(sys.Stop)
+	return sys
+}
+
 // tagged makes a record whose identity is (producer, seq), kept in
 // TimestampNano so tests can check order and uniqueness.
 func tagged(producer, seq int) *si.EventRecord {
@@ -216,10 +229,7 @@ func TestStopClosesStreamsAndStartReopens(t *testing.T) {
 }
 
 func TestCloseAllStreams(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	a := sys.CreateEventStream("a", 0)
 	b := sys.CreateEventStream("b", 0)
 	require.Len(t, sys.GetEventStreams(), 2)
@@ -381,10 +391,7 @@ func TestPluginPanicCounted(t *testing.T) {
 }
 
 func TestStreamThroughSystemSeesHistoryOrder(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	for i := 0; i < 100; i++ {
 		sys.AddEvent(tagged(0, i))
 	}
@@ -517,10 +524,7 @@ func TestMetricsStoreFull(t *testing.T) {
 }
 
 func TestMetricsKeepRetiredStreams(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	s := sys.CreateEventStream("s", 0)
 	sys.AddEvent(&si.EventRecord{})
 	<-s.Events
@@ -530,11 +534,7 @@ func TestMetricsKeepRetiredStreams(t *testing.T) {
 }
 
 func TestSlowStreamCounted(t *testing.T) {
-	cfg, _ := quietConfig()
-	cfg.StreamQueueSize = 1
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, func(cfg *Config) { cfg.StreamQueueSize = 1 })
 	s := sys.CreateEventStream("never reads", 0)
 	for i := 0; i < 10_000 && s.CloseReason() == stream.ReasonOpen; i++ {
 		sys.AddEvent(&si.EventRecord{})

@@ -130,7 +130,17 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 		}
 	}
 	require.Positive(t, brokenSeen, "precondition: some cases cut inside a rune")
-	// The batch as a shim sends it: a repeated message field (number 1).
+	back := shimRoundTrip(t, batch)
+	require.Len(t, back, len(batch))
+	for i := range batch {
+		assert.True(t, proto.Equal(batch[i], back[i]), "record %d", i)
+	}
+}
+
+// shimRoundTrip marshals batch as a shim sends it, a repeated message field
+// (number 1), and returns the records unmarshalled from that.
+func shimRoundTrip(t *testing.T, batch []*si.EventRecord) []*si.EventRecord {
+	t.Helper()
 	var wire []byte
 	for _, ev := range batch {
 		one, err := proto.Marshal(ev)
@@ -138,19 +148,18 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
 		wire = protowire.AppendBytes(wire, one)
 	}
-	decoded := 0
+	var back []*si.EventRecord
 	for len(wire) > 0 {
 		_, _, n := protowire.ConsumeTag(wire)
 		require.Positive(t, n)
 		v, m := protowire.ConsumeBytes(wire[n:])
 		require.Positive(t, m)
-		back := &si.EventRecord{}
-		require.NoError(t, proto.Unmarshal(v, back))
-		assert.True(t, proto.Equal(batch[decoded], back))
-		decoded++
+		ev := &si.EventRecord{}
+		require.NoError(t, proto.Unmarshal(v, ev))
+		back = append(back, ev)
 		wire = wire[n+m:]
 	}
-	assert.Equal(t, len(batch), decoded)
+	return back
 }
 
 // referenceRepair is the obviously correct model of toValidUTF8 without a
@@ -236,22 +245,8 @@ func TestPrepareRecordMarshals(t *testing.T) {
 			batch = append(batch, tc.ev)
 		})
 	}
-	// The batch as a shim sends it: a repeated message field (number 1).
-	var wire []byte
-	for _, ev := range batch {
-		one, err := proto.Marshal(ev)
-		require.NoError(t, err)
-		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
-		wire = protowire.AppendBytes(wire, one)
-	}
-	for len(wire) > 0 {
-		_, _, n := protowire.ConsumeTag(wire)
-		require.Positive(t, n)
-		v, m := protowire.ConsumeBytes(wire[n:])
-		require.Positive(t, m)
-		require.NoError(t, proto.Unmarshal(v, &si.EventRecord{}))
-		wire = wire[n+m:]
-	}
+	// The batch as a shim sends it.
+	require.Len(t, shimRoundTrip(t, batch), len(batch))
 }
 
 func TestPrepareRecordValidNoAlloc(t *testing.T) {
