@@ -31,9 +31,10 @@ var quietLogger = slog.New(slog.DiscardHandler)
 // testServer is an event system served by a Handler on a loopback
 // httptest.Server.
 type testServer struct {
-	sys *system.EventSystemImpl
-	h   *Handler
-	srv *httptest.Server
+	sys  *system.EventSystemImpl
+	h    *Handler
+	srv  *httptest.Server
+	feed string // feedItems or feedHistory
 }
 
 // newTestServer starts a system with cfg (tracking on unless cfg says
@@ -53,6 +54,14 @@ const (
 )
 
 var feeds = []string{feedItems, feedHistory}
+
+// eachFeed runs test as a subtest for each feed, on a new server of that
+// feed with cfg.
+func eachFeed(t *testing.T, cfg system.Config, test func(t *testing.T, ts *testServer)) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) { test(t, newFeedServer(t, feed, cfg)) })
+	}
+}
 
 // plainSystem hides every method beyond the EventSystem interface, as a
 // foreign implementation would have.
@@ -77,7 +86,7 @@ func newFeedServer(t *testing.T, feed string, cfg system.Config, opts ...Option)
 		srv.Close()
 		sys.Stop()
 	})
-	return &testServer{sys: sys, h: h, srv: srv}
+	return &testServer{sys: sys, h: h, srv: srv, feed: feed}
 }
 
 // trackingConfig is the default config with tracking on.
@@ -105,6 +114,14 @@ func testRecord(i int) *si.EventRecord {
 			si.EventRecord_REMOVE, si.EventRecord_QUEUE_APP, nil, "Active")
 	default:
 		return system.CreateRequestEventRecord(fmt.Sprintf("req-%d", i), "app-1", "request message", res, "Pending")
+	}
+}
+
+// addEvents adds testRecord(from), ..., testRecord(from+n-1) to ts's
+// system.
+func addEvents(ts *testServer, from, n int) {
+	for i := from; i < from+n; i++ {
+		ts.sys.AddEvent(testRecord(i))
 	}
 }
 
@@ -159,12 +176,22 @@ type errorJSON struct {
 	Description string `json:"description"`
 }
 
+// jsonContentType is the Content-Type of every JSON response.
+const jsonContentType = "application/json; charset=UTF-8"
+
+// requireJSON checks a response's status code (msgAndArgs describe a
+// mismatch) and its JSON content type.
+func requireJSON(t *testing.T, resp *http.Response, code int, msgAndArgs ...any) {
+	t.Helper()
+	require.Equal(t, code, resp.StatusCode, msgAndArgs...)
+	require.Equal(t, jsonContentType, resp.Header.Get("Content-Type"))
+}
+
 // requireError checks an error response: status, content type and the three
 // fields, and that the body has no other field.
 func requireError(t *testing.T, resp *http.Response, body []byte, code int, message string) {
 	t.Helper()
-	require.Equal(t, code, resp.StatusCode, "body: %s", body)
-	require.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	requireJSON(t, resp, code, "body: %s", body)
 	var fields map[string]any
 	require.NoError(t, json.Unmarshal(body, &fields), "body: %s", body)
 	require.Len(t, fields, 3, "body: %s", body)

@@ -19,12 +19,9 @@ import (
 
 func TestStreamNDJSONFormat(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithInstanceUUID("uuid-1"))
-	for i := range 5 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 5)
 	resp, lr := openStream(t, ts.srv.URL+StreamPath+"?count=3")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	requireJSON(t, resp, http.StatusOK)
 	assert.Equal(t, `{"InstanceUUID":"uuid-1"}`, lr.next())
 
 	var want []*si.EventRecord
@@ -54,9 +51,7 @@ func TestStreamNDJSONFormat(t *testing.T) {
 
 func TestStreamNDJSONNoHistoryByDefault(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	for i := range 5 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 5)
 	_, lr := openStream(t, ts.srv.URL+StreamPath)
 	lr.next() // the instance line
 	ev := testRecord(99)
@@ -353,7 +348,7 @@ func TestStreamHead(t *testing.T) {
 		if accept != "" {
 			assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
 		} else {
-			assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+			assert.Equal(t, jsonContentType, resp.Header.Get("Content-Type"))
 		}
 	}
 	assert.Empty(t, ts.sys.GetEventStreams(), "HEAD opens no stream")
