@@ -152,12 +152,7 @@ func referenceJSON(t testing.TB, ev *si.EventRecord) string {
 // response with its body read.
 func get(t *testing.T, url string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := noGzipClient.Do(req)
+	resp, err := noGzipClient.Do(newRequest(t, http.MethodGet, url, headers...))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -266,15 +261,41 @@ func (lr *lineReader) end() []string {
 // in t.Cleanup.
 func openStream(t *testing.T, url string, headers ...string) (*http.Response, *lineReader) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	resp, err := streamClient.Do(newRequest(t, http.MethodGet, url, headers...))
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp, newLineReader(t, resp.Body)
+}
+
+// openAccepted opens a stream that must be accepted (200) and reads its
+// first line.
+func openAccepted(t *testing.T, url string, headers ...string) *lineReader {
+	t.Helper()
+	resp, lr := openStream(t, url, headers...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	lr.next()
+	return lr
+}
+
+// openRefused opens a stream that must be refused as over the limit (503)
+// and returns the response and the lines of its body.
+func openRefused(t *testing.T, url string, headers ...string) (*http.Response, []string) {
+	t.Helper()
+	resp, lr := openStream(t, url, headers...)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	return resp, lr.end()
+}
+
+// newRequest is a request without a body, with headers (pairs of name,
+// value).
+func newRequest(t testing.TB, method, url string, headers ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := streamClient.Do(req)
-	require.NoError(t, err)
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp, newLineReader(t, resp.Body)
+	return req
 }
 
 // streamClient has no overall timeout: streams are long-lived.
