@@ -26,12 +26,10 @@ import (
 func TestStressTinyCapacities(t *testing.T) {
 	const producers, perProducer = 4, 4000
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, 100*time.Microsecond)
 	cfg.RingBufferCapacity = 8
 	cfg.RequestCapacity = 4
-	cfg.PushInterval = 100 * time.Microsecond
 	cfg.StreamQueueSize = 4
-	cfg.Plugin = plugin
 	sys := New(cfg)
 	sys.StartService()
 

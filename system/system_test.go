@@ -28,6 +28,13 @@ func quietConfig() (Config, *logRecorder) {
 	return cfg, rec
 }
 
+// pushingConfig is quietConfig with plugin, pushed to every push.
+func pushingConfig(plugin EventPlugin, push time.Duration) (Config, *logRecorder) {
+	cfg, rec := quietConfig()
+	cfg.PushInterval, cfg.Plugin = push, plugin
+	return cfg, rec
+}
+
 // startedSystem is a system of quietConfig, changed by set unless it is
 // nil, started; it is stopped when the test ends.
 func startedSystem(t *testing.T, set func(*Config)) *EventSystemImpl {
@@ -255,11 +262,9 @@ func TestLifecycleRace(t *testing.T) {
 	const producers, perProducer = 4, 5000
 	unregisterPluginAfter(t)
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, time.Millisecond)
 	cfg.RingBufferCapacity = producers * perProducer
 	cfg.RequestCapacity = producers * perProducer
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = plugin
 	sys := New(cfg)
 
 	produced := startProducers(sys, producers, perProducer, 0)
@@ -332,9 +337,7 @@ func TestLifecycleRace(t *testing.T) {
 
 func TestPublisherThroughSystem(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, rec := quietConfig()
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = plugin
+	cfg, rec := pushingConfig(plugin, time.Millisecond)
 	sys := New(cfg)
 	for i := 0; i < 10; i++ {
 		sys.AddEvent(tagged(0, i)) // before start: kept
@@ -377,9 +380,7 @@ func TestNoPluginEventsWait(t *testing.T) {
 }
 
 func TestPluginPanicCounted(t *testing.T) {
-	cfg, rec := quietConfig()
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = &panickingPlugin{}
+	cfg, rec := pushingConfig(&panickingPlugin{}, time.Millisecond)
 	sys := New(cfg)
 	sys.StartService()
 	defer sys.Stop()
@@ -485,9 +486,7 @@ func TestReconfigure(t *testing.T) {
 
 func TestReconfigurePublisher(t *testing.T) {
 	first, second := &recordingPlugin{}, &recordingPlugin{}
-	cfg, _ := quietConfig()
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = first
+	cfg, _ := pushingConfig(first, time.Hour)
 	sys := New(cfg)
 	sys.StartService()
 	defer sys.Stop()
@@ -503,10 +502,8 @@ func TestReconfigurePublisher(t *testing.T) {
 
 func TestMetricsStoreFull(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, time.Hour)
 	cfg.RequestCapacity = 5
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = plugin
 	sys := New(cfg)
 	sys.StartService()
 	for i := 0; i < 8; i++ {
@@ -646,9 +643,7 @@ func TestMetricsGauges(t *testing.T) {
 // every record the plugin receives marshals.
 func TestPluginBatchMarshals(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = plugin
+	cfg, _ := pushingConfig(plugin, time.Hour)
 	sys := New(cfg)
 	sys.StartService()
 	ff := strings.Repeat("\xff", 2000)
