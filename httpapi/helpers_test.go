@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/system"
 )
 
@@ -240,20 +241,11 @@ func (lr *lineReader) next() string {
 // end waits for the stream to end and returns the remaining lines.
 func (lr *lineReader) end() []string {
 	lr.t.Helper()
-	var rest []string
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-lr.lines:
-			if !ok {
-				return rest
-			}
-			rest = append(rest, l)
-		case <-deadline:
-			lr.t.Fatal("stream did not end within 20s")
-			return nil
-		}
+	rest, ended := testutil.Drain(lr.lines, 20*time.Second)
+	if !ended {
+		lr.t.Fatal("stream did not end within 20s")
 	}
+	return rest
 }
 
 // openStream opens a stream request and returns the response (status

@@ -1,5 +1,7 @@
 package testutil
 
+import "time"
+
 // Repeat calls f(i) over and over on each of n new goroutines, i = 0..n-1,
 // until stop is closed, and returns a function that waits until all of them
 // have returned. stop is checked before each call; a call is never cut
@@ -28,4 +30,22 @@ func Grid[T any](n, m int, f func(i, j int) T) [][]T {
 		}
 	}
 	return out
+}
+
+// Drain receives from ch until it is closed and returns what it received;
+// closed is false if ch was still open after d.
+func Drain[T any](ch <-chan T, d time.Duration) (got []T, closed bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case v, ok := <-ch:
+			if !ok {
+				return got, true
+			}
+			got = append(got, v)
+		case <-timer.C:
+			return got, false
+		}
+	}
 }
