@@ -63,14 +63,21 @@ func drainItemsOr(t testing.TB, s *IDStream, n int) []Item {
 // made by rec for its ID.
 func requireEvents(t testing.TB, want []uint64, items []Item, msg string) {
 	t.Helper()
-	got := make([]uint64, 0, len(items))
+	require.Equal(t, want, eventIDs(t, items, msg), msg)
+}
+
+// eventIDs returns the IDs of items, failing the test unless every item is
+// an event whose record rec made for its ID.
+func eventIDs(t testing.TB, items []Item, msg string) []uint64 {
+	t.Helper()
+	ids := make([]uint64, 0, len(items))
 	for _, it := range items {
 		require.False(t, it.IsGap(), "%s: unexpected gap %+v", msg, it)
 		require.NotNil(t, it.Record, "%s", msg)
 		require.Equal(t, it.ID, idOf(it.Record), "%s: item ID is not the record's", msg)
-		got = append(got, it.ID)
+		ids = append(ids, it.ID)
 	}
-	require.Equal(t, want, got, msg)
+	return ids
 }
 
 func TestStreamFromID(t *testing.T) {

@@ -26,8 +26,8 @@ const (
 // AddEvent runs in the caller's goroutine and, for a non-nil record while the
 // system is not stopped, does exactly this: one atomic load of state,
 // prepareRecord (a length check of the message, cut only when over
-// MaxMessageLength, and one pass over its string fields, repaired only when
-// not valid UTF-8), ring.Add (one contended atomic add claims the event ID,
+// MaxMessageLength; UTF-8 repair is the publisher's, see marshalSafe),
+// ring.Add (one contended atomic add claims the event ID,
 // then a slot write and a publish), Store.StoreWithID (the store is sequenced
 // by the ring's IDs, so it claims nothing: one atomic pointer store into its
 // batch), and PublishEvent on the current streaming (one atomic load when no
