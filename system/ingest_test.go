@@ -91,24 +91,22 @@ func TestStressAddEvents(t *testing.T) {
 			sys.AddEvents(batch)
 		}
 	})
-	stop := make(chan struct{})
 	c := uint64(1)
-	reconfigured := testutil.Repeat(stop, 1, func(int) {
+	reconfigure := func() {
 		sys.Reconfigure(Config{RingBufferCapacity: c, RequestCapacity: c / 2})
 		c = c%100 + 8
-	})
+	}
 	collected := map[*si.EventRecord]int{}
-	collector := testutil.Repeat(stop, 1, func(int) {
+	collect := func() {
 		for _, ev := range sys.Store.CollectEvents() {
 			collected[ev]++
 		}
 		evs, lowest, _ := sys.GetEventsFromID(sys.history.GetLowestID(), math.MaxUint64)
 		checkBatches(t, evs, lowest, size)
-	})
+	}
+	stop := testutil.Loop(reconfigure, collect)
 	produced()
-	close(stop)
-	reconfigured()
-	collector()
+	stop()
 	for _, ev := range sys.Store.CollectEvents() {
 		collected[ev]++
 	}

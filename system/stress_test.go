@@ -35,10 +35,9 @@ func TestStressTinyCapacities(t *testing.T) {
 
 	produced := startProducers(sys, producers, perProducer, 4) // let pushes and streams interleave
 
-	stop := make(chan struct{})
 	var failures atomic.Int64 // order violations seen by readers
 	rng := rand.New(rand.NewPCG(7, 7))
-	control := testutil.Repeat(stop, 1, func(int) { // control plane
+	control := func() { // control plane
 		next := cfg
 		next.RingBufferCapacity = 1 + rng.Uint64N(16)
 		next.RequestCapacity = rng.Uint64N(8) + 1
@@ -52,8 +51,8 @@ func TestStressTinyCapacities(t *testing.T) {
 			sys.Reconfigure(next)
 		}
 		runtime.Gosched()
-	})
-	streamReaders := testutil.Repeat(stop, 2, func(int) {
+	}
+	streamReader := func() {
 		s := sys.CreateEventStream("stress", 4)
 		order := producerOrder{}
 		for ev := range s.Events {
@@ -64,8 +63,8 @@ func TestStressTinyCapacities(t *testing.T) {
 		if s.CloseReason() == stream.ReasonOpen {
 			failures.Add(1) // closed without a reason
 		}
-	})
-	historyReader := testutil.Repeat(stop, 1, func(int) {
+	}
+	historyReader := func() {
 		evs, _, _ := sys.GetEventsFromID(sys.history.GetLowestID(), 16)
 		order := producerOrder{}
 		for _, ev := range evs {
@@ -73,13 +72,13 @@ func TestStressTinyCapacities(t *testing.T) {
 				failures.Add(1)
 			}
 		}
-	})
+	}
+	stop := testutil.Loop(control, streamReader, streamReader, historyReader)
 
 	produced()
-	close(stop)
 	// Readers block on their streams: Stop closes them.
 	done := make(chan struct{})
-	go func() { control(); streamReaders(); historyReader(); close(done) }()
+	go func() { stop(); close(done) }()
 	for {
 		sys.CloseAllStreams()
 		select {

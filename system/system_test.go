@@ -279,15 +279,14 @@ func TestLifecycleRace(t *testing.T) {
 		},
 		func() { _ = sys.Metrics() },
 	}
-	stop := make(chan struct{})
-	// Three controllers, g starting at control[g] and going round; a stream
-	// reader; a history reader.
-	next := []int{0, 1, 2}
-	controllers := testutil.Repeat(stop, len(next), func(g int) {
-		control[next[g]%len(control)]()
-		next[g]++
-	})
-	streamReader := testutil.Repeat(stop, 1, func(int) {
+	// Three controllers, g starting at control[g] and going round.
+	controller := func(g int) func() {
+		return func() {
+			control[g%len(control)]()
+			g++
+		}
+	}
+	streamReader := func() {
 		s := sys.CreateEventStream("reader", 100)
 		for n := 0; n < 50; n++ {
 			if _, ok := <-s.Events; !ok {
@@ -295,16 +294,14 @@ func TestLifecycleRace(t *testing.T) {
 			}
 		}
 		sys.RemoveStream(s)
-	})
-	historyReader := testutil.Repeat(stop, 1, func(int) {
+	}
+	historyReader := func() {
 		_, _, _ = sys.GetEventsFromID(sys.GetLastEventID(), 1000)
 		_ = sys.GetEventStreams()
-	})
+	}
+	stop := testutil.Loop(controller(0), controller(1), controller(2), streamReader, historyReader)
 	produced()
-	close(stop)
-	controllers()
-	streamReader()
-	historyReader()
+	stop()
 	sys.StartService()
 	sys.Stop() // final push of whatever waits
 	goleak.VerifyNone(t)

@@ -2,27 +2,9 @@ package testutil
 
 import (
 	"reflect"
-	"sync/atomic"
 	"testing"
 	"time"
 )
-
-func TestRepeatCallsUntilStopped(t *testing.T) {
-	stop := make(chan struct{})
-	var calls [3]atomic.Int64
-	wait := Repeat(stop, len(calls), func(i int) {
-		if calls[i].Add(1) == 5 && i == 0 {
-			close(stop)
-		}
-	})
-	wait()
-	if got := calls[0].Load(); got != 5 {
-		t.Fatalf("f(0) ran %d times after it closed stop on call 5", got)
-	}
-	closed := make(chan struct{})
-	close(closed)
-	Repeat(closed, 2, func(int) { t.Error("called after stop was closed") })()
-}
 
 func TestGrid(t *testing.T) {
 	got := Grid(2, 3, func(i, j int) int { return 10*i + j })
