@@ -46,7 +46,7 @@ func receive(t testing.TB, s *EventStream, n int) []uint64 {
 	t.Helper()
 	evs, err := testutil.Receive(s.Events, n, failAfter)
 	require.NoError(t, err, "stream %v", s.CloseReason())
-	return idsOf(evs)
+	return testutil.Map(evs, idOf)
 }
 
 // drain reads s until its channel closes and returns what it got.
@@ -54,16 +54,7 @@ func drain(t testing.TB, s *EventStream) []uint64 {
 	t.Helper()
 	evs, err := testutil.ReceiveAll(s.Events, failAfter)
 	require.NoError(t, err)
-	return idsOf(evs)
-}
-
-// idsOf returns the IDs the records were created with (see rec).
-func idsOf(evs []*si.EventRecord) []uint64 {
-	ids := make([]uint64, 0, len(evs))
-	for _, ev := range evs {
-		ids = append(ids, idOf(ev))
-	}
-	return ids
+	return testutil.Map(evs, idOf)
 }
 
 // newStreaming returns a ring of capacity with before events added (see
