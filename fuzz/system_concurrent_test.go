@@ -36,8 +36,8 @@ const (
 
 // FuzzSystemConcurrent runs two producers calling AddEvent while a controller
 // (the test's goroutine) calls the lifecycle, Reconfigure, collect and stream
-// methods of the same event system, then stops it and checks what must hold under any
-// interleaving: every non-nil AddEvent is counted once, as accepted or
+// methods of the same event system, then stops it and checks what must hold
+// under any interleaving: every non-nil AddEvent is counted once, as accepted or
 // rejected; history holds exactly the accepted IDs (dense, each producer's
 // events in its order); every accepted event is in at most one batch, each
 // batch keeps each producer's order, and batches plus not stored add up to
