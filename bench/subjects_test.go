@@ -156,18 +156,13 @@ func (f *floorClaimPublish) stop()             {}
 // records returns n distinct records per producer. Producers cycle through
 // theirs, so building records is not part of the measured cost.
 func records(producers, n int) [][]*si.EventRecord {
-	out := make([][]*si.EventRecord, producers)
-	for p := range out {
-		out[p] = make([]*si.EventRecord, n)
-		for i := range out[p] {
-			out[p][i] = &si.EventRecord{
-				Type:     si.EventRecord_REQUEST,
-				ObjectID: "alloc-0001",
-				Message:  "bench event",
-			}
+	return testutil.Grid(producers, n, func(int, int) *si.EventRecord {
+		return &si.EventRecord{
+			Type:     si.EventRecord_REQUEST,
+			ObjectID: "alloc-0001",
+			Message:  "bench event",
 		}
-	}
-	return out
+	})
 }
 
 // split divides n into p parts that differ by at most one.
