@@ -12,6 +12,13 @@ import (
 	"github.com/lfevents/lfevents/internal/testutil"
 )
 
+func TestAddBatchDoesNotAllocate(t *testing.T) {
+	b := New(64)
+	batch := []*si.EventRecord{rec(0), nil, rec(1), rec(2)}
+	allocs := testing.AllocsPerRun(100, func() { b.AddBatch(batch) })
+	assert.Zero(t, allocs)
+}
+
 // TestAddBatch: AddBatch gives the non-nil records of a batch consecutive IDs
 // from the next one on, as that many Adds would, and reports the first and
 // how many.
@@ -49,13 +56,6 @@ func TestAddBatch(t *testing.T) {
 			assert.Equal(t, b.NextID(), b.Add(rec(99)), "Adds continue after the batch")
 		})
 	}
-}
-
-func TestAddBatchDoesNotAllocate(t *testing.T) {
-	b := New(64)
-	batch := []*si.EventRecord{rec(0), nil, rec(1), rec(2)}
-	allocs := testing.AllocsPerRun(100, func() { b.AddBatch(batch) })
-	assert.Zero(t, allocs)
 }
 
 // TestStressAddBatch: batches from several producers land in one piece, in
