@@ -24,8 +24,8 @@ func receiveItems(t testing.TB, s *IDStream, n int) []Item {
 // drainItems reads s until its channel closes.
 func drainItems(t testing.TB, s *IDStream) []Item {
 	t.Helper()
-	items, err := testutil.ReceiveAll(s.Items, failAfter)
-	require.NoError(t, err)
+	items, closed := testutil.Drain(s.Items, failAfter)
+	require.True(t, closed, "stream not closed within %v (%d items)", failAfter, len(items))
 	return items
 }
 

@@ -27,17 +27,3 @@ func TestReceive(t *testing.T) {
 		t.Fatalf("Receive 2 from a closed channel holding 1 = %v, %v; want [4] and an error", got, err)
 	}
 }
-
-func TestReceiveAll(t *testing.T) {
-	ch := make(chan int, 4)
-	ch <- 1
-	ch <- 2
-	if got, err := ReceiveAll(ch, 10*time.Millisecond); err == nil || !slices.Equal(got, []int{1, 2}) {
-		t.Fatalf("ReceiveAll of an open channel = %v, %v; want [1 2] and a timeout", got, err)
-	}
-	ch <- 3
-	close(ch)
-	if got, err := ReceiveAll(ch, time.Second); err != nil || !slices.Equal(got, []int{3}) {
-		t.Fatalf("ReceiveAll = %v, %v; want [3], nil", got, err)
-	}
-}
