@@ -2,7 +2,6 @@ package dedup
 
 import (
 	"bytes"
-	"encoding/binary"
 	"log/slog"
 	"math"
 	"math/bits"
@@ -134,15 +133,20 @@ type Table struct {
 // for a single producer and may let a few duplicates through under
 // concurrency, never the other way round.
 //
-// Cost. A lookup is the hash (one go-metro call over the fields copied into
-// a stack buffer) and one load; a tag hit adds a load and a field
-// comparison. Remembering is two atomic stores. There is no CAS: a claim
-// would cost as much as a store and buy only fewer torn entries under
-// contention, where duplicates may pass anyway.
+// Cost. A lookup is the hash (one go-metro call per non-empty field, each
+// reading the field where it lies; see Hash) and one load of the entry,
+// which touches one cache line: an entry is 16 bytes and the entries start
+// on a cache-line boundary (see newEntries). A tag hit adds a load of the
+// remembered record and a field comparison. Remembering is two atomic
+// stores. There is no CAS: a claim would cost as much as a store and buy
+// only fewer torn entries under contention, where duplicates may pass
+// anyway.
 //
 // Wrap-around: none; entries carry no sequence.
 //
-// Memory. The entries are allocated once by New; Suppress allocates nothing
+// Memory. The entries are allocated once by New (16 bytes each; a table of
+// 64 to 2048 entries takes about 32 KiB, see newEntries); Suppress
+// allocates nothing
 // (the log line allocates, at most once per LogInterval). An entry keeps its
 // record reachable until overwritten, so a table keeps at most Size records
 // alive beyond the event history.
@@ -163,7 +167,7 @@ func New(cfg Config) *Table {
 	}
 	n := roundUp(cfg.Size)
 	t := &Table{
-		entries:  make([]entry, n),
+		entries:  newEntries(n),
 		mask:     uint64(n - 1),
 		window:   window,
 		logEvery: logEvery,
@@ -175,6 +179,25 @@ func New(cfg Config) *Table {
 	}
 	t.lastLog.Store(math.MinInt64 / 2) // the first suppression logs
 	return t
+}
+
+// newEntries returns n empty entries that start on a 64-byte boundary (n of
+// 4 or more) or a 16-byte one (fewer), so that no entry straddles two cache
+// lines. Go's allocator gives that to the power-of-two sizes asked for here
+// except for a pointer-holding object above 512 bytes and up to 32 KiB,
+// which it places 8 bytes into its slot, behind a type header; a table of
+// that size is therefore carved from an allocation above 32 KiB, which has
+// no header and starts on a page. TestEntriesAligned checks every size.
+func newEntries(n int) []entry {
+	align := uintptr(64)
+	if n < 4 {
+		align = 16
+	}
+	e := make([]entry, n)
+	if uintptr(unsafe.Pointer(&e[0]))%align == 0 {
+		return e
+	}
+	return make([]entry, max(n, 32<<10/16+1))[:n:n]
 }
 
 func roundUp(size int) int {
@@ -250,48 +273,61 @@ func (t *Table) count(ev *si.EventRecord, at int64) {
 		slog.String("message", ev.Message))
 }
 
-// hashBuffer is the stack buffer Hash copies the fields into; records
-// whose fields do not fit are hashed field by field.
-const hashBuffer = 256
-
 // Hash returns the go-metro hash of the fields that Equal compares. It does
-// not allocate. The fields are laid out without ambiguity (enums as 4 bytes,
-// each string and the unknown fields after their 4-byte length) and hashed
-// in one call over whole 32-byte blocks.
+// not allocate and copies nothing.
+//
+// Each non-empty string field is hashed where it lies (metro.Hash64Str: on
+// amd64 an assembly routine that reads the string in place; elsewhere
+// Hash64 over a zero-copy []byte view), and so are the unknown fields when
+// there are any. Each field has a seed of its own: the three enums packed
+// into 64 bits (injectively for every value si defines), XORed with a
+// constant per field. The per-field hashes do not depend on one another,
+// so the CPU can compute them side by side, and XOR combines them; an empty
+// field contributes 0.
+//
+// Field boundaries: each field is a separate go-metro input under a seed of
+// its own, so moving text from one field to the next (("ab", "c") against
+// ("a", "bc"), or a value moved to another field) changes the inputs of two
+// calls, and the two records then share a hash only by a 64-bit accident,
+// like any two different records. No length prefix or separator is added:
+// it would not be a guarantee either. The guarantee that a collision never
+// suppresses a different event is Equal, which Suppress applies on every
+// tag hit (TestFieldBoundaries and FuzzDedupSplit check both).
+//
+// Why not one call over a key buffer (the design before this one): laying
+// the fields out in a stack buffer (zeroing it, four copies) cost about as
+// much as hashing them, and go-metro's own cost is mostly per call and per
+// 32-byte block, which the buffer does not save; see docs/metrics.md.
 func Hash(ev *si.EventRecord) uint64 {
-	u := unknownFields(ev)
-	n := 7*4 + len(ev.ObjectID) + len(ev.ReferenceID) + len(ev.Message) + len(u)
-	if n > hashBuffer {
-		return hashFields(ev, u)
+	seed := uint64(uint32(ev.EventChangeDetail)) ^ uint64(uint32(ev.Type))<<32 ^ uint64(uint32(ev.EventChangeType))<<48
+	h := hashString(ev.ObjectID, seed^seedObjectID) ^
+		hashString(ev.ReferenceID, seed^seedReferenceID) ^
+		hashString(ev.Message, seed^seedMessage)
+	if u := unknownFields(ev); len(u) != 0 {
+		h ^= metro.Hash64(u, seed^seedUnknown)
 	}
-	var buf [hashBuffer]byte
-	b := buf[:0]
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.Type))
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeType))
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeDetail))
-	b = appendString(b, ev.ObjectID)
-	b = appendString(b, ev.ReferenceID)
-	b = appendString(b, ev.Message)
-	b = append(binary.LittleEndian.AppendUint32(b, uint32(len(u))), u...)
-	// Hash whole 32-byte blocks (the rest of buf is zeros): go-metro's
-	// tail handling costs more than the padding.
-	return metro.Hash64(buf[:(len(b)+31)&^31], 0)
+	return h
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
-	return append(b, s...)
+// hashString is go-metro's hash of s with the given seed, and 0 for the
+// empty string (a field left empty costs no call). An empty field stays
+// distinguishable from a non-empty one: that one adds a hash, this one
+// nothing.
+func hashString(s string, seed uint64) uint64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return metro.Hash64Str(s, seed)
 }
 
-// hashFields hashes long records field by field, chaining the seeds.
-func hashFields(ev *si.EventRecord, u []byte) uint64 {
-	seed := uint64(uint32(ev.Type)) | uint64(uint32(ev.EventChangeType))<<21 |
-		uint64(uint32(ev.EventChangeDetail))<<42
-	h := metro.Hash64Str(ev.ObjectID, seed)
-	h = metro.Hash64Str(ev.ReferenceID, h)
-	h = metro.Hash64Str(ev.Message, h)
-	return metro.Hash64(u, h)
-}
+// The per-field seed constants: distinct arbitrary 64-bit values, so that no
+// two fields of a record share a seed.
+const (
+	seedObjectID    = 0x9e3779b97f4a7c15
+	seedReferenceID = 0xbf58476d1ce4e5b9
+	seedMessage     = 0x94d049bb133111eb
+	seedUnknown     = 0xd6e8feb86659fd93
+)
 
 // Equal reports whether a and b are equal in the sense of Table: type,
 // object ID, reference ID, change type, change detail, message and unknown
@@ -322,6 +358,12 @@ func unknownFields(ev *si.EventRecord) []byte {
 	if unknownField.ok {
 		return *(*[]byte)(unsafe.Add(unsafe.Pointer(ev), unknownField.offset))
 	}
+	return unknownFieldsReflect(ev)
+}
+
+// unknownFieldsReflect is the reflective path of unknownFields, kept out of
+// it so that unknownFields inlines.
+func unknownFieldsReflect(ev *si.EventRecord) []byte {
 	return ev.ProtoReflect().GetUnknown()
 }
 
