@@ -146,10 +146,9 @@ type Table struct {
 //
 // Memory. The entries are allocated once by New (16 bytes each; a table of
 // 64 to 2048 entries takes about 32 KiB, see newEntries); Suppress
-// allocates nothing
-// (the log line allocates, at most once per LogInterval). An entry keeps its
-// record reachable until overwritten, so a table keeps at most Size records
-// alive beyond the event history.
+// allocates nothing (the log line allocates, at most once per LogInterval).
+// An entry keeps its record reachable until overwritten, so a table keeps
+// at most Size records alive beyond the event history.
 type entry struct { // 16 bytes, four to a cache line
 	tag atomic.Uint64
 	rec atomic.Pointer[si.EventRecord]
