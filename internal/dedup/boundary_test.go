@@ -46,10 +46,7 @@ func requireNeverTakenForEachOther(t *testing.T, a, b *si.EventRecord, what stri
 		// And with the other record planted under this one's very tag, as a
 		// 64-bit collision would leave it.
 		tab := New(Config{Window: time.Hour, Size: size, Logger: quiet})
-		h := Hash(a)
-		e := &tab.entries[h&tab.mask]
-		e.rec.Store(stamped(clone(b), 0))
-		e.tag.Store(h | 1)
+		plant(tab, Hash(a), stamped(clone(b), 0))
 		require.False(t, tab.Suppress(stamped(clone(a), 1)), "%s: size %d: suppressed by a colliding record", what, size)
 	}
 }
@@ -125,18 +122,16 @@ func TestFieldBoundariesRandom(t *testing.T) {
 	}
 }
 
-// TestEntriesAligned: an entry is 16 bytes and the entries start on a
-// 64-byte boundary (16 for tables of fewer than 4 entries), so that a probe
-// touches one cache line, at every size.
-func TestEntriesAligned(t *testing.T) {
+// TestBucketsAligned: an entry is 16 bytes, a bucket 64, and the buckets
+// start on a 64-byte boundary, so that a probe touches one cache line, at
+// every size.
+func TestBucketsAligned(t *testing.T) {
 	require.EqualValues(t, 16, unsafe.Sizeof(entry{}))
+	require.EqualValues(t, 64, unsafe.Sizeof(bucket{}))
 	for size := 1; size <= MaxSize; size *= 2 {
 		tab := New(Config{Window: time.Second, Size: size, Logger: quiet})
-		base := uintptr(unsafe.Pointer(&tab.entries[0]))
-		assert.Zero(t, base%16, "size %d", size)
-		if size >= 4 {
-			assert.Zero(t, base%64, "size %d", size)
-		}
-		assert.Equal(t, size, len(tab.entries))
+		assert.Zero(t, uintptr(unsafe.Pointer(&tab.buckets[0]))%64, "size %d", size)
+		assert.Equal(t, size, tab.Size())
+		assert.Equal(t, max(size/4, 1), len(tab.buckets), "size %d", size)
 	}
 }
