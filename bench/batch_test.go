@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
@@ -61,20 +60,11 @@ func BenchmarkBatch(b *testing.B) {
 // that together add n events in slices of (at most) batch records taken from
 // their records in turn.
 func runBatchProducers(n, producers, batch int, recs [][]*si.EventRecord, addBatch func([]*si.EventRecord)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for p, count := range split(n, producers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine := recs[p] // len(mine) is a multiple of batch
-			<-start
-			for i := 0; i < count; i += batch {
-				from := i % len(mine)
-				addBatch(mine[from : from+min(batch, count-i)])
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	runSplit(n, producers, func(p, count int) {
+		mine := recs[p] // len(mine) is a multiple of batch
+		for i := 0; i < count; i += batch {
+			from := i % len(mine)
+			addBatch(mine[from : from+min(batch, count-i)])
+		}
+	})
 }

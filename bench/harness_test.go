@@ -61,52 +61,69 @@ func TestSplit(t *testing.T) {
 	}
 }
 
-// TestLockedEventsRead checks the mutex system's history read against the
-// IDs it was given: a wrapped ring returns the newest capacity events in
+// lockedSystems are the locks lockedSystem runs under.
+var lockedSystems = []struct {
+	name string
+	make func(ringCapacity uint64) *lockedSystem
+}{
+	{"mutex", newMutexSystem},
+	{"rwmutex", newRWMutexSystem},
+}
+
+// TestLockedEventsRead checks the locked systems' history read against the
+// IDs they were given: a wrapped ring returns the newest capacity events in
 // order, with the lowest and highest IDs held; out-of-range IDs return none.
 func TestLockedEventsRead(t *testing.T) {
-	m := newMutexSystem(10)
-	evs, lo, hi := m.GetEventsFromID(0, 5)
-	assert.Empty(t, evs)
-	assert.Equal(t, []uint64{0, 0}, []uint64{lo, hi})
+	for _, impl := range lockedSystems {
+		t.Run(impl.name, func(t *testing.T) {
+			m := impl.make(10)
+			evs, lo, hi := m.GetEventsFromID(0, 5)
+			assert.Empty(t, evs)
+			assert.Equal(t, []uint64{0, 0}, []uint64{lo, hi})
 
-	recs := make([]*si.EventRecord, 25)
-	for i := range recs {
-		recs[i] = &si.EventRecord{ObjectID: fmt.Sprint(i)}
-		m.AddEvent(recs[i])
+			recs := make([]*si.EventRecord, 25)
+			for i := range recs {
+				recs[i] = &si.EventRecord{ObjectID: fmt.Sprint(i)}
+				m.AddEvent(recs[i])
+			}
+			tests := []struct {
+				id, count uint64
+				want      []*si.EventRecord
+			}{
+				{15, 10, recs[15:25]},
+				{17, 5, recs[17:22]},
+				{19, 100, recs[19:25]},
+				{14, 3, nil},
+				{25, 3, nil},
+				{20, 0, nil},
+			}
+			for _, tt := range tests {
+				evs, lo, hi := m.GetEventsFromID(tt.id, tt.count)
+				assert.Equal(t, tt.want, evs, "from %d count %d", tt.id, tt.count)
+				assert.Equal(t, uint64(15), lo)
+				assert.Equal(t, uint64(24), hi)
+			}
+			// The batch holds the first DefaultRequestCapacity events, the rest are
+			// counted; here all 25 fit.
+			assert.Equal(t, uint64(0), m.notStoredCount())
+			assert.Len(t, m.batch, 25)
+		})
 	}
-	tests := []struct {
-		id, count uint64
-		want      []*si.EventRecord
-	}{
-		{15, 10, recs[15:25]},
-		{17, 5, recs[17:22]},
-		{19, 100, recs[19:25]},
-		{14, 3, nil},
-		{25, 3, nil},
-		{20, 0, nil},
-	}
-	for _, tt := range tests {
-		evs, lo, hi := m.GetEventsFromID(tt.id, tt.count)
-		assert.Equal(t, tt.want, evs, "from %d count %d", tt.id, tt.count)
-		assert.Equal(t, uint64(15), lo)
-		assert.Equal(t, uint64(24), hi)
-	}
-	// The batch holds the first DefaultRequestCapacity events, the rest are
-	// counted; here all 25 fit.
-	assert.Equal(t, uint64(0), m.notStoredCount())
-	assert.Len(t, m.batch, 25)
 }
 
 // TestMutexSystemNotStored: a full batch counts instead of storing, while
 // history goes on.
 func TestMutexSystemNotStored(t *testing.T) {
-	m := newMutexSystem(100)
-	m.AddEvents(records(1, int(system.DefaultRequestCapacity)+64)[0])
-	m.AddEvent(&si.EventRecord{})
-	assert.Equal(t, uint64(65), m.notStoredCount())
-	assert.Equal(t, system.DefaultRequestCapacity+65, m.inHistory())
-	assert.Len(t, m.batch, int(system.DefaultRequestCapacity))
+	for _, impl := range lockedSystems {
+		t.Run(impl.name, func(t *testing.T) {
+			m := impl.make(100)
+			m.AddEvents(records(1, int(system.DefaultRequestCapacity)+64)[0])
+			m.AddEvent(&si.EventRecord{})
+			assert.Equal(t, uint64(65), m.notStoredCount())
+			assert.Equal(t, system.DefaultRequestCapacity+65, m.inHistory())
+			assert.Len(t, m.batch, int(system.DefaultRequestCapacity))
+		})
+	}
 }
 
 func TestLatencyHist(t *testing.T) {

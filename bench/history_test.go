@@ -170,26 +170,17 @@ func BenchmarkStore(b *testing.B) {
 				s := impl.make(size)
 				recs := records(goroutines, 1024)
 				var collected atomic.Uint64
-				var wg sync.WaitGroup
-				start := make(chan struct{})
 				b.ReportAllocs()
 				b.ResetTimer()
-				for g, count := range split(b.N, goroutines) {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						mine := recs[g]
-						<-start
-						for i := 0; i < count; i++ {
-							s.Store(mine[i&1023])
-							if i%collectEvery == collectEvery-1 && s.CountStoredEvents() > size/2 {
-								collected.Add(uint64(len(s.CollectEvents())))
-							}
+				runSplit(b.N, goroutines, func(g, count int) {
+					mine := recs[g]
+					for i := 0; i < count; i++ {
+						s.Store(mine[i&1023])
+						if i%collectEvery == collectEvery-1 && s.CountStoredEvents() > size/2 {
+							collected.Add(uint64(len(s.CollectEvents())))
 						}
-					}()
-				}
-				close(start)
-				wg.Wait()
+					}
+				})
 				b.StopTimer()
 				stored := collected.Load() + uint64(len(s.CollectEvents()))
 				b.ReportMetric(100*float64(uint64(b.N)-stored)/float64(b.N), "notstored-%")

@@ -1,9 +1,6 @@
 package bench
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // ingestProducers are the producer counts of the ingest scenarios: one, as
 // many as this machine's two cores, and more goroutines than cores.
@@ -21,29 +18,7 @@ var ingestProducers = []int{1, 2, 8}
 // are percentiles of the time one AddEvent call takes, from about one call in
 // 16 picked at random and timed alone (the clock's own cost subtracted). The
 // sampling costs every impl the same few ns per event.
-func BenchmarkIngest(b *testing.B) {
-	const ringCapacity = 100000 // the reference default
-	for _, producers := range ingestProducers {
-		for _, impl := range ingestImpls {
-			b.Run(fmt.Sprintf("producers=%d/impl=%s", producers, impl.name), func(b *testing.B) {
-				s := impl.make(ringCapacity)
-				defer s.stop()
-				recs := records(producers, 1024)
-				clockCost() // calibrated before the timer runs
-				b.ReportAllocs()
-				b.ResetTimer()
-				lat := runProducersTimed(b.N, producers, recs, s.AddEvent, 15, 0)
-				dropped := s.dropped()
-				accepted := uint64(b.N) - dropped
-				waitFor(b, "history", func() bool { return s.inHistory() >= accepted })
-				b.StopTimer()
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(accepted, 1)), "ns/event")
-				b.ReportMetric(100*float64(dropped)/float64(b.N), "drop-%")
-				reportLatency(b, lat)
-			})
-		}
-	}
-}
+func BenchmarkIngest(b *testing.B) { benchIngest(b, false) }
 
 // BenchmarkIngestPaced is the ingest scenario as a scheduler produces events:
 // each producer does about 1 µs of work of its own (arithmetic, no memory)
@@ -54,24 +29,40 @@ func BenchmarkIngest(b *testing.B) {
 // Metrics: ns/add is the mean time of an AddEvent call; p50-ns, p99-ns and
 // p999-ns its percentiles (the clock's own cost subtracted from each); ns/op
 // is wall time per event including the work; drop-% as in BenchmarkIngest.
-func BenchmarkIngestPaced(b *testing.B) {
-	const ringCapacity = 100000
+func BenchmarkIngestPaced(b *testing.B) { benchIngest(b, true) }
+
+// benchIngest runs the ingest scenario flat out (BenchmarkIngest: every
+// impl, about one AddEvent in 16 timed) or paced (BenchmarkIngestPaced: the
+// event systems, every AddEvent timed) at each producer count.
+func benchIngest(b *testing.B, paced bool) {
+	const ringCapacity = 100000 // the reference default
+	impls, sampleMask := ingestImpls, uint64(15)
+	if paced {
+		impls, sampleMask = pacedImpls, 0
+	}
 	for _, producers := range ingestProducers {
-		for _, impl := range pacedImpls {
-			b.Run(fmt.Sprintf("producers=%d/impl=%s", producers, impl.name), func(b *testing.B) {
+		for _, impl := range impls {
+			b.Run(fmtName("producers", producers, impl.name), func(b *testing.B) {
 				s := impl.make(ringCapacity)
 				defer s.stop()
 				recs := records(producers, 1024)
-				work := spinPerMicro()
-				clockCost()
+				work := 0
+				if paced {
+					work = spinPerMicro()
+				}
+				clockCost() // calibrated before the timer runs
 				b.ReportAllocs()
 				b.ResetTimer()
-				lat := runProducersTimed(b.N, producers, recs, s.AddEvent, 0, work)
+				lat := runProducersTimed(b.N, producers, recs, s.AddEvent, sampleMask, work)
 				dropped := s.dropped()
 				accepted := uint64(b.N) - dropped
 				waitFor(b, "history", func() bool { return s.inHistory() >= accepted })
 				b.StopTimer()
-				b.ReportMetric(lat.mean(), "ns/add")
+				if paced {
+					b.ReportMetric(lat.mean(), "ns/add")
+				} else {
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(accepted, 1)), "ns/event")
+				}
 				b.ReportMetric(100*float64(dropped)/float64(b.N), "drop-%")
 				reportLatency(b, lat)
 			})

@@ -153,37 +153,28 @@ func runProducersTimed(n, producers int, recs [][]*si.EventRecord, add func(*si.
 		hists[p] = new(latencyHist)
 	}
 	clock := clockCost()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for p, count := range split(n, producers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine, h := recs[p], hists[p]
-			mask := len(mine) - 1
-			rnd := uint64(p)*0x9E3779B97F4A7C15 + 1
-			var work uint64
-			<-start
-			for i := 0; i < count; i++ {
-				if workIters > 0 {
-					work += spinWork(workIters, uint64(i))
-				}
-				rnd ^= rnd << 13
-				rnd ^= rnd >> 7
-				rnd ^= rnd << 17
-				if rnd&sampleMask != 0 {
-					add(mine[i&mask])
-					continue
-				}
-				t := nanotime()
-				add(mine[i&mask])
-				h.record(nanotime() - t - clock)
+	runSplit(n, producers, func(p, count int) {
+		mine, h := recs[p], hists[p]
+		mask := len(mine) - 1
+		rnd := uint64(p)*0x9E3779B97F4A7C15 + 1
+		var work uint64
+		for i := 0; i < count; i++ {
+			if workIters > 0 {
+				work += spinWork(workIters, uint64(i))
 			}
-			sink.Add(work)
-		}()
-	}
-	close(start)
-	wg.Wait()
+			rnd ^= rnd << 13
+			rnd ^= rnd >> 7
+			rnd ^= rnd << 17
+			if rnd&sampleMask != 0 {
+				add(mine[i&mask])
+				continue
+			}
+			t := nanotime()
+			add(mine[i&mask])
+			h.record(nanotime() - t - clock)
+		}
+		sink.Add(work)
+	})
 	for _, h := range hists[1:] {
 		hists[0].merge(h)
 	}

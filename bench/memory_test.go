@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
 	"github.com/lfevents/lfevents/bench/baseline"
 	"github.com/lfevents/lfevents/ring"
 )
@@ -40,32 +42,36 @@ func measure(b *testing.B, units int, unit string, build func() any) {
 func BenchmarkMemory(b *testing.B) {
 	const n = 100000
 	ev := records(1, 1)[0][0]
-	b.Run("what=history-slot/impl=lockfree", func(b *testing.B) {
-		measure(b, n, "B/slot", func() any {
+	// fullCase fills a ring or store with n events: what it retains per
+	// event. make returns it and a function that adds one event to it.
+	type fullCase struct {
+		what, impl, unit string
+		make             func() (any, func(*si.EventRecord))
+	}
+	full := []fullCase{
+		{"history-slot", "lockfree", "B/slot", func() (any, func(*si.EventRecord)) {
 			r := ring.New(n)
-			for i := 0; i < n; i++ {
-				r.Add(ev)
-			}
-			return r
-		})
-	})
-	b.Run("what=history-slot/impl=baseline", func(b *testing.B) {
-		measure(b, n, "B/slot", func() any {
+			return r, func(ev *si.EventRecord) { r.Add(ev) }
+		}},
+		{"history-slot", "baseline", "B/slot", func() (any, func(*si.EventRecord)) {
 			r := baseline.NewRing(n)
-			for i := 0; i < n; i++ {
-				r.Add(ev)
-			}
-			return r
-		})
-	})
+			return r, func(ev *si.EventRecord) { r.Add(ev) }
+		}},
+	}
 	for _, impl := range storeImpls {
-		b.Run("what=stored-event/impl="+impl.name, func(b *testing.B) {
-			measure(b, n, "B/event", func() any {
-				s := impl.make(n)
+		full = append(full, fullCase{"stored-event", impl.name, "B/event", func() (any, func(*si.EventRecord)) {
+			s := impl.make(n)
+			return s, s.Store
+		}})
+	}
+	for _, c := range full {
+		b.Run("what="+c.what+"/impl="+c.impl, func(b *testing.B) {
+			measure(b, n, c.unit, func() any {
+				v, add := c.make()
 				for i := 0; i < n; i++ {
-					s.Store(ev)
+					add(ev)
 				}
-				return s
+				return v
 			})
 		})
 	}

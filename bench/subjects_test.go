@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
 	"github.com/lfevents/lfevents/bench/baseline"
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/system"
 	"golang.org/x/sys/cpu"
@@ -156,18 +156,13 @@ func (f *floorClaimPublish) stop()             {}
 // records returns n distinct records per producer. Producers cycle through
 // theirs, so building records is not part of the measured cost.
 func records(producers, n int) [][]*si.EventRecord {
-	out := make([][]*si.EventRecord, producers)
-	for p := range out {
-		out[p] = make([]*si.EventRecord, n)
-		for i := range out[p] {
-			out[p][i] = &si.EventRecord{
-				Type:     si.EventRecord_REQUEST,
-				ObjectID: "alloc-0001",
-				Message:  "bench event",
-			}
+	return testutil.Grid(producers, n, func(int, int) *si.EventRecord {
+		return &si.EventRecord{
+			Type:     si.EventRecord_REQUEST,
+			ObjectID: "alloc-0001",
+			Message:  "bench event",
 		}
-	}
-	return out
+	})
 }
 
 // split divides n into p parts that differ by at most one.
@@ -182,25 +177,30 @@ func split(n, p int) []int {
 	return parts
 }
 
+// runSplit runs f(p, count) for p = 0, ..., producers-1, each on a
+// goroutine of its own, count being p's share of n (see split). The
+// goroutines start together, and runSplit returns when all are done.
+func runSplit(n, producers int, f func(p, count int)) {
+	counts := split(n, producers)
+	start := make(chan struct{})
+	wait := testutil.Start(producers, func(p int) {
+		<-start
+		f(p, counts[p])
+	})
+	close(start)
+	wait()
+}
+
 // runProducers runs producers goroutines that together call add n times,
 // starting them together, and returns when all are done.
 func runProducers(n, producers int, recs [][]*si.EventRecord, add func(*si.EventRecord)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for p, count := range split(n, producers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine := recs[p]
-			mask := len(mine) - 1
-			<-start
-			for i := 0; i < count; i++ {
-				add(mine[i&mask])
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	runSplit(n, producers, func(p, count int) {
+		mine := recs[p]
+		mask := len(mine) - 1
+		for i := 0; i < count; i++ {
+			add(mine[i&mask])
+		}
+	})
 }
 
 // waitFor polls until cond holds, failing the benchmark after a minute.

@@ -3,7 +3,6 @@ package fuzz
 import (
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/lfevents/lfevents/internal/model"
 	"github.com/lfevents/lfevents/internal/model/systemrun"
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 )
@@ -99,28 +99,23 @@ func FuzzStoreConcurrent(f *testing.F) {
 		} else {
 			s = store.New(size)
 		}
-		var running sync.WaitGroup
 		var writersDone atomic.Bool
-		for w := range writers {
-			running.Add(1)
-			go func() {
-				defer running.Done()
-				i := 0
-				for _, c := range plans[w] {
-					for _, ev := range recs[w][i : i+c.n] {
-						if sequenced {
-							s.StoreWithID(history.Add(ev), ev)
-						} else {
-							s.Store(ev)
-						}
-					}
-					i += c.n
-					if c.yield {
-						runtime.Gosched()
+		written := testutil.Start(writers, func(w int) {
+			i := 0
+			for _, c := range plans[w] {
+				for _, ev := range recs[w][i : i+c.n] {
+					if sequenced {
+						s.StoreWithID(history.Add(ev), ev)
+					} else {
+						s.Store(ev)
 					}
 				}
-			}()
-		}
+				i += c.n
+				if c.yield {
+					runtime.Gosched()
+				}
+			}
+		})
 		var batches, copies [][]*si.EventRecord
 		var sums []uint64
 		maxSize := min(size, store.MaxSize)
@@ -164,7 +159,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 			}
 			collect(false) // everything left
 		}()
-		running.Wait()
+		written()
 		writersDone.Store(true)
 		select {
 		case <-done:
@@ -191,7 +186,7 @@ func FuzzStoreConcurrent(f *testing.F) {
 		}
 		for bi, b := range batches {
 			if b != nil {
-				systemrun.RequireSame(t, copies[bi], b, "batch %d changed after it was returned", bi)
+				require.NoError(t, systemrun.SameRecords(copies[bi], b), "batch %d changed after it was returned", bi)
 			}
 		}
 		stats := s.Stats()

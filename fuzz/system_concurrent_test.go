@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/lfevents/lfevents/internal/model"
 	"github.com/lfevents/lfevents/internal/model/systemrun"
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
 	"github.com/lfevents/lfevents/system"
 )
@@ -34,10 +34,10 @@ const (
 	scsOpCount
 )
 
-// FuzzSystemConcurrent runs two producers calling AddEvent and a control
-// goroutine calling the lifecycle, Reconfigure, collect and stream methods of
-// one event system at once, then stops it and checks what must hold under any
-// interleaving: every non-nil AddEvent is counted once, as accepted or
+// FuzzSystemConcurrent runs two producers calling AddEvent while a controller
+// (the test's goroutine) calls the lifecycle, Reconfigure, collect and stream
+// methods of the same event system, then stops it and checks what must hold
+// under any interleaving: every non-nil AddEvent is counted once, as accepted or
 // rejected; history holds exactly the accepted IDs (dense, each producer's
 // events in its order); every accepted event is in at most one batch, each
 // batch keeps each producer's order, and batches plus not stored add up to
@@ -90,62 +90,52 @@ func FuzzSystemConcurrent(f *testing.F) {
 			}
 		}
 
-		var (
-			wg     sync.WaitGroup
-			direct [][]*si.EventRecord
-		)
-		for p := range bursts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				i := 0
-				for _, b := range bursts[p] {
-					n := burstLen(b)
-					if b >= 192 {
-						e.AddEvents(recs[p][i : i+n])
-					} else {
-						for _, ev := range recs[p][i : i+n] {
-							e.AddEvent(ev)
-						}
+		produced := testutil.Start(len(bursts), func(p int) {
+			i := 0
+			for _, b := range bursts[p] {
+				n := burstLen(b)
+				if b >= 192 {
+					e.AddEvents(recs[p][i : i+n])
+				} else {
+					for _, ev := range recs[p][i : i+n] {
+						e.AddEvent(ev)
 					}
-					i += n
-					runtime.Gosched()
 				}
-			}()
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, op := range ctl {
-				switch int(op[0]) % scsOpCount {
-				case scsStart:
-					e.StartService()
-				case scsStop:
-					e.Stop()
-				case scsRestart:
-					e.Restart()
-				case scsReconfig:
-					e.Reconfigure(systemrun.Config(model.NewOps(op[1:]), plugin, logger))
-				case scsCloseAll:
-					e.CloseAllStreams()
-				case scsCollect:
-					direct = append(direct, slices.Clone(e.Store.CollectEvents()))
-				case scsCreate:
-					s := e.CreateEventStream("c", uint64(op[0]))
-					if !assert.NotNil(t, s, "CreateEventStream never returns nil") {
-						break
-					}
-					readers = append(readers, systemrun.StartReader(s, uint64(op[0]), false))
-				case scsRemove:
-					if len(readers) > 0 {
-						e.RemoveStream(readers[len(readers)-1].S)
-					}
-				case scsYield:
-					runtime.Gosched()
-				}
+				i += n
+				runtime.Gosched()
 			}
-		}()
-		wg.Wait()
+		})
+		// The controller runs on the test's goroutine, beside the producers.
+		var direct [][]*si.EventRecord
+		for _, op := range ctl {
+			switch int(op[0]) % scsOpCount {
+			case scsStart:
+				e.StartService()
+			case scsStop:
+				e.Stop()
+			case scsRestart:
+				e.Restart()
+			case scsReconfig:
+				e.Reconfigure(systemrun.Config(model.NewOps(op[1:]), plugin, logger))
+			case scsCloseAll:
+				e.CloseAllStreams()
+			case scsCollect:
+				direct = append(direct, slices.Clone(e.Store.CollectEvents()))
+			case scsCreate:
+				s := e.CreateEventStream("c", uint64(op[0]))
+				if !assert.NotNil(t, s, "CreateEventStream never returns nil") {
+					break
+				}
+				readers = append(readers, systemrun.StartReader(s, uint64(op[0]), false))
+			case scsRemove:
+				if len(readers) > 0 {
+					e.RemoveStream(readers[len(readers)-1].S)
+				}
+			case scsYield:
+				runtime.Gosched()
+			}
+		}
+		produced()
 
 		// Quiescent. Open streams catch up with the newest event (bounded
 		// wait), then everything is shut down.
@@ -168,7 +158,7 @@ func FuzzSystemConcurrent(f *testing.F) {
 		e.Stop()
 		e.CloseAllStreams()
 		for _, r := range readers {
-			r.AwaitClosed(t)
+			require.NoError(t, r.AwaitClosed())
 		}
 		direct = append(direct, slices.Clone(e.Store.CollectEvents()))
 		goleak.VerifyNone(t, leaks)

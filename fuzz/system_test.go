@@ -3,6 +3,8 @@ package fuzz
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/lfevents/lfevents/internal/model/systemrun"
 )
 
@@ -17,5 +19,5 @@ func FuzzSystem(f *testing.F) {
 	f.Add([]byte{1, 16, 4, 0, 2, systemrun.Start, systemrun.Create, 1, 0, 0, systemrun.Burst, 30, systemrun.Reconfig, 0, 2, 2, 1, 1, systemrun.Burst, 10, systemrun.ArmPanic, systemrun.Stop})
 	f.Add([]byte{1 | systemrun.NoPlugin, 4, 3, 1, 1, systemrun.Start, systemrun.Burst, 9, systemrun.Collect, systemrun.Reconfig, 0, 5, 5, 0, 0, systemrun.Burst, 9, systemrun.Collect, systemrun.Stop, systemrun.Collect})
 	f.Add([]byte{1 | systemrun.NoPlugin, 4, 3, 1, 1, systemrun.Create, 3, 0, 0, systemrun.AddEvents, 40, systemrun.Start, systemrun.AddEvents, 9, systemrun.Collect, systemrun.Stop, systemrun.AddEvents, 5})
-	f.Fuzz(func(t *testing.T, data []byte) { systemrun.Run(t, data) })
+	f.Fuzz(func(t *testing.T, data []byte) { require.NoError(t, systemrun.Run(data)) })
 }

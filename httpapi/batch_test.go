@@ -38,12 +38,9 @@ func decodeBatch(t *testing.T, body []byte) batchJSON {
 
 func TestBatchFormat(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithInstanceUUID("test-uuid"))
-	for i := range 30 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 30)
 	resp, body := get(t, ts.srv.URL+BatchPath+"?start=5&count=10")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	requireJSON(t, resp, http.StatusOK)
 	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "no CORS by default")
 	assert.True(t, bytes.HasSuffix(body, []byte("}\n")), "one JSON value and a newline, as json.Encoder writes")
 
@@ -71,9 +68,7 @@ func TestBatchDefaultsAndEmptyHistory(t *testing.T) {
 	assert.Nil(t, b.EventRecords)
 	assert.Contains(t, string(body), `"EventRecords":null`, "no records is null, as encoding/json writes a nil slice")
 
-	for i := range 3 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 3)
 	// Asking before the lowest ID held gives no records, and the range held.
 	_, body = get(t, ts.srv.URL+BatchPath+"?start=7")
 	b = decodeBatch(t, body)
@@ -102,9 +97,7 @@ func TestBatchCountIsCappedByResponseSize(t *testing.T) {
 			cfg := trackingConfig()
 			cfg.RingBufferCapacity = 20000
 			ts := newTestServer(t, cfg, tc.opts...)
-			for i := range 10050 {
-				ts.sys.AddEvent(testRecord(i))
-			}
+			addEvents(ts, 0, 10050)
 			for _, q := range []string{"", "?count=100000", fmt.Sprintf("?count=%d", tc.cap+1)} {
 				_, body := get(t, ts.srv.URL+BatchPath+q)
 				assert.Len(t, decodeBatch(t, body).EventRecords, tc.cap, "query %q", q)
@@ -118,9 +111,7 @@ func TestBatchCountIsCappedByResponseSize(t *testing.T) {
 
 func TestBatchReconfigure(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	for i := range 20 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 20)
 	ts.h.Reconfigure(map[string]string{ConfigKeyRESTResponseSize: "4"})
 	_, body := get(t, ts.srv.URL+BatchPath)
 	assert.Len(t, decodeBatch(t, body).EventRecords, 4)
@@ -182,9 +173,7 @@ func TestRoutingErrors(t *testing.T) {
 
 func TestBatchGzip(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	for i := range 200 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 200)
 	_, plain := get(t, ts.srv.URL+BatchPath)
 	require.Greater(t, len(plain), minCompressSize)
 
@@ -216,9 +205,7 @@ func TestBatchGzip(t *testing.T) {
 
 func TestBatchCompressionOff(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithCompression(false))
-	for i := range 200 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 200)
 	resp, body := get(t, ts.srv.URL+BatchPath, "Accept-Encoding", "gzip")
 	assert.Empty(t, resp.Header.Get("Content-Encoding"))
 	assert.Len(t, decodeBatch(t, body).EventRecords, 200)
@@ -269,9 +256,7 @@ func TestCORS(t *testing.T) {
 
 func TestBatchAfterStopStillServesHistory(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	for i := range 5 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 5)
 	ts.sys.Stop()
 	_, body := get(t, ts.srv.URL+BatchPath)
 	assert.Len(t, decodeBatch(t, body).EventRecords, 5)

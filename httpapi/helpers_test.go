@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/system"
 )
 
@@ -31,9 +32,10 @@ var quietLogger = slog.New(slog.DiscardHandler)
 // testServer is an event system served by a Handler on a loopback
 // httptest.Server.
 type testServer struct {
-	sys *system.EventSystemImpl
-	h   *Handler
-	srv *httptest.Server
+	sys  *system.EventSystemImpl
+	h    *Handler
+	srv  *httptest.Server
+	feed string // feedItems or feedHistory
 }
 
 // newTestServer starts a system with cfg (tracking on unless cfg says
@@ -53,6 +55,14 @@ const (
 )
 
 var feeds = []string{feedItems, feedHistory}
+
+// eachFeed runs test as a subtest for each feed, on a new server of that
+// feed with cfg.
+func eachFeed(t *testing.T, cfg system.Config, test func(t *testing.T, ts *testServer)) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) { test(t, newFeedServer(t, feed, cfg)) })
+	}
+}
 
 // plainSystem hides every method beyond the EventSystem interface, as a
 // foreign implementation would have.
@@ -77,7 +87,7 @@ func newFeedServer(t *testing.T, feed string, cfg system.Config, opts ...Option)
 		srv.Close()
 		sys.Stop()
 	})
-	return &testServer{sys: sys, h: h, srv: srv}
+	return &testServer{sys: sys, h: h, srv: srv, feed: feed}
 }
 
 // trackingConfig is the default config with tracking on.
@@ -90,7 +100,9 @@ func trackingConfig() system.Config {
 // testRecord returns a record that exercises every field: i picks the
 // type, the change type, a resource and a state.
 func testRecord(i int) *si.EventRecord {
-	res := resourceOf(map[string]int64{"memory": int64(i) * 1024, "vcore": int64(i % 7)})
+	res := protoResource{&si.Resource{Resources: map[string]*si.Quantity{
+		"memory": {Value: int64(i) * 1024}, "vcore": {Value: int64(i % 7)},
+	}}}
 	switch i % 4 {
 	case 0:
 		return system.CreateAppEventRecord(fmt.Sprintf("app-%d", i%5), fmt.Sprintf("app message <%d> & \"quoted\"", i), "ref",
@@ -106,18 +118,18 @@ func testRecord(i int) *si.EventRecord {
 	}
 }
 
-// testResource is a system.Resource from a map.
-type testResource map[string]int64
-
-func (r testResource) ToProto() *si.Resource {
-	out := &si.Resource{Resources: make(map[string]*si.Quantity, len(r))}
-	for k, v := range r {
-		out.Resources[k] = &si.Quantity{Value: v}
+// addEvents adds testRecord(from), ..., testRecord(from+n-1) to ts's
+// system.
+func addEvents(ts *testServer, from, n int) {
+	for i := from; i < from+n; i++ {
+		ts.sys.AddEvent(testRecord(i))
 	}
-	return out
 }
 
-func resourceOf(m map[string]int64) system.Resource { return testResource(m) }
+// protoResource is a system.Resource that is already a proto.
+type protoResource struct{ r *si.Resource }
+
+func (p protoResource) ToProto() *si.Resource { return p.r }
 
 // referenceJSON is what a record looks like on the wire: encoding/json's
 // output for the record, with "state" added when the record has one.
@@ -141,12 +153,7 @@ func referenceJSON(t testing.TB, ev *si.EventRecord) string {
 // response with its body read.
 func get(t *testing.T, url string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := noGzipClient.Do(req)
+	resp, err := noGzipClient.Do(newRequest(t, http.MethodGet, url, headers...))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -165,12 +172,22 @@ type errorJSON struct {
 	Description string `json:"description"`
 }
 
+// jsonContentType is the Content-Type of every JSON response.
+const jsonContentType = "application/json; charset=UTF-8"
+
+// requireJSON checks a response's status code (msgAndArgs describe a
+// mismatch) and its JSON content type.
+func requireJSON(t *testing.T, resp *http.Response, code int, msgAndArgs ...any) {
+	t.Helper()
+	require.Equal(t, code, resp.StatusCode, msgAndArgs...)
+	require.Equal(t, jsonContentType, resp.Header.Get("Content-Type"))
+}
+
 // requireError checks an error response: status, content type and the three
 // fields, and that the body has no other field.
 func requireError(t *testing.T, resp *http.Response, body []byte, code int, message string) {
 	t.Helper()
-	require.Equal(t, code, resp.StatusCode, "body: %s", body)
-	require.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	requireJSON(t, resp, code, "body: %s", body)
 	var fields map[string]any
 	require.NoError(t, json.Unmarshal(body, &fields), "body: %s", body)
 	require.Len(t, fields, 3, "body: %s", body)
@@ -224,20 +241,11 @@ func (lr *lineReader) next() string {
 // end waits for the stream to end and returns the remaining lines.
 func (lr *lineReader) end() []string {
 	lr.t.Helper()
-	var rest []string
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-lr.lines:
-			if !ok {
-				return rest
-			}
-			rest = append(rest, l)
-		case <-deadline:
-			lr.t.Fatal("stream did not end within 20s")
-			return nil
-		}
+	rest, ended := testutil.Drain(lr.lines, 20*time.Second)
+	if !ended {
+		lr.t.Fatal("stream did not end within 20s")
 	}
+	return rest
 }
 
 // openStream opens a stream request and returns the response (status
@@ -245,15 +253,41 @@ func (lr *lineReader) end() []string {
 // in t.Cleanup.
 func openStream(t *testing.T, url string, headers ...string) (*http.Response, *lineReader) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	resp, err := streamClient.Do(newRequest(t, http.MethodGet, url, headers...))
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp, newLineReader(t, resp.Body)
+}
+
+// openAccepted opens a stream that must be accepted (200) and reads its
+// first line.
+func openAccepted(t *testing.T, url string, headers ...string) *lineReader {
+	t.Helper()
+	resp, lr := openStream(t, url, headers...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	lr.next()
+	return lr
+}
+
+// openRefused opens a stream that must be refused as over the limit (503)
+// and returns the response and the lines of its body.
+func openRefused(t *testing.T, url string, headers ...string) (*http.Response, []string) {
+	t.Helper()
+	resp, lr := openStream(t, url, headers...)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	return resp, lr.end()
+}
+
+// newRequest is a request without a body, with headers (pairs of name,
+// value).
+func newRequest(t testing.TB, method, url string, headers ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := streamClient.Do(req)
-	require.NoError(t, err)
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp, newLineReader(t, resp.Body)
+	return req
 }
 
 // streamClient has no overall timeout: streams are long-lived.

@@ -44,23 +44,14 @@ func requireEvents(t *testing.T, ts *testServer, lr *lineReader, from, to uint64
 	}
 }
 
-func addEvents(ts *testServer, from, n int) {
-	for i := from; i < from+n; i++ {
-		ts.sys.AddEvent(testRecord(i))
-	}
-}
-
 func TestSSEFormatAndHistory(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			ts := newFeedServer(t, feed, trackingConfig())
-			addEvents(ts, 0, 10)
-			lr := openSSE(t, ts, "?count=3")
-			requireEvents(t, ts, lr, 7, 9)
-			addEvents(ts, 10, 20)
-			requireEvents(t, ts, lr, 10, 29)
-		})
-	}
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		addEvents(ts, 0, 10)
+		lr := openSSE(t, ts, "?count=3")
+		requireEvents(t, ts, lr, 7, 9)
+		addEvents(ts, 10, 20)
+		requireEvents(t, ts, lr, 10, 29)
+	})
 }
 
 func TestSSECountLargerThanHistory(t *testing.T) {
@@ -99,152 +90,137 @@ func TestSSEResumeWithoutGap(t *testing.T) {
 }
 
 func TestSSEResumeWithGap(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			cfg := trackingConfig()
-			cfg.RingBufferCapacity = 16
-			ts := newFeedServer(t, feed, cfg)
-			addEvents(ts, 0, 10)
-			lr := openSSE(t, ts, "?count=10")
-			requireEvents(t, ts, lr, 0, 4) // the client saw up to ID 4, then left
-			addEvents(ts, 10, 40)          // history now holds 34..49
+	cfg := trackingConfig()
+	cfg.RingBufferCapacity = 16
+	eachFeed(t, cfg, func(t *testing.T, ts *testServer) {
+		addEvents(ts, 0, 10)
+		lr := openSSE(t, ts, "?count=10")
+		requireEvents(t, ts, lr, 0, 4) // the client saw up to ID 4, then left
+		addEvents(ts, 10, 40)          // history now holds 34..49
 
-			lr2 := openSSE(t, ts, "", "Last-Event-ID", "4")
-			gap := lr2.nextSSEData()
-			assert.Equal(t, "gap", gap.event)
-			assert.Equal(t, "33", gap.id, "the gap carries its last ID, so a reconnect after it does not ask again")
-			assert.JSONEq(t, `{"from":5,"to":33}`, gap.data)
-			requireEvents(t, ts, lr2, 34, 49)
+		lr2 := openSSE(t, ts, "", "Last-Event-ID", "4")
+		gap := lr2.nextSSEData()
+		assert.Equal(t, "gap", gap.event)
+		assert.Equal(t, "33", gap.id, "the gap carries its last ID, so a reconnect after it does not ask again")
+		assert.JSONEq(t, `{"from":5,"to":33}`, gap.data)
+		requireEvents(t, ts, lr2, 34, 49)
 
-			// A resume right after the gap's ID has nothing missing.
-			lr3 := openSSE(t, ts, "", "Last-Event-ID", "33")
-			requireEvents(t, ts, lr3, 34, 49)
-		})
-	}
+		// A resume right after the gap's ID has nothing missing.
+		lr3 := openSSE(t, ts, "", "Last-Event-ID", "33")
+		requireEvents(t, ts, lr3, 34, 49)
+	})
 }
 
 func TestSSEResumeFromAnotherInstance(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			ts := newFeedServer(t, feed, trackingConfig())
-			addEvents(ts, 0, 5)
-			// An ID this instance never gave out: the stream starts as a new one.
-			lr := openSSE(t, ts, "?count=2", "Last-Event-ID", "1000")
-			requireEvents(t, ts, lr, 3, 4)
-		})
-	}
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		addEvents(ts, 0, 5)
+		// An ID this instance never gave out: the stream starts as a new one.
+		lr := openSSE(t, ts, "?count=2", "Last-Event-ID", "1000")
+		requireEvents(t, ts, lr, 3, 4)
+	})
 }
 
 func TestSSECutAsSlowThenResume(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			cfg := trackingConfig()
-			cfg.StreamQueueSize = 16
-			ts := newFeedServer(t, feed, cfg)
-			var armed atomic.Bool
-			var once sync.Once
-			ts.h.testHookIdle = func() {
-				if !armed.Load() {
-					return
-				}
-				// Stall the idle stream while far more events arrive than its
-				// event-system stream can queue.
-				once.Do(func() {
-					before := ts.sys.Metrics().StreamsRemovedSlow
-					for i := 0; ts.sys.Metrics().StreamsRemovedSlow == before; i++ {
-						if i == 100000 {
-							t.Error("the stalled stream was never cut")
-							return
-						}
-						ts.sys.AddEvent(testRecord(i))
-						if i%100 == 99 {
-							time.Sleep(time.Millisecond)
-						}
+	cfg := trackingConfig()
+	cfg.StreamQueueSize = 16
+	eachFeed(t, cfg, func(t *testing.T, ts *testServer) {
+		var armed atomic.Bool
+		var once sync.Once
+		ts.h.testHookIdle = func() {
+			if !armed.Load() {
+				return
+			}
+			// Stall the idle stream while far more events arrive than its
+			// event-system stream can queue.
+			once.Do(func() {
+				before := ts.sys.Metrics().StreamsRemovedSlow
+				for i := 0; ts.sys.Metrics().StreamsRemovedSlow == before; i++ {
+					if i == 100000 {
+						t.Error("the stalled stream was never cut")
+						return
 					}
-				})
-			}
-			lr := openSSE(t, ts, "")
-			addEvents(ts, 0, 3)
-			requireEvents(t, ts, lr, 0, 2)
-			armed.Store(true)
-			addEvents(ts, 3, 1)
-			requireEvents(t, ts, lr, 3, 3)
-
-			// What the stream had taken before it was cut may still come
-			// (in order, no gap), then the cut naming the last ID sent.
-			var cut sseEvent
-			lastSent := uint64(3)
-			for {
-				ev := lr.nextSSEData()
-				if ev.event == "cut" {
-					cut = ev
-					break
+					ts.sys.AddEvent(testRecord(i))
+					if i%100 == 99 {
+						time.Sleep(time.Millisecond)
+					}
 				}
-				require.Equal(t, strconv.FormatUint(lastSent+1, 10), ev.id)
-				lastSent++
-			}
-			assert.JSONEq(t, fmt.Sprintf(`{"reason":"slow","lastID":%d}`, lastSent), cut.data)
-			lr.end()
+			})
+		}
+		lr := openSSE(t, ts, "")
+		addEvents(ts, 0, 3)
+		requireEvents(t, ts, lr, 0, 2)
+		armed.Store(true)
+		addEvents(ts, 3, 1)
+		requireEvents(t, ts, lr, 3, 3)
 
-			// The client reconnects with the last ID and loses nothing
-			// history holds.
-			last := ts.sys.GetLastEventID()
-			require.Greater(t, last, lastSent, "more arrived than the stream took")
-			lr2 := openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(lastSent, 10))
-			requireEvents(t, ts, lr2, lastSent+1, last)
-			addEvents(ts, 0, 2)
-			requireEvents(t, ts, lr2, last+1, last+2)
-		})
-	}
+		// What the stream had taken before it was cut may still come
+		// (in order, no gap), then the cut naming the last ID sent.
+		var cut sseEvent
+		lastSent := uint64(3)
+		for {
+			ev := lr.nextSSEData()
+			if ev.event == "cut" {
+				cut = ev
+				break
+			}
+			require.Equal(t, strconv.FormatUint(lastSent+1, 10), ev.id)
+			lastSent++
+		}
+		assert.JSONEq(t, fmt.Sprintf(`{"reason":"slow","lastID":%d}`, lastSent), cut.data)
+		lr.end()
+
+		// The client reconnects with the last ID and loses nothing
+		// history holds.
+		last := ts.sys.GetLastEventID()
+		require.Greater(t, last, lastSent, "more arrived than the stream took")
+		lr2 := openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(lastSent, 10))
+		requireEvents(t, ts, lr2, lastSent+1, last)
+		addEvents(ts, 0, 2)
+		requireEvents(t, ts, lr2, last+1, last+2)
+	})
 }
 
 func TestSSECutWhenTheSystemClosesStreams(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			ts := newFeedServer(t, feed, trackingConfig())
-			lr := openSSE(t, ts, "")
-			addEvents(ts, 0, 3)
-			requireEvents(t, ts, lr, 0, 2)
-			ts.sys.CloseAllStreams()
-			cut := lr.nextSSEData()
-			assert.Equal(t, "cut", cut.event)
-			assert.JSONEq(t, `{"reason":"closed","lastID":2}`, cut.data)
-			lr.end()
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		lr := openSSE(t, ts, "")
+		addEvents(ts, 0, 3)
+		requireEvents(t, ts, lr, 0, 2)
+		ts.sys.CloseAllStreams()
+		cut := lr.nextSSEData()
+		assert.Equal(t, "cut", cut.event)
+		assert.JSONEq(t, `{"reason":"closed","lastID":2}`, cut.data)
+		lr.end()
 
-			lr2 := openSSE(t, ts, "", "Last-Event-ID", "2")
-			addEvents(ts, 3, 2)
-			requireEvents(t, ts, lr2, 3, 4)
+		lr2 := openSSE(t, ts, "", "Last-Event-ID", "2")
+		addEvents(ts, 3, 2)
+		requireEvents(t, ts, lr2, 3, 4)
 
-			ts.sys.Stop()
-			cut = lr2.nextSSEData()
-			assert.Equal(t, "cut", cut.event)
-			assert.JSONEq(t, `{"reason":"closed","lastID":4}`, cut.data)
+		ts.sys.Stop()
+		cut = lr2.nextSSEData()
+		assert.Equal(t, "cut", cut.event)
+		assert.JSONEq(t, `{"reason":"closed","lastID":4}`, cut.data)
 
-			// While stopped, a new stream is cut at once. Streams with IDs
-			// end with the system, as the reference's streams do; the
-			// history-reading feed first sends what history holds.
-			lr3 := openSSE(t, ts, "", "Last-Event-ID", "3")
-			if feed == feedHistory {
-				requireEvents(t, ts, lr3, 4, 4)
-				assert.JSONEq(t, `{"reason":"closed","lastID":4}`, lr3.nextSSEData().data)
-			} else {
-				assert.JSONEq(t, `{"reason":"closed"}`, lr3.nextSSEData().data)
-			}
-		})
-	}
+		// While stopped, a new stream is cut at once. Streams with IDs
+		// end with the system, as the reference's streams do; the
+		// history-reading feed first sends what history holds.
+		lr3 := openSSE(t, ts, "", "Last-Event-ID", "3")
+		if ts.feed == feedHistory {
+			requireEvents(t, ts, lr3, 4, 4)
+			assert.JSONEq(t, `{"reason":"closed","lastID":4}`, lr3.nextSSEData().data)
+		} else {
+			assert.JSONEq(t, `{"reason":"closed"}`, lr3.nextSSEData().data)
+		}
+	})
 }
 
 func TestSSECutBeforeAnythingSent(t *testing.T) {
-	for _, feed := range feeds {
-		t.Run("feed="+feed, func(t *testing.T) {
-			ts := newFeedServer(t, feed, trackingConfig())
-			lr := openSSE(t, ts, "")
-			ts.h.Close()
-			cut := lr.nextSSEData()
-			assert.Equal(t, "cut", cut.event)
-			assert.JSONEq(t, `{"reason":"shutdown"}`, cut.data, "no lastID when nothing was sent")
-		})
-	}
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		lr := openSSE(t, ts, "")
+		ts.h.Close()
+		cut := lr.nextSSEData()
+		assert.Equal(t, "cut", cut.event)
+		assert.JSONEq(t, `{"reason":"shutdown"}`, cut.data, "no lastID when nothing was sent")
+	})
 }
 
 func TestSSEKeepAlive(t *testing.T) {

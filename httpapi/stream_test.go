@@ -19,12 +19,9 @@ import (
 
 func TestStreamNDJSONFormat(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithInstanceUUID("uuid-1"))
-	for i := range 5 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 5)
 	resp, lr := openStream(t, ts.srv.URL+StreamPath+"?count=3")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+	requireJSON(t, resp, http.StatusOK)
 	assert.Equal(t, `{"InstanceUUID":"uuid-1"}`, lr.next())
 
 	var want []*si.EventRecord
@@ -54,9 +51,7 @@ func TestStreamNDJSONFormat(t *testing.T) {
 
 func TestStreamNDJSONNoHistoryByDefault(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	for i := range 5 {
-		ts.sys.AddEvent(testRecord(i))
-	}
+	addEvents(ts, 0, 5)
 	_, lr := openStream(t, ts.srv.URL+StreamPath)
 	lr.next() // the instance line
 	ev := testRecord(99)
@@ -165,26 +160,17 @@ func TestStreamLimits(t *testing.T) {
 			if sse {
 				accept = []string{"Accept", "text/event-stream"}
 			}
-			open := func(xff string) (*http.Response, *lineReader) {
-				return openStream(t, ts.srv.URL+StreamPath, append([]string{"X-Forwarded-For", xff}, accept...)...)
-			}
+			from := func(xff string) []string { return append([]string{"X-Forwarded-For", xff}, accept...) }
 			// Two streams for client A, through the trusted proxy.
 			for range 2 {
-				resp, lr := open("192.0.2.1")
-				require.Equal(t, http.StatusOK, resp.StatusCode)
-				lr.next()
+				openAccepted(t, ts.srv.URL+StreamPath, from("192.0.2.1")...)
 			}
-			resp, lr := open("192.0.2.1")
-			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-			requireError(t, resp, []byte(strings.Join(lr.end(), "\n")), http.StatusServiceUnavailable, "Too many streaming connections")
+			resp, body := openRefused(t, ts.srv.URL+StreamPath, from("192.0.2.1")...)
+			requireError(t, resp, []byte(strings.Join(body, "\n")), http.StatusServiceUnavailable, "Too many streaming connections")
 
 			// Another client gets one (total 3), then the total is reached.
-			resp, lr = open("192.0.2.2")
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			lr.next()
-			resp, lr = open("192.0.2.3")
-			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-			lr.end()
+			openAccepted(t, ts.srv.URL+StreamPath, from("192.0.2.2")...)
+			openRefused(t, ts.srv.URL+StreamPath, from("192.0.2.3")...)
 			total, _ := ts.h.limiter.counts("")
 			assert.Equal(t, uint64(3), total)
 		})
@@ -194,15 +180,11 @@ func TestStreamLimits(t *testing.T) {
 func TestStreamLimitIgnoresUntrustedForwardedFor(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithStreamLimits(100, 2))
 	for i := range 2 {
-		resp, lr := openStream(t, ts.srv.URL+StreamPath, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
-		require.Equal(t, http.StatusOK, resp.StatusCode)
-		lr.next()
+		openAccepted(t, ts.srv.URL+StreamPath, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
 	}
 	// A client that is not a trusted proxy cannot escape its limit by
 	// claiming to forward for someone else.
-	resp, lr := openStream(t, ts.srv.URL+StreamPath, "X-Forwarded-For", "198.51.100.77")
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	lr.end()
+	openRefused(t, ts.srv.URL+StreamPath, "X-Forwarded-For", "198.51.100.77")
 	_, n := ts.h.limiter.counts("127.0.0.1")
 	assert.Equal(t, uint64(2), n)
 }
@@ -217,20 +199,14 @@ func TestStreamLimitReleasedWhenClientLeaves(t *testing.T) {
 		total, _ := ts.h.limiter.counts("")
 		return total == 0 && len(ts.sys.GetEventStreams()) == 0
 	}, 20*time.Second, 5*time.Millisecond)
-	resp, lr = openStream(t, ts.srv.URL+StreamPath)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	lr.next()
+	openAccepted(t, ts.srv.URL+StreamPath)
 }
 
 func TestStreamLimitsReconfigure(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithConfigMap(map[string]string{ConfigKeyMaxStreams: "0"}))
-	resp, lr := openStream(t, ts.srv.URL+StreamPath)
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "a zero limit refuses every stream, as in the reference")
-	lr.end()
+	openRefused(t, ts.srv.URL+StreamPath) // a zero limit refuses every stream, as in the reference
 	ts.h.Reconfigure(map[string]string{ConfigKeyMaxStreams: "1", ConfigKeyMaxStreamsPerHost: "5"})
-	resp, lr = openStream(t, ts.srv.URL+StreamPath)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	lr.next()
+	openAccepted(t, ts.srv.URL+StreamPath)
 }
 
 func TestClientAddress(t *testing.T) {
@@ -353,7 +329,7 @@ func TestStreamHead(t *testing.T) {
 		if accept != "" {
 			assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
 		} else {
-			assert.Equal(t, "application/json; charset=UTF-8", resp.Header.Get("Content-Type"))
+			assert.Equal(t, jsonContentType, resp.Header.Get("Content-Type"))
 		}
 	}
 	assert.Empty(t, ts.sys.GetEventStreams(), "HEAD opens no stream")

@@ -21,50 +21,19 @@ import (
 func BenchmarkAddEventScraped(b *testing.B) {
 	for _, scrape := range []string{"none", "10ms"} {
 		b.Run("scrape="+scrape, func(b *testing.B) {
-			cfg := system.DefaultConfig()
-			cfg.Logger = quiet
-			sys := system.New(cfg)
-			sys.StartServiceWithPublisher(false)
-			defer sys.Stop()
-			scrapes := 0
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
+			sys := startBare(b)
+			stop := func() int { return 0 }
 			if scrape == "10ms" {
-				reg := prometheus.NewRegistry()
-				reg.MustRegister(promevents.New(sys))
-				go func() {
-					defer close(done)
-					tick := time.NewTicker(10 * time.Millisecond)
-					defer tick.Stop()
-					for {
-						select {
-						case <-ctx.Done():
-							return
-						case <-tick.C:
-							if _, err := reg.Gather(); err != nil {
-								panic(err)
-							}
-							scrapes++
-						}
-					}
-				}()
-			} else {
-				close(done)
+				stop = scrapeEvery(sys, 10*time.Millisecond)
 			}
-			recs := make([]*si.EventRecord, 1024)
-			for i := range recs {
-				recs[i] = &si.EventRecord{Type: si.EventRecord_APP, ObjectID: fmt.Sprint("app-", i),
-					Message: "benchmark event", EventChangeType: si.EventRecord_ADD}
-			}
+			recs := benchRecords()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				sys.AddEvent(recs[i&1023])
 			}
 			b.StopTimer()
-			cancel()
-			<-done
-			b.ReportMetric(float64(scrapes), "scrapes")
+			b.ReportMetric(float64(stop()), "scrapes")
 		})
 	}
 }
@@ -78,41 +47,9 @@ func BenchmarkAddEventScraped(b *testing.B) {
 // Run: go test -run '^$' -bench '^BenchmarkScrapeRatio$' -count 6 -benchtime 20000x ./promevents/
 func BenchmarkScrapeRatio(b *testing.B) {
 	const block = 256
-	var systems [2]*system.EventSystemImpl
-	for i := range systems {
-		cfg := system.DefaultConfig()
-		cfg.Logger = quiet
-		systems[i] = system.New(cfg)
-		systems[i].StartServiceWithPublisher(false)
-		defer systems[i].Stop()
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(promevents.New(systems[1]))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	scrapes := make(chan int)
-	go func() {
-		n := 0
-		defer func() { scrapes <- n }()
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if _, err := reg.Gather(); err != nil {
-					panic(err)
-				}
-				n++
-			}
-		}
-	}()
-	recs := make([]*si.EventRecord, 1024)
-	for i := range recs {
-		recs[i] = &si.EventRecord{Type: si.EventRecord_APP, ObjectID: fmt.Sprint("app-", i),
-			Message: "benchmark event", EventChangeType: si.EventRecord_ADD}
-	}
+	systems := [2]*system.EventSystemImpl{startBare(b), startBare(b)}
+	stop := scrapeEvery(systems[1], 10*time.Millisecond)
+	recs := benchRecords()
 	var spent [2]time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -127,10 +64,60 @@ func BenchmarkScrapeRatio(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cancel()
+	scrapes := stop()
 	events := float64(b.N * block)
 	b.ReportMetric(float64(spent[0].Nanoseconds())/events, "bare-ns/event")
 	b.ReportMetric(float64(spent[1].Nanoseconds())/events, "scraped-ns/event")
 	b.ReportMetric(float64(spent[1])/float64(spent[0]), "scraped/bare")
-	b.ReportMetric(float64(<-scrapes), "scrapes")
+	b.ReportMetric(float64(scrapes), "scrapes")
+}
+
+// startBare starts a system with the default configuration but no
+// publisher; it is stopped when the benchmark ends.
+func startBare(b *testing.B) *system.EventSystemImpl {
+	cfg := system.DefaultConfig()
+	cfg.Logger = quiet
+	sys := system.New(cfg)
+	sys.StartServiceWithPublisher(false)
+	b.Cleanup(sys.Stop)
+	return sys
+}
+
+// scrapeEvery registers sys's collector in a new registry and gathers it
+// every period on another goroutine until stop, which returns the number of
+// scrapes.
+func scrapeEvery(sys *system.EventSystemImpl, period time.Duration) (stop func() int) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(promevents.New(sys))
+	ctx, cancel := context.WithCancel(context.Background())
+	scrapes := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { scrapes <- n }()
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if _, err := reg.Gather(); err != nil {
+					panic(err)
+				}
+				n++
+			}
+		}
+	}()
+	return func() int { cancel(); return <-scrapes }
+}
+
+// benchRecords returns 1024 application records for the benchmarks to add
+// in turn.
+func benchRecords() []*si.EventRecord {
+	recs := make([]*si.EventRecord, 1024)
+	for i := range recs {
+		recs[i] = &si.EventRecord{Type: si.EventRecord_APP, ObjectID: fmt.Sprint("app-", i),
+			Message: "benchmark event", EventChangeType: si.EventRecord_ADD}
+	}
+	return recs
 }

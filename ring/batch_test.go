@@ -2,7 +2,6 @@ package ring
 
 import (
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
@@ -10,8 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lfevents/lfevents/internal/model"
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
+func TestAddBatchDoesNotAllocate(t *testing.T) {
+	b := New(64)
+	batch := []*si.EventRecord{rec(0), nil, rec(1), rec(2)}
+	allocs := testing.AllocsPerRun(100, func() { b.AddBatch(batch) })
+	assert.Zero(t, allocs)
+}
+
+// TestAddBatch: AddBatch gives the non-nil records of a batch consecutive IDs
+// from the next one on, as that many Adds would, and reports the first and
+// how many.
 func TestAddBatch(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -48,13 +58,6 @@ func TestAddBatch(t *testing.T) {
 	}
 }
 
-func TestAddBatchDoesNotAllocate(t *testing.T) {
-	b := New(64)
-	batch := []*si.EventRecord{rec(0), nil, rec(1), rec(2)}
-	allocs := testing.AllocsPerRun(100, func() { b.AddBatch(batch) })
-	assert.Zero(t, allocs)
-}
-
 // TestStressAddBatch: batches from several producers land in one piece, in
 // slice order, under consecutive IDs, while single Adds, readers and Resize
 // run; every read is consecutive and each batch is never interleaved.
@@ -63,67 +66,45 @@ func TestStressAddBatch(t *testing.T) {
 	const producers, batches, size = 4, 500, 5
 	type batchAt struct{ first, n uint64 }
 	got := make([][]batchAt, producers)
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < batches; i++ {
-				evs := make([]*si.EventRecord, size)
-				for k := range evs {
-					if k != 2 { // one nil per batch
-						evs[k] = stressRec(p, i*size+k)
-					}
-				}
-				first, n := b.AddBatch(evs)
-				got[p] = append(got[p], batchAt{first, n})
-				if i%7 == 0 {
-					b.Add(stressRec(p, 1<<20+i))
+	produced := testutil.Start(producers, func(p int) {
+		for i := 0; i < batches; i++ {
+			evs := make([]*si.EventRecord, size)
+			for k := range evs {
+				if k != 2 { // one nil per batch
+					evs[k] = stressRec(p, i*size+k)
 				}
 			}
-		}()
+			first, n := b.AddBatch(evs)
+			got[p] = append(got[p], batchAt{first, n})
+			if i%7 == 0 {
+				b.Add(stressRec(p, 1<<20+i))
+			}
+		}
+	})
+	c := uint64(1)
+	resize := func() {
+		b.Resize(c)
+		c = c%40 + 1
 	}
-	stop := make(chan struct{})
-	var side sync.WaitGroup
-	side.Add(2)
-	go func() {
-		defer side.Done()
-		for c := uint64(1); ; c = c%40 + 1 {
-			select {
-			case <-stop:
-				return
-			default:
-				b.Resize(c)
-			}
-		}
-	}()
-	go func() {
-		defer side.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			low := b.GetLowestID()
-			evs, _, _ := b.GetEventsFromID(low, 64)
-			for k := 1; k < len(evs); k++ {
-				w0, n0 := writerOf(evs[k-1])
-				w1, n1 := writerOf(evs[k])
-				if w0 == w1 && n1 < 1<<20 && n0 < 1<<20 && n0/size == n1/size {
-					// Same batch: consecutive non-nil entries in slice order.
-					want := n0 + 1
-					if want%size == 2 {
-						want++
-					}
-					assert.Equal(t, want, n1, "batch entries out of order")
+	read := func() {
+		low := b.GetLowestID()
+		evs, _, _ := b.GetEventsFromID(low, 64)
+		for k := 1; k < len(evs); k++ {
+			w0, n0 := writerOf(evs[k-1])
+			w1, n1 := writerOf(evs[k])
+			if w0 == w1 && n1 < 1<<20 && n0 < 1<<20 && n0/size == n1/size {
+				// Same batch: consecutive non-nil entries in slice order.
+				want := n0 + 1
+				if want%size == 2 {
+					want++
 				}
+				assert.Equal(t, want, n1, "batch entries out of order")
 			}
 		}
-	}()
-	wg.Wait()
-	close(stop)
-	side.Wait()
+	}
+	stop := testutil.Loop(resize, read)
+	produced()
+	stop()
 
 	seen := map[uint64]bool{}
 	for p := range got {

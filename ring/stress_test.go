@@ -3,12 +3,13 @@ package ring
 import (
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // A record of the stress test says which writer added it and its place in
@@ -50,52 +51,37 @@ func TestStressWritersReadersResizer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := New(tc.capacity)
 			var idOf sync.Map // *si.EventRecord -> uint64 (what Add returned)
-			var writersDone atomic.Bool
-			var wg, readers sync.WaitGroup
-
-			for w := 0; w < tc.writers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for n := 0; n < tc.perWrite; n++ {
-						ev := stressRec(w, n)
-						idOf.Store(ev, b.Add(ev))
-					}
-				}()
-			}
+			written := testutil.Start(tc.writers, func(w int) {
+				for n := 0; n < tc.perWrite; n++ {
+					ev := stressRec(w, n)
+					idOf.Store(ev, b.Add(ev))
+				}
+			})
 			results := make([][]readResult, 3)
-			for r := range results {
-				readers.Add(1)
-				go func() {
-					defer readers.Done()
-					rnd := rand.New(rand.NewPCG(uint64(r), 1))
-					for !writersDone.Load() {
-						count := uint64(rnd.IntN(12))
-						if rnd.IntN(2) == 0 {
-							evs := b.GetRecentEvents(count)
-							results[r] = append(results[r], readResult{recent: true, count: count, evs: evs})
-							continue
-						}
-						low, high := b.GetLowestID(), b.GetLastEventID()
-						from := low + uint64(rnd.IntN(int(high-min(low, high))+2))
-						evs, _, _ := b.GetEventsFromID(from, count)
-						results[r] = append(results[r], readResult{from: from, count: count, evs: evs})
+			// read(r) is one read of reader r, recorded in results[r].
+			read := func(r int) func() {
+				rnd := rand.New(rand.NewPCG(uint64(r), 1))
+				return func() {
+					count := uint64(rnd.IntN(12))
+					if rnd.IntN(2) == 0 {
+						evs := b.GetRecentEvents(count)
+						results[r] = append(results[r], readResult{recent: true, count: count, evs: evs})
+						return
 					}
-				}()
+					low, high := b.GetLowestID(), b.GetLastEventID()
+					from := low + uint64(rnd.IntN(int(high-min(low, high))+2))
+					evs, _, _ := b.GetEventsFromID(from, count)
+					results[r] = append(results[r], readResult{from: from, count: count, evs: evs})
+				}
 			}
+			side := []func(){read(0), read(1), read(2)}
 			if tc.resize {
-				readers.Add(1)
-				go func() {
-					defer readers.Done()
-					rnd := rand.New(rand.NewPCG(9, 9))
-					for !writersDone.Load() {
-						b.Resize(uint64(rnd.IntN(int(tc.capacity) * 4)))
-					}
-				}()
+				rnd := rand.New(rand.NewPCG(9, 9))
+				side = append(side, func() { b.Resize(uint64(rnd.IntN(int(tc.capacity) * 4))) })
 			}
-			wg.Wait()
-			writersDone.Store(true)
-			readers.Wait()
+			stop := testutil.Loop(side...)
+			written()
+			stop()
 
 			ids := map[*si.EventRecord]uint64{}
 			byID := map[uint64]*si.EventRecord{}
@@ -150,34 +136,25 @@ func TestStressWritersReadersResizer(t *testing.T) {
 	}
 }
 
-// TestStressResizeKeepsEvents: with writers paused between resizes nothing
-// that fits may be lost; with writers running, every event that a read
-// returns is correct and IDs stay dense.
+// TestStressResizeWhileWriting: with writers running, Resize loses no ID
+// (they stay dense); once they stop, a resize to a larger capacity keeps
+// every event the ring held.
 func TestStressResizeWhileWriting(t *testing.T) {
 	b := New(4)
 	const writers, per = 4, 5000
-	var wg sync.WaitGroup
-	var stop atomic.Bool
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < per; n++ {
-				b.Add(stressRec(w, n))
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		caps := []uint64{1, 64, 3, 1000, 2, 17}
-		for i := 0; !stop.Load(); i++ {
-			b.Resize(caps[i%len(caps)])
+	written := testutil.Start(writers, func(w int) {
+		for n := 0; n < per; n++ {
+			b.Add(stressRec(w, n))
 		}
-	}()
-	wg.Wait()
-	stop.Store(true)
-	<-done
+	})
+	caps := []uint64{1, 64, 3, 1000, 2, 17}
+	i := 0
+	stop := testutil.Loop(func() {
+		b.Resize(caps[i%len(caps)])
+		i++
+	})
+	written()
+	stop()
 	require.Equal(t, uint64(writers*per), b.NextID())
 	b.Resize(100)
 	before := b.GetRecentEvents(100)

@@ -1,12 +1,13 @@
 package ring
 
 import (
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // TestWindowFromOneMoment forces the interleaving behind a window wider than
@@ -69,39 +70,27 @@ func TestWindowDuringResize(t *testing.T) {
 func TestStressWindowNeverWiderThanCapacity(t *testing.T) {
 	const capacity = 48
 	b := New(capacity)
-	var stop atomic.Bool
-	var writers, readers sync.WaitGroup
-	for w := 0; w < 2; w++ {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
-			for i := 0; i < 200_000; i++ {
-				b.Add(rec(uint64(i)))
-			}
-		}()
-	}
+	written := testutil.Start(2, func(int) {
+		for i := 0; i < 200_000; i++ {
+			b.Add(rec(uint64(i)))
+		}
+	})
 	var widest atomic.Uint64
-	for r := 0; r < 3; r++ {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for !stop.Load() {
-				id := b.NextID()
-				if id > 10 {
-					id -= 10
-				}
-				_, lowest, highest := b.GetEventsFromID(id, 20)
-				if highest >= lowest {
-					if w := highest - lowest + 1; w > widest.Load() {
-						widest.Store(w)
-					}
-				}
+	read := func() {
+		id := b.NextID()
+		if id > 10 {
+			id -= 10
+		}
+		_, lowest, highest := b.GetEventsFromID(id, 20)
+		if highest >= lowest {
+			if w := highest - lowest + 1; w > widest.Load() {
+				widest.Store(w)
 			}
-		}()
+		}
 	}
-	writers.Wait()
-	stop.Store(true)
-	readers.Wait()
+	stop := testutil.Loop(read, read, read)
+	written()
+	stop()
 	assert.LessOrEqual(t, widest.Load(), uint64(capacity))
 }
 

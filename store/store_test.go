@@ -13,10 +13,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
 // records returns n distinct records named prefix-0, prefix-1, ...
 func records(prefix string, n int) []*si.EventRecord {
 	out := make([]*si.EventRecord, n)
@@ -31,6 +27,10 @@ type seq struct{ next atomic.Uint64 }
 
 func (q *seq) claim() uint64 { return q.next.Add(1) - 1 }
 func (q *seq) peek() uint64  { return q.next.Load() }
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func TestStoreAndCollect(t *testing.T) {
 	tests := []struct {

@@ -3,13 +3,14 @@ package store
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // stressConfig is one concurrent run: writers store their records (with
@@ -51,59 +52,51 @@ func runStress(t *testing.T, cfg stressConfig) (*EventStore, stressResult) {
 		}
 	}
 
-	var writers, helpers sync.WaitGroup
-	var done atomic.Bool
 	var attempts atomic.Uint64
 	batches := make([][][]*si.EventRecord, cfg.collectors)
-	for c := range cfg.collectors {
-		helpers.Add(1)
-		go func() {
-			defer helpers.Done()
-			for !done.Load() {
-				if got := s.CollectEvents(); len(got) > 0 {
-					batches[c] = append(batches[c], got)
-				}
-				_ = s.CountStoredEvents()
-				_ = s.Stats()
-				runtime.Gosched()
+	// collect(c) is one round of collector c.
+	collect := func(c int) func() {
+		return func() {
+			if got := s.CollectEvents(); len(got) > 0 {
+				batches[c] = append(batches[c], got)
 			}
-		}()
+			_ = s.CountStoredEvents()
+			_ = s.Stats()
+			runtime.Gosched()
+		}
+	}
+	var helpers []func()
+	for c := range cfg.collectors {
+		helpers = append(helpers, collect(c))
 	}
 	if cfg.resize {
-		helpers.Add(1)
-		go func() {
-			defer helpers.Done()
-			for i := uint64(0); !done.Load(); i++ {
-				s.SetStoreSize(i % (cfg.size + 2))
+		i := uint64(0)
+		helpers = append(helpers, func() {
+			s.SetStoreSize(i % (cfg.size + 2))
+			i++
+			runtime.Gosched()
+		})
+	}
+	stop := testutil.Loop(helpers...)
+	testutil.Run(cfg.writers, func(w int) {
+		for i, ev := range recs[w] {
+			switch {
+			case !cfg.sequenced:
+				s.Store(ev)
+			case cfg.nilEvery > 0 && i%cfg.nilEvery == 0:
+				s.StoreWithID(q.claim(), nil) // the record is never stored
+				attempts.Add(1)
+				continue
+			default:
+				s.StoreWithID(q.claim(), ev)
+			}
+			attempts.Add(1)
+			if i%64 == 0 {
 				runtime.Gosched()
 			}
-		}()
-	}
-	for w := range cfg.writers {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
-			for i, ev := range recs[w] {
-				switch {
-				case !cfg.sequenced:
-					s.Store(ev)
-				case cfg.nilEvery > 0 && i%cfg.nilEvery == 0:
-					s.StoreWithID(q.claim(), nil) // the record is never stored
-					attempts.Add(1)
-					continue
-				default:
-					s.StoreWithID(q.claim(), ev)
-				}
-				attempts.Add(1)
-				if i%64 == 0 {
-					runtime.Gosched()
-				}
-			}
-		}()
-	}
-	writers.Wait()
-	done.Store(true)
-	helpers.Wait()
+		}
+	})
+	stop()
 	for _, bs := range batches {
 		res.batches = append(res.batches, bs...)
 	}

@@ -243,32 +243,25 @@ func (es *EventStreaming) send(c *consumer, ents []entry) bool {
 
 // putRecord sends ev on an EventStream's channel, waiting for room; false
 // when the stream ended first.
-func (c *consumer) putRecord(ev *si.EventRecord) bool {
-	select {
-	case c.out <- ev:
-		return true
-	default:
-	}
-	select {
-	case c.out <- ev:
-		return true
-	case <-c.quit:
-		return false
-	}
-}
+func (c *consumer) putRecord(ev *si.EventRecord) bool { return sendUnlessQuit(c.out, ev, c.quit) }
 
 // put sends it on an IDStream's channel, waiting for room; false when the
 // stream ended first.
-func (c *consumer) put(it Item) bool {
+func (c *consumer) put(it Item) bool { return sendUnlessQuit(c.items, it, c.quit) }
+
+// sendUnlessQuit sends v on ch, waiting for room, and reports true; it gives
+// up and reports false once quit is closed. A send that finds room at once
+// never looks at quit (the stream's own channel, in order, comes first).
+func sendUnlessQuit[T any](ch chan<- T, v T, quit <-chan struct{}) bool {
 	select {
-	case c.items <- it:
+	case ch <- v:
 		return true
 	default:
 	}
 	select {
-	case c.items <- it:
+	case ch <- v:
 		return true
-	case <-c.quit:
+	case <-quit:
 		return false
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 )
 
@@ -40,41 +41,30 @@ func add(r *ring.Buffer, es *EventStreaming, n int) {
 }
 
 // receive reads n records from s, failing the test if the channel closes
-// first or nothing arrives for failAfter.
+// first or they do not all arrive within failAfter.
 func receive(t testing.TB, s *EventStream, n int) []uint64 {
 	t.Helper()
-	out := make([]uint64, 0, n)
-	timer := time.NewTimer(failAfter)
-	defer timer.Stop()
-	for len(out) < n {
-		select {
-		case ev, ok := <-s.Events:
-			require.True(t, ok, "stream closed after %d of %d records (reason %v)", len(out), n, s.CloseReason())
-			out = append(out, idOf(ev))
-		case <-timer.C:
-			require.FailNow(t, "timed out", "got %d of %d records", len(out), n)
-		}
-	}
-	return out
+	evs, err := testutil.Receive(s.Events, n, failAfter)
+	require.NoError(t, err, "stream %v", s.CloseReason())
+	return testutil.Map(evs, idOf)
 }
 
 // drain reads s until its channel closes and returns what it got.
 func drain(t testing.TB, s *EventStream) []uint64 {
 	t.Helper()
-	var out []uint64
-	timer := time.NewTimer(failAfter)
-	defer timer.Stop()
-	for {
-		select {
-		case ev, ok := <-s.Events:
-			if !ok {
-				return out
-			}
-			out = append(out, idOf(ev))
-		case <-timer.C:
-			require.FailNow(t, "timed out waiting for close", "got %d records", len(out))
-		}
-	}
+	evs, closed := testutil.Drain(s.Events, failAfter)
+	require.True(t, closed, "stream not closed within %v (%d records)", failAfter, len(evs))
+	return testutil.Map(evs, idOf)
+}
+
+// newStreaming returns a ring of capacity with before events added (see
+// add), and an EventStreaming over it that is closed when the test ends.
+func newStreaming(t testing.TB, capacity uint64, before int, opts ...Option) (*ring.Buffer, *EventStreaming) {
+	r := ring.New(capacity)
+	es := NewEventStreaming(r, opts...)
+	t.Cleanup(es.Close)
+	add(r, es, before)
+	return r, es
 }
 
 // seq returns from, from+1, ..., to-1.

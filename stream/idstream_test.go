@@ -3,51 +3,30 @@ package stream
 import (
 	"math"
 	"testing"
-	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 )
 
 // receiveItems reads n items from s, failing the test if the channel closes
-// first or nothing arrives for failAfter.
+// first or they do not all arrive within failAfter.
 func receiveItems(t testing.TB, s *IDStream, n int) []Item {
 	t.Helper()
-	out := make([]Item, 0, n)
-	timer := time.NewTimer(failAfter)
-	defer timer.Stop()
-	for len(out) < n {
-		select {
-		case it, ok := <-s.Items:
-			require.True(t, ok, "stream closed after %d of %d items (reason %v)", len(out), n, s.CloseReason())
-			out = append(out, it)
-		case <-timer.C:
-			require.FailNow(t, "timed out", "got %d of %d items", len(out), n)
-		}
-	}
-	return out
+	items, err := testutil.Receive(s.Items, n, failAfter)
+	require.NoError(t, err, "stream %v", s.CloseReason())
+	return items
 }
 
 // drainItems reads s until its channel closes.
 func drainItems(t testing.TB, s *IDStream) []Item {
 	t.Helper()
-	var out []Item
-	timer := time.NewTimer(failAfter)
-	defer timer.Stop()
-	for {
-		select {
-		case it, ok := <-s.Items:
-			if !ok {
-				return out
-			}
-			out = append(out, it)
-		case <-timer.C:
-			require.FailNow(t, "channel not closed", "got %d items", len(out))
-		}
-	}
+	items, closed := testutil.Drain(s.Items, failAfter)
+	require.True(t, closed, "stream not closed within %v (%d items)", failAfter, len(items))
+	return items
 }
 
 // drainItemsOr reads n items, or (n < 0) until the channel closes.
@@ -63,22 +42,31 @@ func drainItemsOr(t testing.TB, s *IDStream, n int) []Item {
 // made by rec for its ID.
 func requireEvents(t testing.TB, want []uint64, items []Item, msg string) {
 	t.Helper()
-	got := make([]uint64, 0, len(items))
+	require.Equal(t, want, eventIDs(t, items, msg), msg)
+}
+
+// eventIDs returns the IDs of items, failing the test unless every item is
+// an event whose record rec made for its ID.
+func eventIDs(t testing.TB, items []Item, msg string) []uint64 {
+	t.Helper()
+	ids := make([]uint64, 0, len(items))
 	for _, it := range items {
 		require.False(t, it.IsGap(), "%s: unexpected gap %+v", msg, it)
 		require.NotNil(t, it.Record, "%s", msg)
 		require.Equal(t, it.ID, idOf(it.Record), "%s: item ID is not the record's", msg)
-		got = append(got, it.ID)
+		ids = append(ids, it.ID)
 	}
-	require.Equal(t, want, got, msg)
+	return ids
 }
 
+// TestStreamFromID: a stream from an ID gets what history holds from that ID
+// on (after a gap item for what it no longer holds), then every later event.
 func TestStreamFromID(t *testing.T) {
 	tests := []struct {
 		name     string
-		capacity uint64
-		before   int
-		from     uint64
+		capacity uint64   // of the ring
+		before   int      // events added before the stream
+		from     uint64   // the stream's fromID
 		gap      []uint64 // [first, missing] of the leading gap, if any
 		first    uint64   // first event ID delivered
 	}{
@@ -95,10 +83,7 @@ func TestStreamFromID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ring.New(tt.capacity)
-			es := NewEventStreaming(r)
-			defer es.Close()
-			add(r, es, tt.before)
+			r, es := newStreaming(t, tt.capacity, tt.before)
 			s := es.CreateEventStreamFrom(tt.name, tt.from)
 			require.NotNil(t, s)
 			if tt.gap != nil {
@@ -124,10 +109,7 @@ func TestStreamFromID(t *testing.T) {
 // TestRecentStreamWithIDs: CreateRecentEventStream is the snapshot history
 // of CreateEventStream, with IDs.
 func TestRecentStreamWithIDs(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r)
-	defer es.Close()
-	add(r, es, 150)
+	r, es := newStreaming(t, 100, 150)
 	s := es.CreateRecentEventStream("recent", 1000)
 	addDispatched(t, r, es, s.consumer, 250) // the ring now holds 300..399 only
 	requireEvents(t, seq(50, 400), receiveItems(t, s, 350), "history then live")
@@ -138,10 +120,7 @@ func TestRecentStreamWithIDs(t *testing.T) {
 // TestStreamFromIDGapDuringReplay: history the stream was still reading is
 // overwritten before it read it: a gap item says so, then the stream goes on.
 func TestStreamFromIDGapDuringReplay(t *testing.T) {
-	r := ring.New(300)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
-	add(r, es, 300)
+	r, es := newStreaming(t, 300, 300, WithLogger(quietLogger()))
 	s := es.CreateEventStreamFrom("replay", 0)
 	first := receiveItems(t, s, 1)
 	requireEvents(t, []uint64{0}, first, "first")
@@ -216,9 +195,7 @@ func TestBackfillAtAdmission(t *testing.T) {
 		{"ring overwrote it, IDs", 4, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := ring.New(tc.capacity)
-			es := NewEventStreaming(r, WithLogger(quietLogger()))
-			defer es.Close()
+			r, es := newStreaming(t, tc.capacity, 0, WithLogger(quietLogger()))
 			a := es.CreateEventStream("a", 0)
 			es.testHookOpen = func(join uint64) {
 				// Between the new stream's join and its registration,
@@ -289,10 +266,7 @@ func TestIDStreamAfterClose(t *testing.T) {
 // asked for every time it is copied, the stream is not started later
 // silently: it is cut off (ReasonSlow), logged and counted.
 func TestSnapshotImpossible(t *testing.T) {
-	r := ring.New(8)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
-	add(r, es, 8)
+	r, es := newStreaming(t, 8, 8, WithLogger(quietLogger()))
 	es.testHookSnapshot = func() { add(r, es, 8) } // laps the ring each time
 	for _, ids := range []bool{false, true} {
 		var reason CloseReason

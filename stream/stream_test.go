@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"math"
 	"sync"
@@ -38,10 +39,7 @@ func TestHistoryThenLive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ring.New(tt.capacity)
-			es := NewEventStreaming(r)
-			defer es.Close()
-			add(r, es, tt.before)
+			r, es := newStreaming(t, tt.capacity, tt.before)
 			s := es.CreateEventStream(tt.name, tt.count)
 			require.NotNil(t, s)
 			require.NotNil(t, s.Events)
@@ -62,10 +60,7 @@ func TestHistoryThenLive(t *testing.T) {
 }
 
 func TestHistoryLargerThanQueue(t *testing.T) {
-	r := ring.New(5000)
-	es := NewEventStreaming(r, WithQueueSize(4))
-	defer es.Close()
-	add(r, es, 3000)
+	r, es := newStreaming(t, 5000, 3000, WithQueueSize(4))
 	s := es.CreateEventStream("big history", 3000)
 	got := receive(t, s, 3000)
 	assert.Equal(t, seq(0, 3000), got)
@@ -74,9 +69,7 @@ func TestHistoryLargerThanQueue(t *testing.T) {
 }
 
 func TestPublishRepeatedNeverDuplicates(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 100, 0)
 	s := es.CreateEventStream("s", 0)
 	first := rec(0)
 	r.Add(first)
@@ -98,9 +91,7 @@ func TestPublishRepeatedNeverDuplicates(t *testing.T) {
 }
 
 func TestPublishOnceForManyAdds(t *testing.T) {
-	r := ring.New(1000)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 1000, 0)
 	s := es.CreateEventStream("s", 0)
 	for i := range uint64(300) {
 		r.Add(rec(i))
@@ -233,9 +224,7 @@ func TestStalledConsumerCutOff(t *testing.T) {
 // TestDispatcherOverrun holds the dispatcher while the ring laps it: the
 // stream that needed the overwritten events is closed as slow, not skipped.
 func TestDispatcherOverrun(t *testing.T) {
-	r := ring.New(4)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
+	r, es := newStreaming(t, 4, 0, WithLogger(quietLogger()))
 	entered := make(chan uint64, 1)
 	release := make(chan struct{})
 	var once sync.Once
@@ -266,10 +255,7 @@ func TestDispatcherOverrun(t *testing.T) {
 // of its creation, all of them, even when the ring overwrites them before the
 // reader takes the first one; then every later event follows.
 func TestHistoryIsASnapshot(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
-	add(r, es, 150)
+	r, es := newStreaming(t, 100, 150, WithLogger(quietLogger()))
 	s := es.CreateEventStream("snapshot", 1000)
 	addDispatched(t, r, es, s.consumer, 250) // the ring now holds 300..399 only
 	assert.Equal(t, seq(50, 400), receive(t, s, 350))
@@ -280,9 +266,7 @@ func TestHistoryIsASnapshot(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	r := ring.New(100)
-	es := NewEventStreaming(r)
-	defer es.Close()
+	r, es := newStreaming(t, 100, 0)
 	other := NewEventStreaming(r)
 	defer other.Close()
 
@@ -427,4 +411,107 @@ func TestGoroutineLifecycle(t *testing.T) {
 	require.NoError(t, goleak.Find(base), "all gone once the last stream is cut off")
 	assert.Empty(t, es.GetEventStreams())
 	es.Close()
+}
+
+// TestJoinMidBatch pins the cut push makes when a stream joins in the middle
+// of a batch. The dispatcher is held in its read of event 0 (stream a is
+// admitted) while events 1..before are added, stream b is created (its join
+// is before+1) and after more events are added. Released, the dispatcher
+// pushes event 0, admits b with from = join, and reads [1, join+after) as one
+// batch: b's first live event is the batch's element join-1, not its first.
+// b must receive its history, then join, join+1, ... up to a sentinel added
+// last (nothing lost or doubled at the cut), and a everything.
+func TestJoinMidBatch(t *testing.T) {
+	// upTo receives until an ID of at least last, and returns the IDs.
+	type upTo func(t testing.TB, last uint64) []uint64
+	plain := func(s *EventStream) upTo {
+		return func(t testing.TB, last uint64) []uint64 {
+			var ids []uint64
+			for len(ids) == 0 || ids[len(ids)-1] < last {
+				ids = append(ids, receive(t, s, 1)...)
+			}
+			return ids
+		}
+	}
+	withIDs := func(s *IDStream) upTo {
+		return func(t testing.TB, last uint64) []uint64 {
+			var ids []uint64
+			for len(ids) == 0 || ids[len(ids)-1] < last {
+				ids = append(ids, eventIDs(t, receiveItems(t, s, 1), "b")...)
+			}
+			return ids
+		}
+	}
+	kinds := []struct {
+		name  string
+		open  func(es *EventStreaming) (*consumer, upTo)
+		first func(join uint64) uint64 // the first ID b receives
+	}{
+		{"no history", func(es *EventStreaming) (*consumer, upTo) {
+			s := es.CreateEventStream("b", 0)
+			return s.consumer, plain(s)
+		}, func(join uint64) uint64 { return join }},
+		{"snapshot history", func(es *EventStreaming) (*consumer, upTo) {
+			s := es.CreateEventStream("b", 1)
+			return s.consumer, plain(s)
+		}, func(join uint64) uint64 { return join - 1 }},
+		{"snapshot history with IDs", func(es *EventStreaming) (*consumer, upTo) {
+			s := es.CreateRecentEventStream("b", 1)
+			return s.consumer, withIDs(s)
+		}, func(join uint64) uint64 { return join - 1 }},
+		{"history read from the ring", func(es *EventStreaming) (*consumer, upTo) {
+			s := es.CreateEventStreamFrom("b", 0)
+			return s.consumer, withIDs(s)
+		}, func(uint64) uint64 { return 0 }},
+	}
+	// b's join is the batch's element before (its second at least), and
+	// the batch holds after events from join on (only join: b's first live
+	// event is the batch's last).
+	positions := []struct{ before, after uint64 }{{1, 20}, {7, 7}, {100, 1}}
+	for _, k := range kinds {
+		for _, pos := range positions {
+			t.Run(fmt.Sprintf("%s/offset %d of %d", k.name, pos.before, pos.before+pos.after), func(t *testing.T) {
+				require.Less(t, pos.before+pos.after, uint64(dispatchBatch), "one batch")
+				r, es := newStreaming(t, 1000, 0)
+				var mu sync.Mutex
+				var reads []uint64 // the positions the dispatcher read from
+				entered, release := make(chan struct{}), make(chan struct{})
+				es.testHookRead = func(p uint64) {
+					mu.Lock()
+					reads = append(reads, p)
+					first := len(reads) == 1
+					mu.Unlock()
+					if first {
+						close(entered)
+						<-release
+					}
+				}
+				a := es.CreateEventStream("a", 0)
+				add(r, es, 1)
+				<-entered // the dispatcher is about to read [0, 1)
+				add(r, es, int(pos.before))
+				join := pos.before + 1
+				b, bUpTo := k.open(es)
+				add(r, es, int(pos.after))
+				close(release)
+
+				// a is pushed every batch whole: once it has them, the
+				// dispatcher has read [1, last); the sentinel comes after.
+				last := join + pos.after // the sentinel's ID
+				require.Equal(t, seq(0, last), receive(t, a, int(last)), "a")
+				add(r, es, 1)
+				assert.Equal(t, seq(k.first(join), last+1), bUpTo(t, last), "b: history, then live from its join")
+				assert.Equal(t, []uint64{last}, receive(t, a, 1), "a: the sentinel")
+				assert.Zero(t, es.Stats().StreamsRemovedSlow)
+
+				// The interleaving was the one meant: b admitted from its
+				// join while the dispatcher was at 1, [1, last) one read.
+				es.Close() // the dispatcher has returned: its state is ours to read
+				assert.Equal(t, join, b.from, "b's first live ID")
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, []uint64{0, 1, last}, reads, "the dispatcher's reads")
+			})
+		}
+	}
 }

@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/lfevents/lfevents/ring"
 )
 
 // TestWakeupInterleavings forces a producer's Add and PublishEvent into each
@@ -31,9 +29,7 @@ func TestWakeupInterleavings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := ring.New(16)
-			es := NewEventStreaming(r, WithLogger(quietLogger()))
-			defer es.Close()
+			r, es := newStreaming(t, 16, 0, WithLogger(quietLogger()))
 			// mu orders the hook against the test's own wake-ups: once the
 			// hook fired, the test sends none until it means to.
 			var mu sync.Mutex
@@ -88,9 +84,7 @@ func TestWakeupInterleavings(t *testing.T) {
 // stream and a new one starts with the next; the stale pending flag and token
 // the old run may leave behind never make the new one miss an event.
 func TestWakeupAfterRestartOfDispatcher(t *testing.T) {
-	r := ring.New(16)
-	es := NewEventStreaming(r, WithLogger(quietLogger()))
-	defer es.Close()
+	r, es := newStreaming(t, 16, 0, WithLogger(quietLogger()))
 	for round := range 50 {
 		s := es.CreateEventStream("w", 0)
 		for k := range 3 {

@@ -5,10 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // BenchmarkAddEvent is AddEvent end to end: b.N events in total, split evenly
@@ -24,24 +25,23 @@ func BenchmarkAddEvent(b *testing.B) {
 			sys := New(cfg)
 			sys.StartService()
 			defer sys.Stop()
-			recs := benchRecords(producers, 1024)
+			recs := testutil.Grid(producers, 1024, func(p, _ int) *si.EventRecord {
+				return &si.EventRecord{
+					Type: si.EventRecord_APP, ObjectID: fmt.Sprint("app-", p), Message: "benchmark event",
+					EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC,
+				}
+			})
 			b.ReportAllocs()
 			b.ResetTimer()
-			var wg sync.WaitGroup
-			for p := 0; p < producers; p++ {
-				n := b.N / producers
+			testutil.Run(producers, func(p int) {
+				mine, n := recs[p], b.N/producers
 				if p < b.N%producers {
 					n++
 				}
-				wg.Add(1)
-				go func(mine []*si.EventRecord, n int) {
-					defer wg.Done()
-					for i := 0; i < n; i++ {
-						sys.AddEvent(mine[i%len(mine)])
-					}
-				}(recs[p], n)
-			}
-			wg.Wait()
+				for i := 0; i < n; i++ {
+					sys.AddEvent(mine[i%len(mine)])
+				}
+			})
 			for sys.history.ReadEnd() < uint64(b.N) {
 				// Every AddEvent has returned, and the ring publishes before
 				// Add returns: this loop ends at once unless the ring is wrong.
@@ -53,19 +53,4 @@ func BenchmarkAddEvent(b *testing.B) {
 			}
 		})
 	}
-}
-
-// benchRecords makes n records per producer, with messages within the limit.
-func benchRecords(producers, n int) [][]*si.EventRecord {
-	out := make([][]*si.EventRecord, producers)
-	for p := range out {
-		out[p] = make([]*si.EventRecord, n)
-		for i := range out[p] {
-			out[p][i] = &si.EventRecord{
-				Type: si.EventRecord_APP, ObjectID: fmt.Sprint("app-", p), Message: "benchmark event",
-				EventChangeType: si.EventRecord_ADD, EventChangeDetail: si.EventRecord_APP_ALLOC,
-			}
-		}
-	}
-	return out
 }

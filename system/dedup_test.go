@@ -3,13 +3,14 @@ package system
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 func dedupSystem(t *testing.T, window time.Duration) (*EventSystemImpl, *logRecorder) {
@@ -180,29 +181,24 @@ func TestDedupConcurrentWithReconfigure(t *testing.T) {
 	sys, _ := dedupSystem(t, time.Hour)
 	const producers, perProducer = 4, 2000
 	done := make(chan struct{})
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			batch := make([]*si.EventRecord, 0, 8)
-			for i := 0; i < perProducer; i++ {
-				u := CreateAppEventRecord(fmt.Sprint("app-", p, "-", i), "unique", "", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
-				r := CreateRequestEventRecord(fmt.Sprint("ask-", i%10), "app-1", "does not fit", nil, "Pending")
-				if p%2 == 0 {
-					sys.AddEvent(u)
-					sys.AddEvent(r)
-					continue
-				}
-				batch = append(batch, u, r)
-				if len(batch) == cap(batch) {
-					sys.AddEvents(batch)
-					batch = batch[:0]
-				}
+	produced := testutil.Start(producers, func(p int) {
+		batch := make([]*si.EventRecord, 0, 8)
+		for i := 0; i < perProducer; i++ {
+			u := CreateAppEventRecord(fmt.Sprint("app-", p, "-", i), "unique", "", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
+			r := CreateRequestEventRecord(fmt.Sprint("ask-", i%10), "app-1", "does not fit", nil, "Pending")
+			if p%2 == 0 {
+				sys.AddEvent(u)
+				sys.AddEvent(r)
+				continue
 			}
-			sys.AddEvents(batch)
-		}(p)
-	}
+			batch = append(batch, u, r)
+			if len(batch) == cap(batch) {
+				sys.AddEvents(batch)
+				batch = batch[:0]
+			}
+		}
+		sys.AddEvents(batch)
+	})
 	producersDone := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -217,7 +213,7 @@ func TestDedupConcurrentWithReconfigure(t *testing.T) {
 			sys.Reconfigure(cfg)
 		}
 	}()
-	wg.Wait()
+	produced()
 	close(producersDone)
 	<-done
 	m := sys.Metrics()

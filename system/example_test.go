@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
@@ -54,17 +55,15 @@ func ExampleEventSystemImpl_GetEventsFromID() {
 	recs, lowest, highest := events.GetEventsFromID(0, 2)
 	fmt.Println(len(recs), "records; held:", lowest, "to", highest)
 
-	for id := lowest; id <= highest; {
-		page, _, _ := events.GetEventsFromID(id, 2)
-		if len(page) == 0 {
-			break
-		}
+	// Start again from lowest: pages of 2 up to highest.
+	var read []string
+	for next := lowest; next <= highest; next += 2 {
+		page, _, _ := events.GetEventsFromID(next, 2)
 		for _, ev := range page {
-			fmt.Print(ev.GetObjectID(), " ")
+			read = append(read, ev.GetObjectID())
 		}
-		id += uint64(len(page))
 	}
-	fmt.Println()
+	fmt.Println(strings.Join(read, " "))
 	// Output:
 	// 0 records; held: 3 to 7
 	// node-3 node-4 node-5 node-6 node-7

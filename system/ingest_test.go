@@ -3,7 +3,6 @@ package system
 import (
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -11,6 +10,8 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 func TestAddEvents(t *testing.T) {
@@ -81,53 +82,31 @@ func TestAddEventsStreamsEveryRecord(t *testing.T) {
 func TestStressAddEvents(t *testing.T) {
 	sys := New(Config{RingBufferCapacity: 64, RequestCapacity: 32})
 	const producers, batches, size = 4, 300, 6
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < batches; i++ {
-				batch := make([]*si.EventRecord, size)
-				for k := range batch {
-					batch[k] = &si.EventRecord{ObjectID: "p", ReferenceID: string(rune('a' + p)), TimestampNano: int64(i*size + k)}
-				}
-				sys.AddEvents(batch)
+	produced := testutil.Start(producers, func(p int) {
+		for i := 0; i < batches; i++ {
+			batch := make([]*si.EventRecord, size)
+			for k := range batch {
+				batch[k] = &si.EventRecord{ObjectID: "p", ReferenceID: string(rune('a' + p)), TimestampNano: int64(i*size + k)}
 			}
-		}()
+			sys.AddEvents(batch)
+		}
+	})
+	c := uint64(1)
+	reconfigure := func() {
+		sys.Reconfigure(Config{RingBufferCapacity: c, RequestCapacity: c / 2})
+		c = c%100 + 8
 	}
-	stop := make(chan struct{})
-	var side sync.WaitGroup
 	collected := map[*si.EventRecord]int{}
-	side.Add(2)
-	go func() {
-		defer side.Done()
-		for c := uint64(1); ; c = c%100 + 8 {
-			select {
-			case <-stop:
-				return
-			default:
-				sys.Reconfigure(Config{RingBufferCapacity: c, RequestCapacity: c / 2})
-			}
+	collect := func() {
+		for _, ev := range sys.Store.CollectEvents() {
+			collected[ev]++
 		}
-	}()
-	go func() {
-		defer side.Done()
-		for {
-			for _, ev := range sys.Store.CollectEvents() {
-				collected[ev]++
-			}
-			evs, lowest, _ := sys.GetEventsFromID(sys.history.GetLowestID(), math.MaxUint64)
-			checkBatches(t, evs, lowest, size)
-			select {
-			case <-stop:
-				return
-			default:
-			}
-		}
-	}()
-	wg.Wait()
-	close(stop)
-	side.Wait()
+		evs, lowest, _ := sys.GetEventsFromID(sys.history.GetLowestID(), math.MaxUint64)
+		checkBatches(t, evs, lowest, size)
+	}
+	stop := testutil.Loop(reconfigure, collect)
+	produced()
+	stop()
 	for _, ev := range sys.Store.CollectEvents() {
 		collected[ev]++
 	}

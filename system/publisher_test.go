@@ -2,7 +2,6 @@ package system
 
 import (
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // The scheduler-interface callback is a valid plugin.
@@ -165,23 +166,17 @@ func TestPublisherConcurrentStartStop(t *testing.T) {
 	src := &sliceSource{}
 	plugin := &recordingPlugin{}
 	p := newPublisher(src, WithPushInterval(time.Millisecond), WithPlugin(plugin))
-	var wg sync.WaitGroup
 	const added = 8 * 200
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				src.add(&si.EventRecord{})
-				if (i+g)%2 == 0 {
-					p.StartService()
-				} else {
-					p.Stop()
-				}
+	testutil.Run(8, func(g int) {
+		for i := 0; i < 200; i++ {
+			src.add(&si.EventRecord{})
+			if (i+g)%2 == 0 {
+				p.StartService()
+			} else {
+				p.Stop()
 			}
-		}(g)
-	}
-	wg.Wait()
+		}
+	})
 	p.StartService()
 	p.Stop()
 	assert.Len(t, plugin.events(), added, "every event delivered once")

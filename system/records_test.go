@@ -30,56 +30,40 @@ func (nilProtoResource) ToProto() *si.Resource { return nil }
 
 func TestCreateRecords(t *testing.T) {
 	res := &testResource{quantities: map[string]int64{"memory": 128, "vcore": 2}}
+	// The app, node and queue constructors take these arguments; the request
+	// and user group ones are adapted to them.
+	type constructor func(objectID, message, referenceID string, change si.EventRecord_ChangeType,
+		detail si.EventRecord_ChangeDetail, res Resource, state ...string) *si.EventRecord
+	request := func(objectID, message, referenceID string, _ si.EventRecord_ChangeType,
+		_ si.EventRecord_ChangeDetail, res Resource, state ...string,
+	) *si.EventRecord {
+		return CreateRequestEventRecord(objectID, referenceID, message, res, state...)
+	}
+	userGroup := func(objectID, message, referenceID string, change si.EventRecord_ChangeType,
+		detail si.EventRecord_ChangeDetail, res Resource, _ ...string,
+	) *si.EventRecord {
+		return CreateUserGroupEventRecord(objectID, message, referenceID, change, detail, res)
+	}
+	// change, detail and state are passed to the constructor (the request
+	// constructor takes only the state) and expected in the record.
 	tests := []struct {
-		name       string
-		create     func() *si.EventRecord
-		typ        si.EventRecord_Type
-		change     si.EventRecord_ChangeType
-		detail     si.EventRecord_ChangeDetail
-		state      string
-		emptyRes   bool
-		withObject bool
+		name   string
+		create constructor
+		typ    si.EventRecord_Type
+		change si.EventRecord_ChangeType
+		detail si.EventRecord_ChangeDetail
+		state  string
 	}{
-		{
-			name: "request",
-			create: func() *si.EventRecord {
-				return CreateRequestEventRecord("obj", "ref", "msg", res, "Pending")
-			},
-			typ: si.EventRecord_REQUEST, change: si.EventRecord_NONE, detail: si.EventRecord_DETAILS_NONE, state: "Pending",
-		},
-		{
-			name: "app",
-			create: func() *si.EventRecord {
-				return CreateAppEventRecord("obj", "msg", "ref", si.EventRecord_ADD, si.EventRecord_APP_NEW, res, "New")
-			},
-			typ: si.EventRecord_APP, change: si.EventRecord_ADD, detail: si.EventRecord_APP_NEW, state: "New",
-		},
-		{
-			name: "node",
-			create: func() *si.EventRecord {
-				return CreateNodeEventRecord("obj", "msg", "ref", si.EventRecord_SET, si.EventRecord_NODE_CAPACITY, res, "")
-			},
-			typ: si.EventRecord_NODE, change: si.EventRecord_SET, detail: si.EventRecord_NODE_CAPACITY,
-		},
-		{
-			name: "queue",
-			create: func() *si.EventRecord {
-				return CreateQueueEventRecord("obj", "msg", "ref", si.EventRecord_REMOVE, si.EventRecord_QUEUE_CONFIG, res, "Draining")
-			},
-			typ: si.EventRecord_QUEUE, change: si.EventRecord_REMOVE, detail: si.EventRecord_QUEUE_CONFIG, state: "Draining",
-		},
-		{
-			name: "user group",
-			create: func() *si.EventRecord {
-				return CreateUserGroupEventRecord("obj", "msg", "ref", si.EventRecord_SET, si.EventRecord_UG_USER_LIMIT, res)
-			},
-			typ: si.EventRecord_USERGROUP, change: si.EventRecord_SET, detail: si.EventRecord_UG_USER_LIMIT,
-		},
+		{"request", request, si.EventRecord_REQUEST, si.EventRecord_NONE, si.EventRecord_DETAILS_NONE, "Pending"},
+		{"app", CreateAppEventRecord, si.EventRecord_APP, si.EventRecord_ADD, si.EventRecord_APP_NEW, "New"},
+		{"node", CreateNodeEventRecord, si.EventRecord_NODE, si.EventRecord_SET, si.EventRecord_NODE_CAPACITY, ""},
+		{"queue", CreateQueueEventRecord, si.EventRecord_QUEUE, si.EventRecord_REMOVE, si.EventRecord_QUEUE_CONFIG, "Draining"},
+		{"user group", userGroup, si.EventRecord_USERGROUP, si.EventRecord_SET, si.EventRecord_UG_USER_LIMIT, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := time.Now().UnixNano()
-			ev := tc.create()
+			ev := tc.create("obj", "msg", "ref", tc.change, tc.detail, res, tc.state)
 			after := time.Now().UnixNano()
 			require.NotNil(t, ev)
 			assert.Equal(t, tc.typ, ev.GetType())

@@ -3,7 +3,6 @@ package system
 import (
 	"math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
 )
 
@@ -26,97 +26,59 @@ import (
 func TestStressTinyCapacities(t *testing.T) {
 	const producers, perProducer = 4, 4000
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, 100*time.Microsecond)
 	cfg.RingBufferCapacity = 8
 	cfg.RequestCapacity = 4
-	cfg.PushInterval = 100 * time.Microsecond
 	cfg.StreamQueueSize = 4
-	cfg.Plugin = plugin
 	sys := New(cfg)
 	sys.StartService()
 
-	var produced sync.WaitGroup
-	startProducers(&produced, sys, producers, perProducer, 4) // let pushes and streams interleave
+	produced := startProducers(sys, producers, perProducer, 4) // let pushes and streams interleave
 
-	stop := make(chan struct{})
-	var background sync.WaitGroup
 	var failures atomic.Int64 // order violations seen by readers
-	background.Add(1)
-	go func() { // control plane
-		defer background.Done()
-		rng := rand.New(rand.NewPCG(7, 7))
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			next := cfg
-			next.RingBufferCapacity = 1 + rng.Uint64N(16)
-			next.RequestCapacity = rng.Uint64N(8) + 1
-			next.TrackingEnabled = rng.IntN(2) == 0
-			switch rng.IntN(40) {
-			case 0:
-				sys.Restart()
-			case 1:
-				sys.CloseAllStreams()
-			default:
-				sys.Reconfigure(next)
-			}
-			runtime.Gosched()
+	rng := rand.New(rand.NewPCG(7, 7))
+	control := func() { // control plane
+		next := cfg
+		next.RingBufferCapacity = 1 + rng.Uint64N(16)
+		next.RequestCapacity = rng.Uint64N(8) + 1
+		next.TrackingEnabled = rng.IntN(2) == 0
+		switch rng.IntN(40) {
+		case 0:
+			sys.Restart()
+		case 1:
+			sys.CloseAllStreams()
+		default:
+			sys.Reconfigure(next)
 		}
-	}()
-	for r := 0; r < 2; r++ { // stream readers
-		background.Add(1)
-		go func() {
-			defer background.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s := sys.CreateEventStream("stress", 4)
-				last := make(map[int]int)
-				for ev := range s.Events {
-					p, seq := tagOf(ev)
-					if prev, ok := last[p]; ok && seq <= prev {
-						failures.Add(1)
-					}
-					last[p] = seq
-				}
-				if s.CloseReason() == stream.ReasonOpen {
-					failures.Add(1) // closed without a reason
-				}
-			}
-		}()
+		runtime.Gosched()
 	}
-	background.Add(1)
-	go func() { // history reader
-		defer background.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			evs, _, _ := sys.GetEventsFromID(sys.history.GetLowestID(), 16)
-			last := make(map[int]int)
-			for _, ev := range evs {
-				p, seq := tagOf(ev)
-				if prev, ok := last[p]; ok && seq <= prev {
-					failures.Add(1)
-				}
-				last[p] = seq
+	streamReader := func() {
+		s := sys.CreateEventStream("stress", 4)
+		order := producerOrder{}
+		for ev := range s.Events {
+			if !order.follows(ev) {
+				failures.Add(1)
 			}
 		}
-	}()
+		if s.CloseReason() == stream.ReasonOpen {
+			failures.Add(1) // closed without a reason
+		}
+	}
+	historyReader := func() {
+		evs, _, _ := sys.GetEventsFromID(sys.history.GetLowestID(), 16)
+		order := producerOrder{}
+		for _, ev := range evs {
+			if !order.follows(ev) {
+				failures.Add(1)
+			}
+		}
+	}
+	stop := testutil.Loop(control, streamReader, streamReader, historyReader)
 
-	produced.Wait()
-	close(stop)
+	produced()
 	// Readers block on their streams: Stop closes them.
 	done := make(chan struct{})
-	go func() { background.Wait(); close(done) }()
+	go func() { stop(); close(done) }()
 	for {
 		sys.CloseAllStreams()
 		select {
@@ -143,14 +105,26 @@ func TestStressTinyCapacities(t *testing.T) {
 	rest := sys.Store.CollectEvents()
 	assert.Equal(t, m.Stored, uint64(len(sent)+len(rest)), "stored = sent + still waiting")
 	seen := make(map[*si.EventRecord]bool, len(sent))
-	last := make(map[int]int)
+	order := producerOrder{}
 	for _, ev := range append(sent, rest...) {
 		require.False(t, seen[ev], "sent twice")
 		seen[ev] = true
-		p, seq := tagOf(ev)
-		if prev, ok := last[p]; ok {
-			require.Greater(t, seq, prev, "producer %d out of order across batches", p)
+		if !order.follows(ev) {
+			p, seq := tagOf(ev)
+			require.Fail(t, "out of order across batches", "producer %d's record %d", p, seq)
 		}
-		last[p] = seq
 	}
+}
+
+// producerOrder is the last seq seen of each producer (records made by
+// tagged).
+type producerOrder map[int]int
+
+// follows records ev and reports whether it comes after its producer's
+// record seen before, if any.
+func (o producerOrder) follows(ev *si.EventRecord) bool {
+	p, seq := tagOf(ev)
+	prev, seen := o[p]
+	o[p] = seq
+	return !seen || seq > prev
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
 )
 
@@ -28,28 +28,45 @@ func quietConfig() (Config, *logRecorder) {
 	return cfg, rec
 }
 
+// pushingConfig is quietConfig with plugin, pushed to every push.
+func pushingConfig(plugin EventPlugin, push time.Duration) (Config, *logRecorder) {
+	cfg, rec := quietConfig()
+	cfg.PushInterval, cfg.Plugin = push, plugin
+	return cfg, rec
+}
+
+// startedSystem is a system of quietConfig, changed by set unless it is
+// nil, started; it is stopped when the test ends.
+func startedSystem(t *testing.T, set func(*Config)) *EventSystemImpl {
+	cfg, _ := quietConfig()
+	if set != nil {
+		set(&cfg)
+	}
+	sys := New(cfg)
+	sys.StartService()
+	t.Cleanup(sys.Stop)
+	return sys
+}
+
 // tagged makes a record whose identity is (producer, seq), kept in
 // TimestampNano so tests can check order and uniqueness.
 func tagged(producer, seq int) *si.EventRecord {
 	return &si.EventRecord{ObjectID: "o", TimestampNano: int64(producer)<<32 | int64(seq)}
 }
 
-// startProducers starts producers goroutines under wg, producer p adding
-// tagged(p, 0..perProducer-1) to sys in order; with yieldEvery > 0 each one
-// yields after every yieldEvery-th add, so that other work interleaves.
-func startProducers(wg *sync.WaitGroup, sys *EventSystemImpl, producers, perProducer, yieldEvery int) {
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for i := 0; i < perProducer; i++ {
-				sys.AddEvent(tagged(p, i))
-				if yieldEvery > 0 && i%yieldEvery == 0 {
-					runtime.Gosched()
-				}
+// startProducers starts producers goroutines, producer p adding
+// tagged(p, 0..perProducer-1) to sys in order, and returns a function that
+// waits for them; with yieldEvery > 0 each one yields after every
+// yieldEvery-th add, so that other work interleaves.
+func startProducers(sys *EventSystemImpl, producers, perProducer, yieldEvery int) (wait func()) {
+	return testutil.Start(producers, func(p int) {
+		for i := 0; i < perProducer; i++ {
+			sys.AddEvent(tagged(p, i))
+			if yieldEvery > 0 && i%yieldEvery == 0 {
+				runtime.Gosched()
 			}
-		}(p)
-	}
+		}
+	})
 }
 
 func tagOf(ev *si.EventRecord) (producer, seq int) {
@@ -66,9 +83,7 @@ func TestAddEventConcurrentAllKept(t *testing.T) {
 	sys.StartServiceWithPublisher(false)
 	defer sys.Stop()
 
-	var wg sync.WaitGroup
-	startProducers(&wg, sys, producers, perProducer, 0)
-	wg.Wait()
+	startProducers(sys, producers, perProducer, 0)()
 
 	history, lowest, highest := sys.GetEventsFromID(0, math.MaxUint64)
 	require.Len(t, history, total)
@@ -221,10 +236,7 @@ func TestStopClosesStreamsAndStartReopens(t *testing.T) {
 }
 
 func TestCloseAllStreams(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	a := sys.CreateEventStream("a", 0)
 	b := sys.CreateEventStream("b", 0)
 	require.Len(t, sys.GetEventStreams(), 2)
@@ -250,17 +262,12 @@ func TestLifecycleRace(t *testing.T) {
 	const producers, perProducer = 4, 5000
 	unregisterPluginAfter(t)
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, time.Millisecond)
 	cfg.RingBufferCapacity = producers * perProducer
 	cfg.RequestCapacity = producers * perProducer
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = plugin
 	sys := New(cfg)
 
-	var produced sync.WaitGroup
-	stop := make(chan struct{})
-	var controlled sync.WaitGroup
-	startProducers(&produced, sys, producers, perProducer, 0)
+	produced := startProducers(sys, producers, perProducer, 0)
 	control := []func(){
 		sys.StartService, sys.Stop, sys.Restart, sys.CloseAllStreams,
 		func() { sys.StartServiceWithPublisher(false) },
@@ -272,54 +279,29 @@ func TestLifecycleRace(t *testing.T) {
 		},
 		func() { _ = sys.Metrics() },
 	}
-	for g := 0; g < 3; g++ {
-		controlled.Add(1)
-		go func(g int) {
-			defer controlled.Done()
-			for i := g; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				control[i%len(control)]()
-			}
-		}(g)
+	// Three controllers, g starting at control[g] and going round.
+	controller := func(g int) func() {
+		return func() {
+			control[g%len(control)]()
+			g++
+		}
 	}
-	// A stream reader and a history reader.
-	controlled.Add(2)
-	go func() {
-		defer controlled.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+	streamReader := func() {
+		s := sys.CreateEventStream("reader", 100)
+		for n := 0; n < 50; n++ {
+			if _, ok := <-s.Events; !ok {
+				break
 			}
-			s := sys.CreateEventStream("reader", 100)
-			for n := 0; n < 50; n++ {
-				if _, ok := <-s.Events; !ok {
-					break
-				}
-			}
-			sys.RemoveStream(s)
 		}
-	}()
-	go func() {
-		defer controlled.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_, _, _ = sys.GetEventsFromID(sys.GetLastEventID(), 1000)
-			_ = sys.GetEventStreams()
-		}
-	}()
-	produced.Wait()
-	close(stop)
-	controlled.Wait()
+		sys.RemoveStream(s)
+	}
+	historyReader := func() {
+		_, _, _ = sys.GetEventsFromID(sys.GetLastEventID(), 1000)
+		_ = sys.GetEventStreams()
+	}
+	stop := testutil.Loop(controller(0), controller(1), controller(2), streamReader, historyReader)
+	produced()
+	stop()
 	sys.StartService()
 	sys.Stop() // final push of whatever waits
 	goleak.VerifyNone(t)
@@ -352,9 +334,7 @@ func TestLifecycleRace(t *testing.T) {
 
 func TestPublisherThroughSystem(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, rec := quietConfig()
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = plugin
+	cfg, rec := pushingConfig(plugin, time.Millisecond)
 	sys := New(cfg)
 	for i := 0; i < 10; i++ {
 		sys.AddEvent(tagged(0, i)) // before start: kept
@@ -397,9 +377,7 @@ func TestNoPluginEventsWait(t *testing.T) {
 }
 
 func TestPluginPanicCounted(t *testing.T) {
-	cfg, rec := quietConfig()
-	cfg.PushInterval = time.Millisecond
-	cfg.Plugin = &panickingPlugin{}
+	cfg, rec := pushingConfig(&panickingPlugin{}, time.Millisecond)
 	sys := New(cfg)
 	sys.StartService()
 	defer sys.Stop()
@@ -411,23 +389,17 @@ func TestPluginPanicCounted(t *testing.T) {
 }
 
 func TestStreamThroughSystemSeesHistoryOrder(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	for i := 0; i < 100; i++ {
 		sys.AddEvent(tagged(0, i))
 	}
 	s := sys.CreateEventStream("tail", 40)
 	defer sys.RemoveStream(s)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	produced := testutil.Start(1, func(int) {
 		for i := 100; i < 300; i++ {
 			sys.AddEvent(tagged(1, i))
 		}
-	}()
+	})
 	var got []*si.EventRecord
 	for len(got) < 240 {
 		select {
@@ -438,7 +410,7 @@ func TestStreamThroughSystemSeesHistoryOrder(t *testing.T) {
 			t.Fatalf("stream stalled after %d events", len(got))
 		}
 	}
-	wg.Wait()
+	produced()
 	history, _, _ := sys.GetEventsFromID(60, 240)
 	require.Len(t, history, 240)
 	for i := range got {
@@ -511,9 +483,7 @@ func TestReconfigure(t *testing.T) {
 
 func TestReconfigurePublisher(t *testing.T) {
 	first, second := &recordingPlugin{}, &recordingPlugin{}
-	cfg, _ := quietConfig()
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = first
+	cfg, _ := pushingConfig(first, time.Hour)
 	sys := New(cfg)
 	sys.StartService()
 	defer sys.Stop()
@@ -529,10 +499,8 @@ func TestReconfigurePublisher(t *testing.T) {
 
 func TestMetricsStoreFull(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
+	cfg, _ := pushingConfig(plugin, time.Hour)
 	cfg.RequestCapacity = 5
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = plugin
 	sys := New(cfg)
 	sys.StartService()
 	for i := 0; i < 8; i++ {
@@ -550,10 +518,7 @@ func TestMetricsStoreFull(t *testing.T) {
 }
 
 func TestMetricsKeepRetiredStreams(t *testing.T) {
-	cfg, _ := quietConfig()
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, nil)
 	s := sys.CreateEventStream("s", 0)
 	sys.AddEvent(&si.EventRecord{})
 	<-s.Events
@@ -563,11 +528,7 @@ func TestMetricsKeepRetiredStreams(t *testing.T) {
 }
 
 func TestSlowStreamCounted(t *testing.T) {
-	cfg, _ := quietConfig()
-	cfg.StreamQueueSize = 1
-	sys := New(cfg)
-	sys.StartService()
-	defer sys.Stop()
+	sys := startedSystem(t, func(cfg *Config) { cfg.StreamQueueSize = 1 })
 	s := sys.CreateEventStream("never reads", 0)
 	for i := 0; i < 10_000 && s.CloseReason() == stream.ReasonOpen; i++ {
 		sys.AddEvent(&si.EventRecord{})
@@ -605,16 +566,8 @@ func TestGetEventSystemAndInit(t *testing.T) {
 
 	// Concurrent first use: one instance.
 	processSystem.Store(nil)
-	var wg sync.WaitGroup
 	got := make([]EventSystem, 8)
-	for i := range got {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			got[i] = GetEventSystem()
-		}(i)
-	}
-	wg.Wait()
+	testutil.Run(len(got), func(i int) { got[i] = GetEventSystem() })
 	for _, g := range got {
 		assert.Same(t, got[0], g)
 	}
@@ -687,9 +640,7 @@ func TestMetricsGauges(t *testing.T) {
 // every record the plugin receives marshals.
 func TestPluginBatchMarshals(t *testing.T) {
 	plugin := &recordingPlugin{}
-	cfg, _ := quietConfig()
-	cfg.PushInterval = time.Hour
-	cfg.Plugin = plugin
+	cfg, _ := pushingConfig(plugin, time.Hour)
 	sys := New(cfg)
 	sys.StartService()
 	ff := strings.Repeat("\xff", 2000)

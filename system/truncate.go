@@ -19,37 +19,21 @@ const truncationSuffix = "..."
 // of valid UTF-8 (U+FFFD, as Go's range loop and encoding/json decode it).
 const replacementChar = "\uFFFD"
 
-// prepareRecord makes ev fit to be shared and marshalled: the first thing
-// AddEvent and AddEvents do with a record, before the ring, the store or a
-// stream sees it (after that nobody may write to it).
+// prepareRecord is the first thing AddEvent and AddEvents do with a record,
+// before the ring, the store or a stream sees it (after that nobody may write
+// to it): a message longer than MaxMessageLength is cut as prepareMessage
+// says (repaired, then cut on a character boundary). Anything within the
+// limit costs one length check and is left alone.
 //
-//   - Message: longer than MaxMessageLength, it is cut as truncateMessage
-//     says.
-//   - Message, ObjectID and ReferenceID: every byte that is not part of valid
-//     UTF-8 is replaced by U+FFFD, because proto3 refuses to marshal a string
-//     field holding invalid UTF-8, and one such record fails the whole batch
-//     the plugin sends. A message is repaired before it is measured, so the
-//     repaired message is the one cut to the limit.
-//
-// Fields that are valid already are left alone, without allocating. The
-// common case (short ASCII strings) costs a length check and one pass over
-// the three strings, 8 bytes per step. The resource names (the keys of
-// Resource.Resources) are strings too, but walking a map costs several times
-// all of the above, so they are not checked here: the publisher checks them
-// on its own goroutine before it hands a batch to the plugin (see
-// marshalSafe).
+// Text that is not valid UTF-8 in a field within the limit is not looked at
+// here: history and streams hold the record as the caller made it (as in the
+// reference design), and the publisher, which hands records to the plugin
+// that marshals them, gives the plugin a repaired copy of such a record
+// (marshalSafe). Checking every string of every record on the hot path
+// cost more than the rest of AddEvent but the claim (BENCHMARKS.md).
 func prepareRecord(ev *si.EventRecord) {
-	if len(ev.Message) > MaxMessageLength || !isASCII(ev.Message, ev.ObjectID, ev.ReferenceID) {
-		// The slow path: something to cut, or text beyond ASCII to check.
-		if len(ev.Message) > MaxMessageLength || !utf8.ValidString(ev.Message) {
-			ev.Message = prepareMessage(ev.Message)
-		}
-		if !utf8.ValidString(ev.ObjectID) {
-			ev.ObjectID = toValidUTF8(ev.ObjectID, -1)
-		}
-		if !utf8.ValidString(ev.ReferenceID) {
-			ev.ReferenceID = toValidUTF8(ev.ReferenceID, -1)
-		}
+	if len(ev.Message) > MaxMessageLength {
+		ev.Message = prepareMessage(ev.Message)
 	}
 }
 
@@ -144,41 +128,50 @@ func toValidUTF8(s string, limit int) string {
 	return b.String()
 }
 
-// marshalSafe returns ev, or a repaired copy of ev when its resource names
-// (the keys of Resource.Resources) are not valid UTF-8: the copy shares
-// every field with ev except the resource, whose names are repaired as
-// toValidUTF8 says. If two names become equal, one of their quantities is
-// kept. ev itself is never modified: it is shared with history and streams.
-// The publisher applies it to each record of a batch before SendEvent, so
-// every record the plugin receives marshals (prepareRecord took care of the
-// other string fields).
+// marshalSafe returns ev, or a repaired copy of ev when one of its string
+// fields is not valid UTF-8 (proto3 refuses to marshal such a field, and one
+// such record would fail the whole batch the plugin sends). The copy shares
+// every field with ev except the repaired ones: the message is repaired and
+// cut as prepareMessage says, the object and reference IDs and the resource
+// names (the keys of Resource.Resources) as toValidUTF8 says; if two names
+// become equal, one of their quantities is kept. ev itself is never
+// modified: it is shared with history and streams. The publisher applies it
+// to each record of a batch before SendEvent, on its own goroutine, so every
+// record the plugin receives marshals and AddEvent pays nothing for it.
 func marshalSafe(ev *si.EventRecord) *si.EventRecord {
-	if ev == nil || ev.Resource == nil {
+	if ev == nil {
 		return ev
 	}
-	valid := true
-	for name := range ev.Resource.Resources {
-		if !utf8.ValidString(name) {
-			valid = false
-			break
+	textOK := isASCII(ev.Message, ev.ObjectID, ev.ReferenceID) ||
+		utf8.ValidString(ev.Message) && utf8.ValidString(ev.ObjectID) && utf8.ValidString(ev.ReferenceID)
+	namesOK := true
+	if ev.Resource != nil {
+		for name := range ev.Resource.Resources {
+			if !utf8.ValidString(name) {
+				namesOK = false
+				break
+			}
 		}
 	}
-	if valid {
+	if textOK && namesOK {
 		return ev
-	}
-	names := make(map[string]*si.Quantity, len(ev.Resource.Resources))
-	for name, q := range ev.Resource.Resources {
-		names[toValidUTF8(name, -1)] = q
 	}
 	cp := &si.EventRecord{
 		Type:              ev.Type,
-		ObjectID:          ev.ObjectID,
-		Message:           ev.Message,
+		ObjectID:          toValidUTF8(ev.ObjectID, -1),
+		Message:           prepareMessage(ev.Message),
 		TimestampNano:     ev.TimestampNano,
 		EventChangeType:   ev.EventChangeType,
 		EventChangeDetail: ev.EventChangeDetail,
-		ReferenceID:       ev.ReferenceID,
-		Resource:          &si.Resource{Resources: names},
+		ReferenceID:       toValidUTF8(ev.ReferenceID, -1),
+		Resource:          ev.Resource,
+	}
+	if !namesOK {
+		names := make(map[string]*si.Quantity, len(ev.Resource.Resources))
+		for name, q := range ev.Resource.Resources {
+			names[toValidUTF8(name, -1)] = q
+		}
+		cp.Resource = &si.Resource{Resources: names}
 	}
 	if unknown := ev.ProtoReflect().GetUnknown(); len(unknown) > 0 {
 		cp.ProtoReflect().SetUnknown(append([]byte(nil), unknown...)) // the state, see EventState

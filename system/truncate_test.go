@@ -73,24 +73,34 @@ func TestTruncateInvalidUTF8NoPanic(t *testing.T) {
 
 func TestTruncateRandomizedAgainstModel(t *testing.T) {
 	pieces := []string{"a", "é", "€", "😀", "ß", " "}
-	seed := uint64(1)
-	next := func() uint64 { // xorshift: deterministic, no shared state
+	next := xorshift(1)
+	for i := 0; i < 500; i++ {
+		msg := randomMessage(next, pieces, 900+int(next()%400))
+		got := truncateMessage(msg)
+		require.Equal(t, referenceTruncate(msg), got, "case %d", i)
+		require.True(t, utf8.ValidString(got))
+	}
+}
+
+// xorshift returns a deterministic pseudo-random source (xorshift64) that
+// starts from seed, which must not be 0.
+func xorshift(seed uint64) func() uint64 {
+	return func() uint64 {
 		seed ^= seed << 13
 		seed ^= seed >> 7
 		seed ^= seed << 17
 		return seed
 	}
-	for i := 0; i < 500; i++ {
-		var b strings.Builder
-		n := 900 + int(next()%400)
-		for b.Len() < n {
-			b.WriteString(pieces[next()%uint64(len(pieces))])
-		}
-		msg := b.String()
-		got := truncateMessage(msg)
-		require.Equal(t, referenceTruncate(msg), got, "case %d", i)
-		require.True(t, utf8.ValidString(got))
+}
+
+// randomMessage joins pieces picked by next until the message has at least
+// n bytes.
+func randomMessage(next func() uint64, pieces []string, n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(pieces[next()%uint64(len(pieces))])
 	}
+	return b.String()
 }
 
 func TestTruncateNoAllocWithinLimit(t *testing.T) {
@@ -120,7 +130,17 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 		}
 	}
 	require.Positive(t, brokenSeen, "precondition: some cases cut inside a rune")
-	// The batch as a shim sends it: a repeated message field (number 1).
+	back := shimRoundTrip(t, batch)
+	require.Len(t, back, len(batch))
+	for i := range batch {
+		assert.True(t, proto.Equal(batch[i], back[i]), "record %d", i)
+	}
+}
+
+// shimRoundTrip marshals batch as a shim sends it, a repeated message field
+// (number 1), and returns the records unmarshalled from that.
+func shimRoundTrip(t *testing.T, batch []*si.EventRecord) []*si.EventRecord {
+	t.Helper()
 	var wire []byte
 	for _, ev := range batch {
 		one, err := proto.Marshal(ev)
@@ -128,19 +148,18 @@ func TestTruncatedBatchMarshals(t *testing.T) {
 		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
 		wire = protowire.AppendBytes(wire, one)
 	}
-	decoded := 0
+	var back []*si.EventRecord
 	for len(wire) > 0 {
 		_, _, n := protowire.ConsumeTag(wire)
 		require.Positive(t, n)
 		v, m := protowire.ConsumeBytes(wire[n:])
 		require.Positive(t, m)
-		back := &si.EventRecord{}
-		require.NoError(t, proto.Unmarshal(v, back))
-		assert.True(t, proto.Equal(batch[decoded], back))
-		decoded++
+		ev := &si.EventRecord{}
+		require.NoError(t, proto.Unmarshal(v, ev))
+		back = append(back, ev)
 		wire = wire[n+m:]
 	}
-	assert.Equal(t, len(batch), decoded)
+	return back
 }
 
 // referenceRepair is the obviously correct model of toValidUTF8 without a
@@ -157,20 +176,9 @@ func referenceRepair(s string) string {
 
 func TestPrepareMessageAgainstModel(t *testing.T) {
 	pieces := []string{"a", "é", "€", "😀", "\xff", "\x80", "\xe2\x82", "\xf0\x9f\x98", " "}
-	seed := uint64(7)
-	next := func() uint64 {
-		seed ^= seed << 13
-		seed ^= seed >> 7
-		seed ^= seed << 17
-		return seed
-	}
+	next := xorshift(7)
 	for i := 0; i < 2000; i++ {
-		var b strings.Builder
-		n := int(next() % 2500)
-		for b.Len() < n {
-			b.WriteString(pieces[next()%uint64(len(pieces))])
-		}
-		msg := b.String()
+		msg := randomMessage(next, pieces, int(next()%2500))
 		got := prepareMessage(msg)
 		require.Equal(t, referenceTruncate(referenceRepair(msg)), got, "case %d: %q", i, msg)
 		require.True(t, utf8.ValidString(got))
@@ -179,7 +187,10 @@ func TestPrepareMessageAgainstModel(t *testing.T) {
 }
 
 // TestPrepareRecordMarshals: whatever bytes the string fields hold, the
-// prepared record marshals, alone and in a batch, and valid fields are kept.
+// record the plugin gets (prepared by AddEvent, then made safe by the
+// publisher) marshals, alone and in a batch, and valid fields are kept. The
+// record that history holds is only cut, never repaired in place, and is
+// never modified by the publisher.
 func TestPrepareRecordMarshals(t *testing.T) {
 	ff := strings.Repeat("\xff", 2000)
 	tests := []struct {
@@ -228,31 +239,26 @@ func TestPrepareRecordMarshals(t *testing.T) {
 			if !utf8.ValidString(all) {
 				require.Error(t, err, "precondition: the unprepared record does not marshal")
 			}
+			orig := proto.Clone(tc.ev).(*si.EventRecord)
 			prepareRecord(tc.ev)
-			_, err = proto.Marshal(tc.ev)
+			if len(orig.Message) <= MaxMessageLength {
+				assert.Equal(t, orig.Message, tc.ev.Message, "a message within the limit is kept as given")
+			}
+			assert.Equal(t, orig.ObjectID, tc.ev.ObjectID, "AddEvent does not touch the IDs")
+			assert.Equal(t, orig.ReferenceID, tc.ev.ReferenceID, "AddEvent does not touch the IDs")
+			prepared := proto.Clone(tc.ev).(*si.EventRecord)
+			sent := marshalSafe(tc.ev)
+			assert.True(t, proto.Equal(prepared, tc.ev), "marshalSafe modified the shared record")
+			_, err = proto.Marshal(sent)
 			require.NoError(t, err)
-			assert.Equal(t, tc.wantMessage, tc.ev.Message)
-			assert.Equal(t, tc.wantObject, tc.ev.ObjectID)
-			assert.Equal(t, tc.wantRef, tc.ev.ReferenceID)
-			batch = append(batch, tc.ev)
+			assert.Equal(t, tc.wantMessage, sent.Message)
+			assert.Equal(t, tc.wantObject, sent.ObjectID)
+			assert.Equal(t, tc.wantRef, sent.ReferenceID)
+			batch = append(batch, sent)
 		})
 	}
-	// The batch as a shim sends it: a repeated message field (number 1).
-	var wire []byte
-	for _, ev := range batch {
-		one, err := proto.Marshal(ev)
-		require.NoError(t, err)
-		wire = protowire.AppendTag(wire, 1, protowire.BytesType)
-		wire = protowire.AppendBytes(wire, one)
-	}
-	for len(wire) > 0 {
-		_, _, n := protowire.ConsumeTag(wire)
-		require.Positive(t, n)
-		v, m := protowire.ConsumeBytes(wire[n:])
-		require.Positive(t, m)
-		require.NoError(t, proto.Unmarshal(v, &si.EventRecord{}))
-		wire = wire[n+m:]
-	}
+	// The batch as a shim sends it.
+	require.Len(t, shimRoundTrip(t, batch), len(batch))
 }
 
 func TestPrepareRecordValidNoAlloc(t *testing.T) {
@@ -292,9 +298,10 @@ func TestMarshalSafeResourceNames(t *testing.T) {
 	assert.Nil(t, marshalSafe(nil))
 }
 
-// BenchmarkPrepareRecord is the cost prepareRecord adds to AddEvent for a
-// valid record (impl=prepare) against the length check alone that AddEvent
-// made before (impl=cutOnly).
+// BenchmarkPrepareRecord is what a valid record costs AddEvent
+// (impl=prepare: the length check) and what it costs the publisher's
+// goroutine before SendEvent (impl=marshalSafe: the UTF-8 check of its text
+// and resource names).
 func BenchmarkPrepareRecord(b *testing.B) {
 	records := []struct {
 		name string
@@ -306,16 +313,16 @@ func BenchmarkPrepareRecord(b *testing.B) {
 	}
 	for _, rc := range records {
 		ev := rc.ev
-		b.Run(rc.name+"/impl=cutOnly", func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if len(ev.Message) > MaxMessageLength {
-					ev.Message = truncateMessage(ev.Message)
-				}
+		b.Run(rc.name+"/impl=prepare", func(b *testing.B) {
+			for b.Loop() {
+				prepareRecord(ev)
 			}
 		})
-		b.Run(rc.name+"/impl=prepare", func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				prepareRecord(ev)
+		b.Run(rc.name+"/impl=marshalSafe", func(b *testing.B) {
+			for b.Loop() {
+				if marshalSafe(ev) != ev {
+					b.Fatal("a valid record was copied")
+				}
 			}
 		})
 	}

@@ -4,12 +4,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 func rec(id uint64) *si.EventRecord {
@@ -166,48 +167,23 @@ func TestRingModel(t *testing.T) {
 func TestRingConcurrent(t *testing.T) {
 	r := NewRing(3)
 	const writers, perWriter = 4, 2000
-	var wg sync.WaitGroup
 	ids := make([][]uint64, writers)
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < perWriter; i++ {
-				ids[w] = append(ids[w], r.Add(&si.EventRecord{}))
-			}
-		}()
-	}
-	stop := make(chan struct{})
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go func() {
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			r.Resize(uint64(rand.IntN(6)))
+	writing := testutil.Start(writers, func(w int) {
+		for i := 0; i < perWriter; i++ {
+			ids[w] = append(ids[w], r.Add(&si.EventRecord{}))
 		}
-	}()
-	go func() {
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+	})
+	stopReaders := testutil.Loop(
+		func() { r.Resize(uint64(rand.IntN(6))) },
+		func() {
 			lo := r.GetLowestID()
 			evs, gotLo, hi := r.GetEventsFromID(lo, 4)
 			assert.LessOrEqual(t, len(evs), 4)
 			assert.LessOrEqual(t, gotLo, hi)
-		}
-	}()
-	wg.Wait()
-	close(stop)
-	readers.Wait()
+		},
+	)
+	writing()
+	stopReaders()
 	seen := make(map[uint64]bool)
 	for _, list := range ids {
 		for _, id := range list {

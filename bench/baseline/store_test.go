@@ -1,46 +1,41 @@
 package baseline
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 func TestStore(t *testing.T) {
-	tests := []struct {
-		name        string
-		size        uint64
-		add         int
-		wantStored  int
-		wantRefused uint64
-	}{
-		{"zero holds nothing", 0, 3, 0, 3},
-		{"under capacity", 5, 3, 3, 0},
-		{"at capacity", 3, 3, 3, 0},
-		{"over capacity", 2, 5, 2, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := NewStore(tt.size)
-			evs := make([]*si.EventRecord, tt.add)
+	// check adds add events to a store of size and checks what it stored and
+	// refused.
+	check := func(name string, size uint64, add, wantStored int, wantRefused uint64) {
+		t.Run(name, func(t *testing.T) {
+			s := NewStore(size)
+			evs := make([]*si.EventRecord, add)
 			for i := range evs {
 				evs[i] = rec(uint64(i))
 				s.Store(evs[i])
 			}
-			assert.Equal(t, uint64(tt.wantStored), s.CountStoredEvents())
+			assert.Equal(t, uint64(wantStored), s.CountStoredEvents())
 			got := s.CollectEvents()
-			require.Len(t, got, tt.wantStored)
+			require.Len(t, got, wantStored)
 			for i := range got {
 				assert.Same(t, evs[i], got[i], "store order")
 			}
 			_, refused := s.counts()
-			assert.Equal(t, tt.wantRefused, refused)
+			assert.Equal(t, wantRefused, refused)
 			assert.Empty(t, s.CollectEvents())
 		})
 	}
+	check("zero holds nothing", 0, 3, 0, 3)
+	check("under capacity", 5, 3, 3, 0)
+	check("at capacity", 3, 3, 3, 0)
+	check("over capacity", 2, 5, 2, 3)
 }
 
 func TestStoreSizeAppliesAtCollect(t *testing.T) {
@@ -71,19 +66,14 @@ func TestStoreCollectedSliceIsOwned(t *testing.T) {
 func TestStoreConcurrentConservation(t *testing.T) {
 	s := NewStore(7)
 	const writers, perWriter = 4, 3000
-	var wg sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < perWriter; i++ {
-				s.Store(&si.EventRecord{})
-			}
-		}()
-	}
+	writing := testutil.Start(writers, func(int) {
+		for i := 0; i < perWriter; i++ {
+			s.Store(&si.EventRecord{})
+		}
+	})
 	seen := make(map[*si.EventRecord]bool)
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { writing(); close(done) }()
 	collect := func() {
 		for _, ev := range s.CollectEvents() {
 			require.NotNil(t, ev)

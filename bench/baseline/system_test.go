@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
 )
 
@@ -119,56 +120,38 @@ func TestSystemConservation(t *testing.T) {
 
 	const streams = 4
 	got := make([][]*si.EventRecord, streams)
-	var readers sync.WaitGroup
-	for i := range got {
-		h := s.CreateEventStream("s"+strconv.Itoa(i), 3)
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for ev := range h.Events {
-				got[i] = append(got[i], ev)
-				if i == 0 {
-					time.Sleep(10 * time.Microsecond) // a slow consumer
-				}
-			}
-		}()
+	hs := make([]*stream.EventStream, streams)
+	for i := range hs {
+		hs[i] = s.CreateEventStream("s"+strconv.Itoa(i), 3)
 	}
-
-	var wg sync.WaitGroup
-	for w := 0; w < producers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < perProducer; i++ {
-				s.AddEvent(&si.EventRecord{ObjectID: strconv.Itoa(w*perProducer + i)})
+	reading := testutil.Start(streams, func(i int) {
+		for ev := range hs[i].Events {
+			got[i] = append(got[i], ev)
+			if i == 0 {
+				time.Sleep(10 * time.Microsecond) // a slow consumer
 			}
-		}()
-	}
-	// A concurrent history reader: never more than asked for.
-	stopRead := make(chan struct{})
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		for {
-			select {
-			case <-stopRead:
-				return
-			default:
-			}
-			evs, _, _ := s.GetEventsFromID(s.History().GetLowestID(), 5)
-			assert.LessOrEqual(t, len(evs), 5)
 		}
-	}()
-	wg.Wait()
+	})
+
+	producing := testutil.Start(producers, func(w int) {
+		for i := 0; i < perProducer; i++ {
+			s.AddEvent(&si.EventRecord{ObjectID: strconv.Itoa(w*perProducer + i)})
+		}
+	})
+	// A concurrent history reader: never more than asked for.
+	stopRead := testutil.Loop(func() {
+		evs, _, _ := s.GetEventsFromID(s.History().GetLowestID(), 5)
+		assert.LessOrEqual(t, len(evs), 5)
+	})
+	producing()
 	m := waitProcessed(t, s)
-	close(stopRead)
-	<-readDone
+	stopRead()
 	assert.Equal(t, uint64(producers*perProducer), m.Created)
 	assert.Equal(t, m.Created, m.Channeled+m.NotChanneled)
 	assert.Equal(t, m.Processed, s.History().NextID(), "every accepted event went through history")
 
 	s.Stop()
-	readers.Wait()
+	reading()
 	m = s.Metrics()
 	assert.Equal(t, m.Processed, m.Stored+m.NotStored)
 	assert.Equal(t, m.Stored, m.Collected, "Stop sends the last batch")

@@ -85,16 +85,15 @@ func TestHelp(t *testing.T) {
 
 func TestLoadVerdict(t *testing.T) {
 	tests := []struct {
-		name string
-		rate float64
-		c    counts
-		want string
+		name, want string
+		rate       float64
+		c          counts
 	}{
-		{"kept up", 5000, counts{Accepted: 100, Collected: 100}, "load: kept up"},
-		{"not stored", 5000, counts{Accepted: 100, Collected: 40, NotStored: 60}, "60 not stored (60.0%)"},
-		{"cut paced", 5000, counts{Accepted: 100, StreamsCut: 2}, "raise -queue"},
-		{"flat out", 0, counts{Accepted: 100, StreamsCut: 2}, "expected flat out"},
-		{"dropped", 0, counts{Accepted: 50, Dropped: 50}, "50 dropped (50.0%)"},
+		{"kept up", "load: kept up", 5000, counts{Accepted: 100, Collected: 100}},
+		{"not stored", "60 not stored (60.0%)", 5000, counts{Accepted: 100, Collected: 40, NotStored: 60}},
+		{"cut paced", "raise -queue", 5000, counts{Accepted: 100, StreamsCut: 2}},
+		{"flat out", "expected flat out", 0, counts{Accepted: 100, StreamsCut: 2}},
+		{"dropped", "50 dropped (50.0%)", 0, counts{Accepted: 50, Dropped: 50}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +205,7 @@ func TestReportFails(t *testing.T) {
 	o, err := parseFlags([]string{"-producers", "1"}, io.Discard)
 	require.NoError(t, err)
 	plugin := &countingPlugin{check: newOrderCheck(1, false)}
-	lf := newLockfree(o, plugin)
+	lf := newTarget(o, plugin) // -impl lockfree, the default
 	lf.StartService()
 	lf.AddEvent(&si.EventRecord{TimestampNano: encode(0, 0)})
 	producers := make([]producerState, 1) // says 0 sent, the system took 1

@@ -149,11 +149,7 @@ func run(o options, out, progress io.Writer) bool {
 	// The store refuses events when full, so the plugin sees each producer's
 	// events in order but with gaps: its check is never strict.
 	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}}
-	if o.impl == "lockfree" {
-		l.t = newLockfree(o, l.plugin)
-	} else {
-		l.t = newBaseline(o, l.plugin)
-	}
+	l.t = newTarget(o, l.plugin)
 	l.t.StartService()
 	l.start = time.Now()
 	l.startProducers()

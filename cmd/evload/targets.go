@@ -44,31 +44,34 @@ type counts struct {
 	Delivered  uint64 // events delivered to streams
 }
 
-type lockfreeTarget struct {
-	*system.EventSystemImpl
-}
-
-func newLockfree(o options, plugin system.EventPlugin) *lockfreeTarget {
-	cfg := system.DefaultConfig()
-	cfg.RingBufferCapacity = o.ring
-	cfg.RequestCapacity = o.store
-	cfg.PushInterval = o.push
-	cfg.StreamQueueSize = o.queue
+// newTarget returns the implementation o.impl names, configured by o, with
+// plugin. Both Config types name these fields alike.
+func newTarget(o options, plugin system.EventPlugin) target {
+	if o.impl == "lockfree" {
+		cfg := system.DefaultConfig()
+		cfg.RingBufferCapacity, cfg.RequestCapacity, cfg.PushInterval, cfg.StreamQueueSize = o.ring, o.store, o.push, o.queue
+		cfg.Plugin = plugin
+		return &lockfreeTarget{system.New(cfg)}
+	}
+	cfg := baseline.DefaultConfig()
+	cfg.RingBufferCapacity, cfg.RequestCapacity, cfg.PushInterval, cfg.StreamQueueSize = o.ring, o.store, o.push, o.queue
 	cfg.Plugin = plugin
-	return &lockfreeTarget{system.New(cfg)}
+	return &baselineTarget{baseline.New(cfg)}
 }
 
+// The two adapters map their implementation's Metrics to counts (the
+// types differ, though most counters are named alike) and add what the
+// target interface asks beyond the system's own methods.
+
+type lockfreeTarget struct{ *system.EventSystemImpl }
+
+// counts: the lock-free system drops nothing; its NotChanneled are the
+// events refused while stopped.
 func (t *lockfreeTarget) counts() counts {
 	m := t.Metrics()
-	return counts{
-		Accepted:   m.Channeled,
-		Rejected:   m.NotChanneled,
-		Processed:  m.Processed,
-		NotStored:  m.NotStored,
-		Collected:  m.Collected,
-		StreamsCut: m.StreamsRemovedSlow,
-		Delivered:  m.StreamEventsDelivered,
-	}
+	return counts{Accepted: m.Channeled, Rejected: m.NotChanneled,
+		Processed: m.Processed, NotStored: m.NotStored, Collected: m.Collected,
+		StreamsCut: m.StreamsRemovedSlow, Delivered: m.StreamEventsDelivered}
 }
 
 func (t *lockfreeTarget) reconfigure(ring, store uint64) bool {
@@ -82,32 +85,15 @@ func (t *lockfreeTarget) addEvents(records []*si.EventRecord)      { t.AddEvents
 func (t *lockfreeTarget) closeReason(h *stream.EventStream) string { return h.CloseReason().String() }
 func (t *lockfreeTarget) strict() bool                             { return true }
 
-type baselineTarget struct {
-	*baseline.System
-}
+type baselineTarget struct{ *baseline.System }
 
-func newBaseline(o options, plugin baseline.Plugin) *baselineTarget {
-	cfg := baseline.DefaultConfig()
-	cfg.RingBufferCapacity = o.ring
-	cfg.RequestCapacity = o.store
-	cfg.PushInterval = o.push
-	cfg.StreamQueueSize = o.queue
-	cfg.Plugin = plugin
-	return &baselineTarget{baseline.New(cfg)}
-}
-
+// counts: the baseline's NotChanneled are the events dropped at its full
+// channel while running.
 func (t *baselineTarget) counts() counts {
 	m := t.Metrics()
-	return counts{
-		Accepted:   m.Channeled,
-		Dropped:    m.NotChanneled,
-		Rejected:   m.Rejected,
-		Processed:  m.Processed,
-		NotStored:  m.NotStored,
-		Collected:  m.Collected,
-		StreamsCut: m.StreamsRemovedSlow,
-		Delivered:  m.StreamEventsDelivered,
-	}
+	return counts{Accepted: m.Channeled, Dropped: m.NotChanneled, Rejected: m.Rejected,
+		Processed: m.Processed, NotStored: m.NotStored, Collected: m.Collected,
+		StreamsCut: m.StreamsRemovedSlow, Delivered: m.StreamEventsDelivered}
 }
 
 func (t *baselineTarget) addEvents(records []*si.EventRecord) {

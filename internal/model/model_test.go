@@ -2,11 +2,12 @@ package model
 
 import (
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // TestRules holds the window rule and the stream start rule to examples.
@@ -61,21 +62,16 @@ func TestSequencedStoreHoles(t *testing.T) {
 
 func TestLockedStoreConservation(t *testing.T) {
 	s := NewLockedStore(5)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 1000 {
-				s.Store(&si.EventRecord{})
-			}
-		}()
-	}
+	stored := testutil.Start(4, func(int) {
+		for range 1000 {
+			s.Store(&si.EventRecord{})
+		}
+	})
 	collected := 0
 	for range 100 {
 		collected += len(s.CollectEvents())
 	}
-	wg.Wait()
+	stored()
 	collected += len(s.CollectEvents())
 	st := s.Stats()
 	assert.Equal(t, uint64(collected), st.Stored)

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -26,5 +27,19 @@ func TestStartReturnsBeforeWaiting(t *testing.T) {
 	wait()
 	if got := done.Load(); got != 3 {
 		t.Fatalf("wait returned with %d of 3 done", got)
+	}
+}
+
+func TestLoopRunsUntilStopped(t *testing.T) {
+	var a, b atomic.Int64
+	stop := Loop(func() { a.Add(1) }, func() { b.Add(1) })
+	for a.Load() < 3 || b.Load() < 3 {
+		runtime.Gosched()
+	}
+	stop()
+	na, nb := a.Load(), b.Load()
+	runtime.Gosched()
+	if a.Load() != na || b.Load() != nb {
+		t.Fatalf("calls after stop returned: %d -> %d, %d -> %d", na, a.Load(), nb, b.Load())
 	}
 }

@@ -1,12 +1,11 @@
 package systemrun
 
 import (
+	"fmt"
 	"strings"
-	"testing"
 	"unicode/utf8"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
-	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lfevents/lfevents/system"
@@ -16,20 +15,29 @@ import (
 // kept within the limit; over it, cut to at most the limit, ending in "...",
 // valid UTF-8, a prefix of orig cut by at most one character, and the
 // record still marshals.
-func checkCut(t testing.TB, orig string, ev *si.EventRecord) {
-	if len(orig) <= system.MaxMessageLength {
-		if orig != ev.Message {
-			require.Equal(t, orig, ev.Message, "a message within the limit is kept")
-		}
-		return
-	}
+func checkCut(orig string, ev *si.EventRecord) error {
 	msg := ev.Message
-	require.LessOrEqual(t, len(msg), system.MaxMessageLength, "cut message too long")
-	require.True(t, strings.HasSuffix(msg, "..."), "cut message does not end in ...")
-	require.True(t, utf8.ValidString(msg), "cut message is not valid UTF-8")
-	kept := strings.TrimSuffix(msg, "...")
-	require.True(t, strings.HasPrefix(orig, kept), "cut message is not a prefix")
-	require.Greater(t, len(kept), system.MaxMessageLength-3-utf8.UTFMax, "cut more than one character")
-	_, err := proto.Marshal(ev)
-	require.NoError(t, err, "a record with a cut message must marshal")
+	if len(orig) <= system.MaxMessageLength {
+		if orig != msg {
+			return fmt.Errorf("a message within the limit is not kept: got %q, want %q", msg, orig)
+		}
+		return nil
+	}
+	kept, dots := strings.CutSuffix(msg, "...")
+	switch {
+	case len(msg) > system.MaxMessageLength:
+		return fmt.Errorf("cut message too long: %d bytes", len(msg))
+	case !dots:
+		return fmt.Errorf("cut message does not end in ...: %q", msg)
+	case !utf8.ValidString(msg):
+		return fmt.Errorf("cut message is not valid UTF-8: %q", msg)
+	case !strings.HasPrefix(orig, kept):
+		return fmt.Errorf("cut message is not a prefix: %q", msg)
+	case len(kept) <= system.MaxMessageLength-3-utf8.UTFMax:
+		return fmt.Errorf("cut more than one character: kept %d bytes of %d", len(kept), len(orig))
+	}
+	if _, err := proto.Marshal(ev); err != nil {
+		return fmt.Errorf("a record with a cut message must marshal: %w", err)
+	}
+	return nil
 }

@@ -4,20 +4,21 @@
 // system package's TestAgainstModel run Run; FuzzSystemConcurrent shares the
 // plugin, the stream readers and the configuration decoder.
 //
-// It is test support: Run reports through testing.TB.
+// It is test support, but a plain package: Run and the checks return an
+// error that the caller reports.
 package systemrun
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
-	"github.com/stretchr/testify/require"
 
 	"github.com/lfevents/lfevents/internal/model"
 	"github.com/lfevents/lfevents/stream"
@@ -107,14 +108,14 @@ func (r *Reader) Unblock() {
 	}
 }
 
-// AwaitClosed fails t unless the reader's channel is closed within
-// DeliveryWait.
-func (r *Reader) AwaitClosed(t testing.TB) {
-	t.Helper()
+// AwaitClosed waits until the reader's channel is closed; an error if it is
+// not closed within DeliveryWait.
+func (r *Reader) AwaitClosed() error {
 	select {
 	case <-r.done:
+		return nil
 	case <-time.After(DeliveryWait):
-		require.Fail(t, "a stream channel was not closed by Stop")
+		return errors.New("a stream channel was not closed by Stop")
 	}
 }
 
@@ -171,21 +172,47 @@ func message(o *model.Ops) string {
 	}
 }
 
-// RequireSame fails unless got holds exactly the records of want (the same
-// pointers, in order; nil and empty are the same).
-func RequireSame(t testing.TB, want, got []*si.EventRecord, msgAndArgs ...any) {
-	t.Helper()
-	if !model.Same(want, got) {
-		require.Equal(t, model.Tags(want), model.Tags(got), msgAndArgs...)
-		require.Fail(t, "same tags but different record pointers", msgAndArgs...)
+// SameRecords returns an error unless got holds exactly the records of want
+// (the same pointers, in order; nil and empty are the same).
+func SameRecords(want, got []*si.EventRecord) error {
+	switch {
+	case model.Same(want, got):
+		return nil
+	case slices.Equal(model.Tags(want), model.Tags(got)):
+		return fmt.Errorf("same tags %v but different record pointers", model.Tags(got))
+	default:
+		return fmt.Errorf("got tags %v, want %v", model.Tags(got), model.Tags(want))
 	}
 }
 
-// requireEqualU64 is require.Equal with a fast path: Run makes this check
-// millions of times while fuzzing, and testify's reflection would dominate.
-func requireEqualU64(t testing.TB, want, got uint64, msgAndArgs ...any) {
-	t.Helper()
-	if want != got {
-		require.Equal(t, want, got, msgAndArgs...)
+// checks collects the failed checks of a step of Run (or of its final
+// checks), so that one error reports all of them.
+type checks []error
+
+// add records err unless it is nil.
+func (c *checks) add(err error) {
+	if err != nil {
+		*c = append(*c, err)
 	}
 }
+
+// fail records a failed check.
+func (c *checks) fail(format string, args ...any) { c.add(fmt.Errorf(format, args...)) }
+
+// equal checks a number. Run makes this check millions of times while
+// fuzzing: it formats only on failure.
+func (c *checks) equal(what string, want, got uint64) {
+	if want != got {
+		c.fail("%s = %d, want %d", what, got, want)
+	}
+}
+
+// same checks a list of records with SameRecords.
+func (c *checks) same(what string, want, got []*si.EventRecord) {
+	if err := SameRecords(want, got); err != nil {
+		c.fail("%s: %w", what, err)
+	}
+}
+
+// err is nil if every check passed, else all the failures.
+func (c checks) err() error { return errors.Join(c...) }

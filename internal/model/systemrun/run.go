@@ -1,16 +1,15 @@
 package systemrun
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"slices"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
@@ -60,7 +59,11 @@ const NoPlugin = 2
 // stop/CloseAllStreams/tracking change, or cut off as slow and counted).
 // Messages over the limit are cut to valid UTF-8 that marshals. No
 // goroutine outlives the system, also when a check fails half-way.
-func Run(t testing.TB, data []byte) {
+//
+// Run returns nil if every check passed. Otherwise it returns after the
+// first step with a failed check, naming the step and every check of it
+// that failed, or, at the end, all the final checks that failed.
+func Run(data []byte) error {
 	leaks := goleak.IgnoreCurrent()
 	o := model.NewOps(data)
 	var plugin *Plugin
@@ -73,7 +76,7 @@ func Run(t testing.TB, data []byte) {
 	cfg := Config(o, sink, logger)
 	e := system.New(cfg)
 	var readers []*Reader
-	t.Cleanup(func() { ShutDown(e, readers) })
+	defer func() { ShutDown(e, readers) }()
 
 	// The test's view of the system.
 	var (
@@ -87,6 +90,7 @@ func Run(t testing.TB, data []byte) {
 		directCopy [][]*si.EventRecord
 		idOf       = map[*si.EventRecord]uint64{}
 		tag        int64
+		c          checks // the failed checks of this step
 	)
 	quiet := func() bool { return plugin == nil || !running || cfg.PushInterval == time.Hour }
 	// account updates the model for ev, given to the system with message
@@ -99,7 +103,7 @@ func Run(t testing.TB, data []byte) {
 		default:
 			idOf[ev] = hist.Add(ev)
 			batch.StoreWithID(idOf[ev], ev)
-			checkCut(t, orig, ev)
+			c.add(checkCut(orig, ev))
 		}
 	}
 	add := func(ev *si.EventRecord) {
@@ -121,6 +125,7 @@ func Run(t testing.TB, data []byte) {
 	}
 
 	for step := 0; !o.Done(); step++ {
+		c = nil
 		op := o.Byte()
 		switch int(op) % opCount {
 		case Add:
@@ -146,7 +151,7 @@ func Run(t testing.TB, data []byte) {
 		case Collect:
 			want, got := batch.CollectEvents(), e.Store.CollectEvents()
 			if plugin == nil {
-				RequireSame(t, want, got, "step %d: CollectEvents", step)
+				c.same("CollectEvents", want, got)
 			}
 			direct = append(direct, got)
 			directCopy = append(directCopy, slices.Clone(got))
@@ -155,7 +160,9 @@ func Run(t testing.TB, data []byte) {
 			count := o.Count()
 			stalled := o.Bool()
 			s := e.CreateEventStream(name, count)
-			require.NotNil(t, s, "CreateEventStream never returns nil")
+			if s == nil {
+				return fmt.Errorf("step %d: CreateEventStream returned nil", step)
+			}
 			r := StartReader(s, count, stalled)
 			r.createdAt, r.whenDown, r.join = closeEpoch, stopped, hist.NextID()
 			r.histStart = model.StreamStart(hist.GetLowestID(), r.join, count)
@@ -169,7 +176,7 @@ func Run(t testing.TB, data []byte) {
 			readers[i].removed = true
 			e.RemoveStream(readers[i].S)
 			if readers[i].S.CloseReason() == stream.ReasonOpen {
-				require.Fail(t, "a removed stream is still open", "step %d", step)
+				c.fail("a removed stream is still open")
 			}
 		case Release:
 			if len(readers) > 0 {
@@ -216,37 +223,38 @@ func Run(t testing.TB, data []byte) {
 			id, count := o.IDNear(hist.GetLowestID(), hist.NextID()), o.Count()
 			evs, low, high := e.GetEventsFromID(id, count)
 			want, wantLow, wantHigh := hist.GetEventsFromID(id, count)
-			RequireSame(t, want, evs, "step %d: GetEventsFromID(%d, %d)", step, id, count)
-			requireEqualU64(t, wantLow, low, "step %d: lowest", step)
-			requireEqualU64(t, wantHigh, high, "step %d: highest", step)
-			RequireSame(t, hist.GetRecentEvents(count), e.GetRecentEvents(count), "step %d: GetRecentEvents(%d)", step, count)
+			c.same(fmt.Sprintf("GetEventsFromID(%d, %d)", id, count), want, evs)
+			c.equal("lowest", wantLow, low)
+			c.equal("highest", wantHigh, high)
+			c.same(fmt.Sprintf("GetRecentEvents(%d)", count), hist.GetRecentEvents(count), e.GetRecentEvents(count))
 		}
 
 		// After every step: history, counters, configuration.
 		want, _, _ := hist.GetEventsFromID(hist.GetLowestID(), math.MaxUint64)
 		evs, _, _ := e.GetEventsFromID(hist.GetLowestID(), math.MaxUint64)
-		RequireSame(t, want, evs, "step %d: history", step)
-		requireEqualU64(t, hist.GetLastEventID(), e.GetLastEventID(), "step %d: GetLastEventID", step)
+		c.same("history", want, evs)
+		c.equal("GetLastEventID", hist.GetLastEventID(), e.GetLastEventID())
 		m := e.Metrics()
 		accepted := hist.NextID()
-		requireEqualU64(t, accepted, m.Channeled, "step %d: Channeled", step)
-		requireEqualU64(t, rejected, m.NotChanneled, "step %d: NotChanneled", step)
-		requireEqualU64(t, accepted+rejected, m.Created, "step %d: Created", step)
-		requireEqualU64(t, accepted, m.Processed, "step %d: Processed", step)
-		requireEqualU64(t, accepted, m.Stored+m.NotStored, "step %d: Stored + NotStored", step)
-		require.Equal(t, cfg.TrackingEnabled, e.IsEventTrackingEnabled(), "step %d: tracking", step)
-		requireEqualU64(t, hist.Capacity(), e.GetRingBufferCapacity(), "step %d: ring capacity", step)
-		requireEqualU64(t, hist.GetLowestID(), m.HistoryLowestID, "step %d: HistoryLowestID", step)
-		requireEqualU64(t, hist.NextID(), m.HistoryNextID, "step %d: HistoryNextID", step)
-		requireEqualU64(t, hist.Capacity(), m.HistoryCapacity, "step %d: HistoryCapacity", step)
-		requireEqualU64(t, orDefault(cfg.RequestCapacity, system.DefaultRequestCapacity), m.StoreCapacity,
-			"step %d: StoreCapacity", step)
+		c.equal("Channeled", accepted, m.Channeled)
+		c.equal("NotChanneled", rejected, m.NotChanneled)
+		c.equal("Created", accepted+rejected, m.Created)
+		c.equal("Processed", accepted, m.Processed)
+		c.equal("Stored + NotStored", accepted, m.Stored+m.NotStored)
+		if got := e.IsEventTrackingEnabled(); got != cfg.TrackingEnabled {
+			c.fail("tracking = %v, want %v", got, cfg.TrackingEnabled)
+		}
+		c.equal("ring capacity", hist.Capacity(), e.GetRingBufferCapacity())
+		c.equal("HistoryLowestID", hist.GetLowestID(), m.HistoryLowestID)
+		c.equal("HistoryNextID", hist.NextID(), m.HistoryNextID)
+		c.equal("HistoryCapacity", hist.Capacity(), m.HistoryCapacity)
+		c.equal("StoreCapacity", orDefault(cfg.RequestCapacity, system.DefaultRequestCapacity), m.StoreCapacity)
 		if plugin == nil {
 			st := batch.Stats()
-			requireEqualU64(t, st.Stored, m.Stored, "step %d: Stored", step)
-			requireEqualU64(t, st.NotStored, m.NotStored, "step %d: NotStored", step)
-			requireEqualU64(t, batch.CountStoredEvents(), e.Store.CountStoredEvents(), "step %d: CountStoredEvents", step)
-			requireEqualU64(t, batch.CountStoredEvents(), m.StoreWaiting, "step %d: StoreWaiting", step)
+			c.equal("Stored", st.Stored, m.Stored)
+			c.equal("NotStored", st.NotStored, m.NotStored)
+			c.equal("CountStoredEvents", batch.CountStoredEvents(), e.Store.CountStoredEvents())
+			c.equal("StoreWaiting", batch.CountStoredEvents(), m.StoreWaiting)
 		}
 		if quiet() {
 			handedOut := uint64(0)
@@ -258,10 +266,12 @@ func Run(t testing.TB, data []byte) {
 					handedOut += uint64(len(b))
 				}
 			}
-			requireEqualU64(t, m.Stored, handedOut+e.Store.CountStoredEvents(),
-				"step %d: stored = handed out + waiting", step)
+			c.equal("stored = handed out + waiting", m.Stored, handedOut+e.Store.CountStoredEvents())
 		}
 		_ = e.GetEventStreams()
+		if err := c.err(); err != nil {
+			return fmt.Errorf("step %d: %w", step, err)
+		}
 	}
 
 	// Open streams receive everything: give stalled readers leave to read,
@@ -281,7 +291,7 @@ func Run(t testing.TB, data []byte) {
 				break
 			}
 			if time.Now().After(deadline) {
-				require.Fail(t, "an open stream did not receive every event", "stream from ID %d, received %d of %d",
+				return fmt.Errorf("an open stream did not receive every event: stream from ID %d, received %d of %d",
 					r.histStart, len(got), accepted-r.histStart)
 			}
 			time.Sleep(time.Millisecond)
@@ -293,34 +303,37 @@ func Run(t testing.TB, data []byte) {
 	e.CloseAllStreams() // a system never started still had its streams
 	closeEpoch++        // which closed every stream still open
 	for _, r := range readers {
-		r.AwaitClosed(t)
+		if err := r.AwaitClosed(); err != nil {
+			return err
+		}
 	}
 	last := e.Store.CollectEvents()
 	direct = append(direct, last)
 	directCopy = append(directCopy, slices.Clone(last))
-	goleak.VerifyNone(t, leaks)
+	c = nil
+	c.add(goleak.Find(leaks))
 
 	m := e.Metrics()
-	checkStreams(t, readers, idOf, closeEpoch, m)
+	checkStreams(&c, readers, idOf, closeEpoch, m)
 	var copies [][]*si.EventRecord
 	if plugin != nil {
 		copies = plugin.Copies()
 		plugin.mu.Lock()
 		for bi, b := range plugin.batches {
-			RequireSame(t, copies[bi], b, "batch %d sent to the plugin changed", bi)
+			c.same(fmt.Sprintf("batch %d sent to the plugin changed", bi), copies[bi], b)
 		}
 		plugin.mu.Unlock()
 		collected := uint64(0)
 		for _, b := range copies {
 			collected += uint64(len(b))
 		}
-		assert.Equal(t, collected, m.Collected, "Collected = events handed to the plugin")
-		assert.Equal(t, plugin.panics.Load(), m.PluginPanics, "PluginPanics")
-		assert.Equal(t, uint64(len(copies)), m.PublisherBatches, "PublisherBatches = batches handed to the plugin")
+		c.equal("Collected (events handed to the plugin)", collected, m.Collected)
+		c.equal("PluginPanics", plugin.panics.Load(), m.PluginPanics)
+		c.equal("PublisherBatches (batches handed to the plugin)", uint64(len(copies)), m.PublisherBatches)
 	}
 	for bi, b := range direct {
 		if b != nil {
-			RequireSame(t, directCopy[bi], b, "batch %d collected by the caller changed", bi)
+			c.same(fmt.Sprintf("batch %d collected by the caller changed", bi), directCopy[bi], b)
 		}
 	}
 
@@ -329,62 +342,85 @@ func Run(t testing.TB, data []byte) {
 	inBatch := map[*si.EventRecord]bool{}
 	total := uint64(0)
 	for bi, b := range append(directCopy, copies...) {
-		for k, ev := range b {
-			id, ok := idOf[ev]
-			require.True(t, ok, "batch %d: a record that was never accepted", bi)
-			require.False(t, inBatch[ev], "batch %d: event %d in two batches", bi, id)
-			inBatch[ev] = true
-			if k > 0 {
-				require.Greater(t, id, idOf[b[k-1]], "batch %d: not in ID order", bi)
-			}
-			_, err := proto.Marshal(ev)
-			require.NoError(t, err, "batch %d: record %d does not marshal", bi, id)
+		if err := checkBatch(b, idOf, inBatch); err != nil {
+			c.fail("batch %d: %w", bi, err)
 		}
 		total += uint64(len(b))
 	}
-	assert.Equal(t, accepted, total+m.NotStored, "every accepted event in one batch or counted as not stored")
-	assert.Equal(t, total, m.Stored, "Stored = events handed out")
+	c.equal("batched + not stored (every accepted event in one batch or counted as not stored)", accepted, total+m.NotStored)
+	c.equal("Stored (events handed out)", total, m.Stored)
+	return c.err()
+}
+
+// checkBatch checks a batch handed out: every record accepted, in no batch
+// before (inBatch, which it updates), in ID order, and marshalling.
+func checkBatch(b []*si.EventRecord, idOf map[*si.EventRecord]uint64, inBatch map[*si.EventRecord]bool) error {
+	for k, ev := range b {
+		id, ok := idOf[ev]
+		switch {
+		case !ok:
+			return errors.New("a record that was never accepted")
+		case inBatch[ev]:
+			return fmt.Errorf("event %d in two batches", id)
+		case k > 0 && id <= idOf[b[k-1]]:
+			return fmt.Errorf("not in ID order: event %d after %d", id, idOf[b[k-1]])
+		}
+		inBatch[ev] = true
+		if _, err := proto.Marshal(ev); err != nil {
+			return fmt.Errorf("record %d does not marshal: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // checkStreams checks what each reader received after the system stopped:
 // a run of consecutive IDs starting where the stream was allowed to start,
 // and a close reason the test can account for; and the stream counters.
-func checkStreams(t testing.TB, readers []*Reader, idOf map[*si.EventRecord]uint64, closeEpoch int, m system.Metrics) {
-	t.Helper()
+func checkStreams(c *checks, readers []*Reader, idOf map[*si.EventRecord]uint64, closeEpoch int, m system.Metrics) {
 	delivered, slow := uint64(0), uint64(0)
 	for i, r := range readers {
 		got := r.Received()
 		delivered += uint64(len(got))
 		reason := r.S.CloseReason()
-		switch reason {
-		case stream.ReasonSlow:
+		switch {
+		case reason == stream.ReasonSlow:
 			slow++
-		case stream.ReasonRemoved:
-			assert.True(t, r.removed, "stream %d: removed without RemoveStream", i)
-		case stream.ReasonClosed:
-			assert.True(t, r.whenDown || closeEpoch > r.createdAt,
-				"stream %d: closed while nothing closed the streams", i)
-		default:
-			assert.Fail(t, "stream not closed after Stop", "stream %d: reason %v", i, reason)
+		case reason == stream.ReasonRemoved && !r.removed:
+			c.fail("stream %d: removed without RemoveStream", i)
+		case reason == stream.ReasonClosed && !r.whenDown && closeEpoch <= r.createdAt:
+			c.fail("stream %d: closed while nothing closed the streams", i)
+		case reason != stream.ReasonRemoved && reason != stream.ReasonClosed:
+			c.fail("stream %d: not closed after Stop: reason %v", i, reason)
 		}
-		if r.whenDown {
-			assert.Empty(t, got, "stream %d, created while stopped, received events", i)
-			assert.Equal(t, stream.ReasonClosed, reason, "stream %d, created while stopped", i)
+		if r.whenDown && (len(got) > 0 || reason != stream.ReasonClosed) {
+			c.fail("stream %d, created while stopped: received %d events, reason %v", i, len(got), reason)
 		}
-		for k, ev := range got {
-			id, ok := idOf[ev]
-			require.True(t, ok, "stream %d: a record that was never accepted", i)
-			if k == 0 {
-				require.GreaterOrEqual(t, id, r.histStart, "stream %d: first event before the history asked for", i)
-				require.LessOrEqual(t, id, r.join, "stream %d: skipped events after it joined", i)
-				continue
-			}
-			prev := idOf[got[k-1]]
-			require.Equal(t, prev+1, id, "stream %d: gap or duplicate after ID %d", i, prev)
+		if err := checkReceived(r, got, idOf); err != nil {
+			c.fail("stream %d: %w", i, err)
 		}
 	}
-	assert.Equal(t, slow, m.StreamsRemovedSlow, "StreamsRemovedSlow counts the streams cut off")
-	assert.Equal(t, delivered, m.StreamEventsDelivered, "StreamEventsDelivered counts what readers received")
+	c.equal("StreamsRemovedSlow (the streams cut off)", slow, m.StreamsRemovedSlow)
+	c.equal("StreamEventsDelivered (what readers received)", delivered, m.StreamEventsDelivered)
+}
+
+// checkReceived checks what reader r received: accepted records with
+// consecutive IDs, the first no earlier than the history asked for and no
+// later than where the stream joined.
+func checkReceived(r *Reader, got []*si.EventRecord, idOf map[*si.EventRecord]uint64) error {
+	for k, ev := range got {
+		id, ok := idOf[ev]
+		switch {
+		case !ok:
+			return errors.New("a record that was never accepted")
+		case k == 0 && id < r.histStart:
+			return fmt.Errorf("first event %d before the history asked for (from %d)", id, r.histStart)
+		case k == 0 && id > r.join:
+			return fmt.Errorf("first event %d: skipped events after it joined at %d", id, r.join)
+		case k > 0 && id != idOf[got[k-1]]+1:
+			return fmt.Errorf("gap or duplicate: %d after ID %d", id, idOf[got[k-1]])
+		}
+	}
+	return nil
 }
 
 // orDefault is n, or def for 0 (the Config convention).
