@@ -212,12 +212,7 @@ func (e *EventSystemImpl) StartService() {
 // system is a no-op. Safe to race with AddEvent and the other lifecycle
 // methods.
 func (e *EventSystemImpl) StartServiceWithPublisher(withPublisher bool) {
-	if e.calledFromPlugin("StartService", func() { e.StartServiceWithPublisher(withPublisher) }) {
-		return
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	e.startLocked(withPublisher)
+	e.control("StartService", func() { e.startLocked(withPublisher) })
 }
 
 func (e *EventSystemImpl) startLocked(withPublisher bool) {
@@ -248,12 +243,7 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 // stopped system, is a no-op. Safe to race with AddEvent and the other
 // lifecycle methods.
 func (e *EventSystemImpl) Stop() {
-	if e.calledFromPlugin("Stop", func() { e.Stop() }) {
-		return
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	e.stopLocked()
+	e.control("Stop", e.stopLocked)
 }
 
 func (e *EventSystemImpl) stopLocked() {
@@ -267,6 +257,18 @@ func (e *EventSystemImpl) stopLocked() {
 	e.cfg.Logger.Info("event system stopped",
 		slog.Uint64("rejectedSoFar", e.rejected.Load()),
 		slog.Uint64("waitingInStore", e.Store.CountStoredEvents()))
+}
+
+// control runs the control-plane step f (named op in logs) under ctl, or,
+// when called from the plugin's SendEvent, later on a new goroutine (see
+// calledFromPlugin).
+func (e *EventSystemImpl) control(op string, f func()) {
+	if e.calledFromPlugin(op, func() { e.control(op, f) }) {
+		return
+	}
+	e.ctl.Lock()
+	defer e.ctl.Unlock()
+	f()
 }
 
 // calledFromPlugin reports whether the caller is the publisher's goroutine,
@@ -307,27 +309,20 @@ func (e *EventSystemImpl) retire() {
 // between are rejected and counted. On a system that was never started it
 // just starts it.
 func (e *EventSystemImpl) Restart() {
-	if e.calledFromPlugin("Restart", func() { e.Restart() }) {
-		return
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	e.stopLocked()
-	e.startLocked(true)
+	e.control("Restart", func() {
+		e.stopLocked()
+		e.startLocked(true)
+	})
 }
 
 // CloseAllStreams closes every open stream and leaves the system as it is:
 // new streams can be created at once (unless the system is stopped).
 func (e *EventSystemImpl) CloseAllStreams() {
-	if e.calledFromPlugin("CloseAllStreams", func() { e.CloseAllStreams() }) {
-		return
-	}
-	e.ctl.Lock()
-	defer e.ctl.Unlock()
-	if e.state.Load() == stateStopped {
-		return // Stop closed them all already
-	}
-	e.replaceStreamingLocked()
+	e.control("CloseAllStreams", func() {
+		if e.state.Load() != stateStopped { // else Stop closed them all already
+			e.replaceStreamingLocked()
+		}
+	})
 }
 
 // replaceStreamingLocked closes the current streaming (ending its streams)

@@ -2,7 +2,6 @@ package dedup
 
 import (
 	"bytes"
-	"encoding/binary"
 	"log/slog"
 	"math"
 	"math/bits"
@@ -63,10 +62,11 @@ type Config struct {
 // differs from the original in its timestamp.
 type Table struct {
 	// Read-only after New.
-	entries  []entry
-	mask     uint64
-	window   int64 // ns
-	logEvery int64 // ns
+	buckets  []bucket
+	mask     uint64 // len(buckets) - 1
+	ways     uint64 // entries used per bucket: maxWays, or Size when smaller
+	window   int64  // ns
+	logEvery int64  // ns
 	logger   *slog.Logger
 	counter  *atomic.Uint64
 
@@ -97,25 +97,37 @@ type Table struct {
 // (kvm-clock); the timestamp is already in the record. A record without a
 // timestamp (0 or negative) is neither suppressed nor remembered.
 //
-// Layout. The table is direct-mapped: the event's go-metro hash over the
-// compared fields picks entries[hash&mask]. An entry holds the remembered
-// record's pointer (nil: empty) and a tag, the hash of that record (|1, so
-// that an empty entry's 0 matches nothing).
+// Layout. The table is 4-way set-associative: the event's go-metro hash over
+// the compared fields picks a bucket of four entries (hash&buckets), and a
+// bucket is one cache line (16-byte entries, the buckets aligned by
+// newBuckets). A table of fewer than four entries is one bucket, of which
+// it uses as many entries as its size. An entry
+// holds the remembered record's pointer (nil: empty) and a tag, the hash of
+// that record (|1, so that an empty entry's 0 matches nothing). Four ways
+// instead of one entry per hash: events that share a bucket no longer push
+// each other out until a fifth arrives, for the same memory and the same
+// one line touched.
 //
 // Who writes. Any Suppress that decides "record" (no equal, recent record in
-// the entry) stores its record pointer, then its tag: two atomic stores,
-// overwriting whatever the entry held, expired or not. Nobody waits for
-// anybody and nobody claims the entry: two writers racing for one entry may
-// leave it torn (one's record, the other's tag) until the next write. A torn
-// entry only loses memory, see below. The table forgets older events in
-// favour of newer ones: that is the lossy trade-off that keeps it bounded
-// and lock-free (a map of every event seen within the window would need a
-// lock or unbounded memory, or both).
+// the bucket) picks one entry of the bucket: the one that holds an equal
+// but expired record (so that an event is remembered once), else an empty
+// one, else the one that the hash's bits 32 and up choose (a pseudo-random
+// victim). It stores its record pointer there, then its tag: two atomic
+// stores, overwriting whatever the entry held. Nobody waits for anybody and
+// nobody claims the entry: two writers racing for one entry may leave it
+// torn (one's record, the other's tag) until the next write, and two racing
+// writers of equal events may both take an empty entry, so that the event
+// is remembered twice. A torn entry or a second copy only loses memory, see
+// below. The table forgets older events in favour of newer ones: that is
+// the lossy trade-off that keeps it bounded and lock-free (a map of every
+// event seen within the window would need a lock or unbounded memory, or
+// both).
 //
-// Who reads. Suppress loads the tag and, only if it is its own hash|1, loads
-// the record pointer and compares that record's fields and timestamp with
-// the new event's. The tag is a filter that spares most lookups a load of a
-// record that is no longer in the cache; it is never the proof. Records are
+// Who reads. Suppress loads the four tags and, for each that is its own
+// hash|1, loads the record pointer and compares that record's fields and
+// timestamp with the new event's. The tag is a filter that spares most
+// lookups a load of a record that is no longer in the cache; it is never
+// the proof. Records are
 // immutable once added, and the atomic store that published the pointer
 // happens after the writer's caller built the record, so a reader that loads
 // the pointer sees the whole record as it was added. The comparison is the
@@ -134,22 +146,29 @@ type Table struct {
 // for a single producer and may let a few duplicates through under
 // concurrency, never the other way round.
 //
-// Cost. A lookup is the hash (one go-metro call over the fields copied into
-// a stack buffer) and one load; a tag hit adds a load and a field
-// comparison. Remembering is two atomic stores. There is no CAS: a claim
-// would cost as much as a store and buy only fewer torn entries under
-// contention, where duplicates may pass anyway.
+// Cost. A lookup is the hash (one go-metro call per non-empty field, each
+// reading the field where it lies; see Hash) and the loads of the bucket's
+// four tags, from one cache line. A tag hit adds a load of the remembered
+// record and a field comparison. Remembering is two atomic
+// stores. There is no CAS: a claim would cost as much as a store and buy
+// only fewer torn entries under contention, where duplicates may pass
+// anyway.
 //
 // Wrap-around: none; entries carry no sequence.
 //
-// Memory. The entries are allocated once by New; Suppress allocates nothing
-// (the log line allocates, at most once per LogInterval). An entry keeps its
-// record reachable until overwritten, so a table keeps at most Size records
-// alive beyond the event history.
+// Memory. The entries are allocated once by New (16 bytes each, at least
+// one bucket of 4; a table of 64 to 2048 entries takes about 32 KiB, see
+// newBuckets); Suppress
+// allocates nothing (the log line allocates, at most once per LogInterval).
+// An entry keeps its record reachable until overwritten, so a table keeps
+// at most Size records alive beyond the event history.
 type entry struct { // 16 bytes, four to a cache line
 	tag atomic.Uint64
 	rec atomic.Pointer[si.EventRecord]
 }
+
+// bucket is the entries one hash may use: one cache line.
+type bucket [maxWays]entry
 
 // New returns an empty table configured by cfg.
 func New(cfg Config) *Table {
@@ -163,8 +182,9 @@ func New(cfg Config) *Table {
 	}
 	n := roundUp(cfg.Size)
 	t := &Table{
-		entries:  make([]entry, n),
-		mask:     uint64(n - 1),
+		buckets:  newBuckets(max(n/maxWays, 1)),
+		mask:     uint64(max(n/maxWays, 1) - 1),
+		ways:     uint64(min(n, maxWays)),
 		window:   window,
 		logEvery: logEvery,
 		logger:   cfg.Logger,
@@ -173,8 +193,28 @@ func New(cfg Config) *Table {
 	if t.counter == nil {
 		t.counter = &t.own
 	}
+
 	t.lastLog.Store(math.MinInt64 / 2) // the first suppression logs
 	return t
+}
+
+// maxWays is the number of entries in a bucket: 4 of 16 bytes, one cache
+// line.
+const maxWays = 4
+
+// newBuckets returns n empty buckets that start on a 64-byte boundary, so
+// that no bucket straddles two cache lines. Go's allocator gives that to the
+// power-of-two sizes asked for here except for a pointer-holding object
+// above 512 bytes and up to 32 KiB, which it places 8 bytes into its slot,
+// behind a type header; buckets of that size are therefore carved from an
+// allocation above 32 KiB, which has no header and starts on a page.
+// TestBucketsAligned checks every size.
+func newBuckets(n int) []bucket {
+	b := make([]bucket, n)
+	if uintptr(unsafe.Pointer(&b[0]))%64 == 0 {
+		return b
+	}
+	return make([]bucket, max(n, 32<<10/64+1))[:n:n]
 }
 
 func roundUp(size int) int {
@@ -191,7 +231,17 @@ func roundUp(size int) int {
 func (t *Table) Window() time.Duration { return time.Duration(t.window) }
 
 // Size returns the number of entries.
-func (t *Table) Size() int { return len(t.entries) }
+func (t *Table) Size() int { return len(t.buckets) * int(t.ways) }
+
+// Ways returns the number of entries in a bucket: 4, or Size for a table of
+// fewer entries.
+func (t *Table) Ways() int { return int(t.ways) }
+
+// BucketOf returns the bucket that may remember ev, a number below
+// Size()/Ways(). Events of different buckets never displace one another;
+// the events of one bucket do only once more than Ways() distinct ones have
+// used it.
+func (t *Table) BucketOf(ev *si.EventRecord) int { return int(Hash(ev) & t.mask) }
 
 // Suppressed returns the number of events suppressed so far (the value of
 // Config.Counter when one was given).
@@ -209,17 +259,72 @@ func (t *Table) Suppress(ev *si.EventRecord) bool {
 		return false
 	}
 	hash := Hash(ev)
-	e := &t.entries[hash&t.mask]
 	tag := hash | 1
-	if e.tag.Load() == tag {
-		if r := e.rec.Load(); Equal(r, ev) && within(r.TimestampNano, ev.TimestampNano, t.window) {
-			t.count(ev, ev.TimestampNano)
-			return true
+	b := &t.buckets[hash&t.mask]
+	if t.ways == maxWays {
+		// The common case, unrolled: no entry of the bucket has ev's tag,
+		// so ev is new or long forgotten. Remember it in an empty entry,
+		// else in the victim.
+		t0, t1, t2, t3 := b[0].tag.Load(), b[1].tag.Load(), b[2].tag.Load(), b[3].tag.Load()
+		if t0 != tag && t1 != tag && t2 != tag && t3 != tag {
+			var e *entry
+			switch {
+			case t0 == 0:
+				e = &b[0]
+			case t1 == 0:
+				e = &b[1]
+			case t2 == 0:
+				e = &b[2]
+			case t3 == 0:
+				e = &b[3]
+			default:
+				e = &b[hash>>32&(maxWays-1)]
+			}
+			e.rec.Store(ev)
+			e.tag.Store(tag)
+			return false
 		}
+	}
+	return t.probe(b[:t.ways], ev, hash, tag)
+}
+
+// probe is Suppress for a bucket that holds ev's tag (or a bucket of a
+// table smaller than maxWays): it looks for an equal record within the
+// window, else remembers ev as the protocol says.
+func (t *Table) probe(b []entry, ev *si.EventRecord, hash, tag uint64) bool {
+	var same, free *entry
+	for i := range b {
+		e := &b[i]
+		switch e.tag.Load() {
+		case tag:
+			r := e.rec.Load()
+			if !Equal(r, ev) {
+				continue // a collision or a torn entry: not the proof
+			}
+			if within(r.TimestampNano, ev.TimestampNano, t.window) {
+				t.count(ev, ev.TimestampNano)
+				return true
+			}
+			same = e
+		case 0:
+			free = e
+		}
+	}
+	e := same
+	if e == nil {
+		e = free
+	}
+	if e == nil {
+		e = &b[hash>>32&(t.ways-1)]
 	}
 	e.rec.Store(ev)
 	e.tag.Store(tag)
 	return false
+}
+
+// bucket returns the entries that may remember an event of the given hash.
+func (t *Table) bucket(hash uint64) []entry {
+	return t.buckets[hash&t.mask][:t.ways]
 }
 
 // within reports whether timestamps a and b differ by less than window.
@@ -250,48 +355,61 @@ func (t *Table) count(ev *si.EventRecord, at int64) {
 		slog.String("message", ev.Message))
 }
 
-// hashBuffer is the stack buffer Hash copies the fields into; records
-// whose fields do not fit are hashed field by field.
-const hashBuffer = 256
-
 // Hash returns the go-metro hash of the fields that Equal compares. It does
-// not allocate. The fields are laid out without ambiguity (enums as 4 bytes,
-// each string and the unknown fields after their 4-byte length) and hashed
-// in one call over whole 32-byte blocks.
+// not allocate and copies nothing.
+//
+// Each non-empty string field is hashed where it lies (metro.Hash64Str: on
+// amd64 an assembly routine that reads the string in place; elsewhere
+// Hash64 over a zero-copy []byte view), and so are the unknown fields when
+// there are any. Each field has a seed of its own: the three enums packed
+// into 64 bits (injectively for every value si defines), XORed with a
+// constant per field. The per-field hashes do not depend on one another,
+// so the CPU can compute them side by side, and XOR combines them; an empty
+// field contributes 0.
+//
+// Field boundaries: each field is a separate go-metro input under a seed of
+// its own, so moving text from one field to the next (("ab", "c") against
+// ("a", "bc"), or a value moved to another field) changes the inputs of two
+// calls, and the two records then share a hash only by a 64-bit accident,
+// like any two different records. No length prefix or separator is added:
+// it would not be a guarantee either. The guarantee that a collision never
+// suppresses a different event is Equal, which Suppress applies on every
+// tag hit (TestFieldBoundaries and FuzzDedupSplit check both).
+//
+// Why not one call over a key buffer (the design before this one): laying
+// the fields out in a stack buffer (zeroing it, four copies) cost about as
+// much as hashing them, and go-metro's own cost is mostly per call and per
+// 32-byte block, which the buffer does not save; see docs/metrics.md.
 func Hash(ev *si.EventRecord) uint64 {
-	u := unknownFields(ev)
-	n := 7*4 + len(ev.ObjectID) + len(ev.ReferenceID) + len(ev.Message) + len(u)
-	if n > hashBuffer {
-		return hashFields(ev, u)
+	seed := uint64(uint32(ev.EventChangeDetail)) ^ uint64(uint32(ev.Type))<<32 ^ uint64(uint32(ev.EventChangeType))<<48
+	h := hashString(ev.ObjectID, seed^seedObjectID) ^
+		hashString(ev.ReferenceID, seed^seedReferenceID) ^
+		hashString(ev.Message, seed^seedMessage)
+	if u := unknownFields(ev); len(u) != 0 {
+		h ^= metro.Hash64(u, seed^seedUnknown)
 	}
-	var buf [hashBuffer]byte
-	b := buf[:0]
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.Type))
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeType))
-	b = binary.LittleEndian.AppendUint32(b, uint32(ev.EventChangeDetail))
-	b = appendString(b, ev.ObjectID)
-	b = appendString(b, ev.ReferenceID)
-	b = appendString(b, ev.Message)
-	b = append(binary.LittleEndian.AppendUint32(b, uint32(len(u))), u...)
-	// Hash whole 32-byte blocks (the rest of buf is zeros): go-metro's
-	// tail handling costs more than the padding.
-	return metro.Hash64(buf[:(len(b)+31)&^31], 0)
+	return h
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
-	return append(b, s...)
+// hashString is go-metro's hash of s with the given seed, and 0 for the
+// empty string (a field left empty costs no call). An empty field stays
+// distinguishable from a non-empty one: that one adds a hash, this one
+// nothing.
+func hashString(s string, seed uint64) uint64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return metro.Hash64Str(s, seed)
 }
 
-// hashFields hashes long records field by field, chaining the seeds.
-func hashFields(ev *si.EventRecord, u []byte) uint64 {
-	seed := uint64(uint32(ev.Type)) | uint64(uint32(ev.EventChangeType))<<21 |
-		uint64(uint32(ev.EventChangeDetail))<<42
-	h := metro.Hash64Str(ev.ObjectID, seed)
-	h = metro.Hash64Str(ev.ReferenceID, h)
-	h = metro.Hash64Str(ev.Message, h)
-	return metro.Hash64(u, h)
-}
+// The per-field seed constants: distinct arbitrary 64-bit values, so that no
+// two fields of a record share a seed.
+const (
+	seedObjectID    = 0x9e3779b97f4a7c15
+	seedReferenceID = 0xbf58476d1ce4e5b9
+	seedMessage     = 0x94d049bb133111eb
+	seedUnknown     = 0xd6e8feb86659fd93
+)
 
 // Equal reports whether a and b are equal in the sense of Table: type,
 // object ID, reference ID, change type, change detail, message and unknown
@@ -322,6 +440,12 @@ func unknownFields(ev *si.EventRecord) []byte {
 	if unknownField.ok {
 		return *(*[]byte)(unsafe.Add(unsafe.Pointer(ev), unknownField.offset))
 	}
+	return unknownFieldsReflect(ev)
+}
+
+// unknownFieldsReflect is the reflective path of unknownFields, kept out of
+// it so that unknownFields inlines.
+func unknownFieldsReflect(ev *si.EventRecord) []byte {
 	return ev.ProtoReflect().GetUnknown()
 }
 
