@@ -12,11 +12,12 @@ import (
 //
 // What happens to an event, step by step:
 //  1. AddEvent, in the caller's goroutine, cuts an over-long message to at
-//     most 1024 bytes, replaces bytes that are not valid UTF-8 in the message
-//     and the IDs (so the record marshals), and gives the record the next
+//     most 1024 bytes on a character boundary and gives the record the next
 //     event ID in the history ring.
 //  2. The record is put in the store, the batch that the publisher hands to the
-//     registered EventPlugin every push interval.
+//     registered EventPlugin every push interval (a record whose text is not
+//     valid UTF-8 reaches the plugin as a repaired copy, so the batch
+//     marshals).
 //  3. Streams (if any) receive it from the history ring, in ID order.
 //
 // None of these steps takes a lock or drops the event while the system runs.

@@ -8,8 +8,8 @@ import (
 
 // AddEvent records ev: see EventSystem and, for the concurrency argument,
 // "The hot path" in system.go. It takes no lock, does not allocate (unless a
-// message must be cut or a string field repaired to valid UTF-8) and never
-// drops a record while the system is not stopped.
+// message longer than MaxMessageLength must be cut) and never drops a record
+// while the system is not stopped.
 func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 	if ev == nil {
 		return
@@ -33,7 +33,7 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 // stored for the publisher or counted as not stored, streamed); nil entries
 // are skipped. While the system is stopped every record is rejected and
 // counted. It takes no lock and does not allocate (unless a message must be
-// cut or a string field repaired); the system keeps the pointers, the slice itself is not retained.
+// cut); the system keeps the pointers, the slice itself is not retained.
 // With Config.DedupWindow on, duplicates are left out (counted), also of one
 // another within the batch.
 func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
