@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
@@ -92,23 +91,8 @@ func TestCombiningRing(t *testing.T) {
 	for _, g := range got {
 		require.Same(t, byID[g.id], g.rec, "record read under ID %d", g.id)
 	}
-	assert.Less(t, s.c.claims, uint64(total), "some IDs claimed in batches")
+	assert.Less(t, s.c.claims+s.c.alone.Load(), uint64(total), "some IDs claimed in batches")
 	t.Logf("%d events, %d claims by combiners, %d adds alone, reader saw %d", total, s.c.claims, s.c.alone.Load(), len(got))
-}
-
-// TestCombiningAccount: the combining subjects account like the others
-// (TestIngestersAccount): every event offered reaches history.
-func TestCombiningAccount(t *testing.T) {
-	const producers, events = 4, 20000
-	for _, impl := range combiningImpls {
-		t.Run(impl.name, func(t *testing.T) {
-			s := impl.make(1000)
-			defer s.stop()
-			runProducers(events, producers, records(producers, 16), s.AddEvent)
-			require.Eventually(t, func() bool { return s.inHistory() == events-s.dropped() }, 10*time.Second, time.Millisecond)
-			assert.Zero(t, s.dropped())
-		})
-	}
 }
 
 // TestCombinerAllSlotsTaken: with a combiner at work and every publication

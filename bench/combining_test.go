@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"io"
-	"log/slog"
 	"math/bits"
 	"runtime"
 	"sync/atomic"
@@ -12,7 +10,6 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
 	"github.com/lfevents/lfevents/ring"
-	"github.com/lfevents/lfevents/system"
 	"golang.org/x/sys/cpu"
 )
 
@@ -234,12 +231,8 @@ type combiningSystem struct {
 }
 
 func newCombiningSystem(ringCapacity uint64) *combiningSystem {
-	cfg := system.DefaultConfig()
-	cfg.RingBufferCapacity = ringCapacity
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys := system.New(cfg)
-	sys.StartServiceWithPublisher(false)
-	s := &combiningSystem{lockfreeSystem: &lockfreeSystem{sys}}
+	s := &combiningSystem{lockfreeSystem: newLockfree(ringCapacity)}
+	sys := s.EventSystemImpl
 	s.c = newCombiner(
 		func(batch []*si.EventRecord) uint64 { sys.AddEvents(batch); return 0 },
 		func(ev *si.EventRecord) uint64 { sys.AddEvent(ev); return 0 })
@@ -271,10 +264,7 @@ func (r *combiningRing) stop()                       {}
 // subject next to the subject it puts a combiner in front of, then the mutex
 // system and the claim+publish floor. The combining subjects also report
 // events/claim (events per claim of the counter).
-var combiningImpls = []struct {
-	name string
-	make func(ringCapacity uint64) ingester
-}{
+var combiningImpls = []ingestImpl{
 	{"combining", func(c uint64) ingester { return newCombiningSystem(c) }},
 	{"lockfree", func(c uint64) ingester { return newLockfree(c) }},
 	{"combining-ring", func(c uint64) ingester { return newCombiningRing(c) }},
@@ -302,29 +292,10 @@ func combinerOf(s ingester) *combiner {
 //
 //	go test -run '^$' -bench 'IngestCombining' -benchtime 1000000x -count 8 ./bench/
 func BenchmarkIngestCombining(b *testing.B) {
-	const ringCapacity = 100000 // as BenchmarkIngest
-	for _, producers := range ingestProducers {
-		for _, impl := range combiningImpls {
-			b.Run(fmtName("producers", producers, impl.name), func(b *testing.B) {
-				s := impl.make(ringCapacity)
-				defer s.stop()
-				recs := records(producers, 1024)
-				clockCost()
-				b.ReportAllocs()
-				b.ResetTimer()
-				lat := runProducersTimed(b.N, producers, recs, s.AddEvent, 15, 0)
-				dropped := s.dropped()
-				accepted := uint64(b.N) - dropped
-				waitFor(b, "history", func() bool { return s.inHistory() >= accepted })
-				b.StopTimer()
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(accepted, 1)), "ns/event")
-				b.ReportMetric(100*float64(dropped)/float64(b.N), "drop-%")
-				reportLatency(b, lat)
-				if c := combinerOf(s); c != nil {
-					// Read after runProducersTimed waited for every producer.
-					b.ReportMetric(float64(b.N)/float64(max(c.claims+c.alone.Load(), 1)), "events/claim")
-				}
-			})
+	benchIngest(b, combiningImpls, false, func(b *testing.B, s ingester) {
+		if c := combinerOf(s); c != nil {
+			// Read after runProducersTimed waited for every producer.
+			b.ReportMetric(float64(b.N)/float64(max(c.claims+c.alone.Load(), 1)), "events/claim")
 		}
-	}
+	})
 }

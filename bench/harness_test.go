@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,11 +15,12 @@ import (
 )
 
 // TestIngestersAccount checks the harness itself: for every impl= of the
-// ingest scenario, events offered = events that reach history + dropped,
-// which is what BenchmarkIngest's ns/event and drop-% rely on.
+// ingest scenarios (BenchmarkIngest's and BenchmarkIngestCombining's),
+// events offered = events that reach history + dropped, which is what their
+// ns/event and drop-% rely on.
 func TestIngestersAccount(t *testing.T) {
 	const producers, events = 4, 20000
-	for _, impl := range ingestImpls {
+	for _, impl := range append(slices.Clone(ingestImpls), combiningImpls...) {
 		t.Run(impl.name, func(t *testing.T) {
 			s := impl.make(1000)
 			defer s.stop()

@@ -18,7 +18,7 @@ var ingestProducers = []int{1, 2, 8}
 // are percentiles of the time one AddEvent call takes, from about one call in
 // 16 picked at random and timed alone (the clock's own cost subtracted). The
 // sampling costs every impl the same few ns per event.
-func BenchmarkIngest(b *testing.B) { benchIngest(b, false) }
+func BenchmarkIngest(b *testing.B) { benchIngest(b, ingestImpls, false, nil) }
 
 // BenchmarkIngestPaced is the ingest scenario as a scheduler produces events:
 // each producer does about 1 µs of work of its own (arithmetic, no memory)
@@ -29,16 +29,16 @@ func BenchmarkIngest(b *testing.B) { benchIngest(b, false) }
 // Metrics: ns/add is the mean time of an AddEvent call; p50-ns, p99-ns and
 // p999-ns its percentiles (the clock's own cost subtracted from each); ns/op
 // is wall time per event including the work; drop-% as in BenchmarkIngest.
-func BenchmarkIngestPaced(b *testing.B) { benchIngest(b, true) }
+func BenchmarkIngestPaced(b *testing.B) { benchIngest(b, pacedImpls, true, nil) }
 
 // benchIngest runs the ingest scenario flat out (BenchmarkIngest: every
 // impl, about one AddEvent in 16 timed) or paced (BenchmarkIngestPaced: the
 // event systems, every AddEvent timed) at each producer count.
-func benchIngest(b *testing.B, paced bool) {
+func benchIngest(b *testing.B, impls []ingestImpl, paced bool, report func(*testing.B, ingester)) {
 	const ringCapacity = 100000 // the reference default
-	impls, sampleMask := ingestImpls, uint64(15)
+	sampleMask := uint64(15)
 	if paced {
-		impls, sampleMask = pacedImpls, 0
+		sampleMask = 0
 	}
 	for _, producers := range ingestProducers {
 		for _, impl := range impls {
@@ -65,6 +65,9 @@ func benchIngest(b *testing.B, paced bool) {
 				}
 				b.ReportMetric(100*float64(dropped)/float64(b.N), "drop-%")
 				reportLatency(b, lat)
+				if report != nil {
+					report(b, s)
+				}
 			})
 		}
 	}

@@ -31,11 +31,15 @@ type ingester interface {
 	stop()
 }
 
-// ingestImpls are the ingest scenario's impl= values, in table order.
-var ingestImpls = []struct {
+// ingestImpl is one impl= value of an ingest scenario: its name and how to
+// make a fresh subject with a history of ringCapacity events.
+type ingestImpl struct {
 	name string
 	make func(ringCapacity uint64) ingester
-}{
+}
+
+// ingestImpls are the ingest scenario's impl= values, in table order.
+var ingestImpls = []ingestImpl{
 	{"lockfree", func(c uint64) ingester { return newLockfree(c) }},
 	{"mutex", func(c uint64) ingester { return newMutexSystem(c) }},
 	{"baseline", func(c uint64) ingester { return newBaseline(baselineConfig(c)) }},

@@ -107,9 +107,7 @@ func TestStressAddEvents(t *testing.T) {
 	stop := testutil.Loop(reconfigure, collect)
 	produced()
 	stop()
-	for _, ev := range sys.Store.CollectEvents() {
-		collected[ev]++
-	}
+	collect() // the last batch, and one history check even if the loop never ran
 	for ev, n := range collected {
 		require.Equal(t, 1, n, "event %v collected %d times", ev, n)
 	}

@@ -1,6 +1,8 @@
 package dedup
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
@@ -67,4 +69,28 @@ func (m *Model) Recorded(ev *si.EventRecord) {
 	if ev.TimestampNano > 0 {
 		m.last[keyOf(ev)] = ev.TimestampNano
 	}
+}
+
+// Follow runs tab.Suppress(ev) and checks the table against the model. With
+// exact (no more distinct events have used ev's bucket than it has ways, so
+// the table has lost nothing that matters), the table must decide as the
+// model does. Otherwise the table may forget: a suppression must be
+// justified by the model, and an event the table records is recorded in the
+// model too. It returns the table's decision, and an error saying what broke.
+func (m *Model) Follow(tab *Table, ev *si.EventRecord, exact bool) (bool, error) {
+	got := tab.Suppress(ev)
+	if exact {
+		if want := m.Suppress(ev); got != want {
+			return got, fmt.Errorf("table suppressed %v, model %v", got, want)
+		}
+		return got, nil
+	}
+	if got {
+		if !m.Justified(ev) {
+			return got, errors.New("suppressed without an equal event recorded within the window")
+		}
+		return got, nil
+	}
+	m.Recorded(ev)
+	return got, nil
 }
