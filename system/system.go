@@ -37,8 +37,9 @@ const (
 // store's ID sequences.
 //
 // With Config.DedupWindow on, one more step comes between prepareRecord and
-// ring.Add: a lookup in the duplicate table (internal/dedup: a hash, one
-// entry, two atomic stores when it remembers the record). A duplicate
+// ring.Add: a lookup in the duplicate table (internal/dedup: a hash of each
+// compared field, one bucket of four entries on one cache line, two atomic
+// stores when it remembers the record). A duplicate
 // returns there, counted, before it claims an ID. Off, the step is one
 // atomic load of a nil pointer.
 
