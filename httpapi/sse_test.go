@@ -151,12 +151,13 @@ func TestSSECutAsSlowThenResume(t *testing.T) {
 		requireEvents(t, ts, lr, 0, 2)
 		armed.Store(true)
 		addEvents(ts, 3, 1)
-		requireEvents(t, ts, lr, 3, 3)
 
-		// What the stream had taken before it was cut may still come
-		// (in order, no gap), then the cut naming the last ID sent.
+		// What the stream had taken before it was cut may still come (in
+		// order, no gap), then the cut naming the last ID sent. Which
+		// events came first depends on when the connection next went idle:
+		// it may have been on its way there when the hook was armed.
 		var cut sseEvent
-		lastSent := uint64(3)
+		lastSent := uint64(2)
 		for {
 			ev := lr.nextSSEData()
 			if ev.event == "cut" {
@@ -170,11 +171,18 @@ func TestSSECutAsSlowThenResume(t *testing.T) {
 		lr.end()
 
 		// The client reconnects with the last ID and loses nothing
-		// history holds.
+		// history holds. A stream fed from the event system's stream took
+		// less than arrived (the event that did not fit cut it); one that
+		// reads history catches up on everything history holds before it
+		// reports the cut of its wake-up stream, so it may have sent all.
 		last := ts.sys.GetLastEventID()
-		require.Greater(t, last, lastSent, "more arrived than the stream took")
+		if ts.feed == feedItems {
+			require.Greater(t, last, lastSent, "more arrived than the stream took")
+		}
 		lr2 := openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(lastSent, 10))
-		requireEvents(t, ts, lr2, lastSent+1, last)
+		if last > lastSent {
+			requireEvents(t, ts, lr2, lastSent+1, last)
+		}
 		addEvents(ts, 0, 2)
 		requireEvents(t, ts, lr2, last+1, last+2)
 	})
