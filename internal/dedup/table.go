@@ -98,7 +98,7 @@ type Table struct {
 // timestamp (0 or negative) is neither suppressed nor remembered.
 //
 // Layout. The table is 4-way set-associative: the event's go-metro hash over
-// the compared fields picks a bucket of four entries (hash&buckets), and a
+// the compared fields picks a bucket of four entries (buckets[hash&mask]), and a
 // bucket is one cache line (16-byte entries, the buckets aligned by
 // newBuckets). A table of fewer than four entries is one bucket, of which
 // it uses as many entries as its size. An entry
@@ -320,11 +320,6 @@ func (t *Table) probe(b []entry, ev *si.EventRecord, hash, tag uint64) bool {
 	e.rec.Store(ev)
 	e.tag.Store(tag)
 	return false
-}
-
-// bucket returns the entries that may remember an event of the given hash.
-func (t *Table) bucket(hash uint64) []entry {
-	return t.buckets[hash&t.mask][:t.ways]
 }
 
 // within reports whether timestamps a and b differ by less than window.

@@ -375,3 +375,9 @@ func TestUnknownFieldsDirect(t *testing.T) {
 		assert.Equal(t, []byte(ev.ProtoReflect().GetUnknown()), unknownFields(ev))
 	}
 }
+
+// bucket returns the entries that may remember an event of the given hash
+// (tests look inside a bucket through it).
+func (t *Table) bucket(hash uint64) []entry {
+	return t.buckets[hash&t.mask][:t.ways]
+}
