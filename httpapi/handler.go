@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lfevents/lfevents/system"
 )
@@ -32,6 +33,7 @@ const (
 	msgProducerClosed   = "Event stream was closed by the producer"
 	msgShuttingDown     = "Event streaming is shutting down"
 	msgNoFlusher        = "Writer does not implement http.Flusher"
+	msgBodyNotAllowed   = "Request body not allowed"
 )
 
 // Handler serves an event system's history and streams over HTTP, at
@@ -147,6 +149,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "Not found: "+r.URL.Path, http.StatusNotFound)
 		return
 	}
+	hasBody := r.ContentLength != 0 // -1: chunked, length unknown
+	if hasBody {
+		refuseBody(w, r)
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:
@@ -157,11 +163,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "Method not allowed: "+r.Method, http.StatusMethodNotAllowed)
 		return
 	}
+	if hasBody {
+		writeError(w, msgBodyNotAllowed, http.StatusBadRequest)
+		return
+	}
 	if r.URL.Path == BatchPath {
 		h.serveBatch(w, r)
 		return
 	}
 	h.serveStream(w, r)
+}
+
+// refuseBody makes sure that nothing waits for the body of r, which the
+// endpoints never read: the response closes an HTTP/1 connection (its unread
+// body must not be parsed as the next request), and reading stops at once.
+// Otherwise the server drains an unread body of up to 256 KiB before it
+// writes the response header and again after the handler returns, with no
+// deadline unless the server has a ReadTimeout: a client that announces a
+// body and sends it slowly, or never, held the handler (and a stream's
+// limiter slot, and Close) for as long as it liked.
+func refuseBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor != 1 {
+		return // HTTP/2 and later: an unread body is reset with its stream
+	}
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // writeHeaders sets the content type and, for an allowed origin, the CORS

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rawRequest sends raw bytes on a new loopback connection to ts and returns
+// the connection (closed in t.Cleanup) and a reader over it.
+func rawRequest(t *testing.T, ts *testServer, raw string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.srv.Listener.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	_, err = conn.Write([]byte(raw))
+	require.NoError(t, err)
+	return conn, bufio.NewReader(conn)
+}
+
+// readResponse reads one response from br, with a bound on the wait.
+func readResponse(t *testing.T, conn net.Conn, br *bufio.Reader, method string) *http.Response {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+	resp, err := http.ReadResponse(br, &http.Request{Method: method})
+	require.NoError(t, err, "no response")
+	return resp
+}
+
+// closeReturns calls ts.h.Close and fails the test if it does not return
+// within 20 s (it would hang for ever on a stream that cannot end).
+func closeReturns(t *testing.T, ts *testServer) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { ts.h.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not return: a stream handler is stuck")
+	}
+}
+
+// TestRequestWithBodyIsRefused: the endpoints take no body. A request that
+// announces one (which it may then send slowly, or never) is refused at once
+// with 400 and its connection closed, without the server waiting for the
+// body: before, the server's attempt to drain the body blocked the stream
+// handler before its first write, with no deadline, so Close never returned
+// and the stream's limiter slot was held.
+func TestRequestWithBodyIsRefused(t *testing.T) {
+	cases := []struct{ name, method, path, accept, framing string }{
+		{"stream content-length", "GET", StreamPath, "application/json", "Content-Length: 10\r\n"},
+		{"sse content-length", "GET", StreamPath, "text/event-stream", "Content-Length: 10\r\n"},
+		{"sse chunked", "GET", StreamPath, "text/event-stream", "Transfer-Encoding: chunked\r\n"},
+		{"batch content-length", "GET", BatchPath, "", "Content-Length: 10\r\n"},
+		{"batch chunked", "GET", BatchPath, "", "Transfer-Encoding: chunked\r\n"},
+		{"post stream", "POST", StreamPath, "", "Content-Length: 100000\r\n"},
+		{"post batch chunked", "POST", BatchPath, "", "Transfer-Encoding: chunked\r\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, trackingConfig(), WithStreamLimits(1, 1))
+			// The body is announced and never sent.
+			conn, br := rawRequest(t, ts, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: test\r\nAccept: %s\r\n%s\r\n",
+				tc.method, tc.path, tc.accept, tc.framing))
+			resp := readResponse(t, conn, br, tc.method)
+			defer resp.Body.Close()
+			if tc.method == "GET" {
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			} else {
+				assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+			}
+			assert.True(t, resp.Close, "the connection is closed: the unread body must not be parsed as a request")
+			assert.Empty(t, ts.sys.GetEventStreams())
+			total, _ := ts.h.limiter.counts("")
+			assert.Zero(t, total)
+			closeReturns(t, ts)
+		})
+	}
+}
+
+// TestRequestWithBodySentIsRefused: a client that sends its body at once
+// gets the same 400 with the reference's error body.
+func TestRequestWithBodySentIsRefused(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	for _, path := range []string{BatchPath, StreamPath} {
+		req, err := http.NewRequest(http.MethodGet, ts.srv.URL+path, strings.NewReader(`{"start":1}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := noGzipClient.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		requireError(t, resp, body, http.StatusBadRequest, msgBodyNotAllowed)
+	}
+	assert.Empty(t, ts.sys.GetEventStreams())
+}
