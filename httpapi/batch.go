@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 )
@@ -68,12 +69,15 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
 	defer putBuffer(buf)
 	*buf = h.appendBatch((*buf)[:0], records, lowest, highest)
 
+	// A client that does not take the response is dropped, as a stream's
+	// is: every write of up to maxWriteBatch bytes has the write timeout.
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.writeTimeout}
 	if h.cfg.compress && len(*buf) >= minCompressSize && acceptsGzip(r) {
 		hdr := w.Header()
 		hdr.Set("Content-Encoding", "gzip")
 		hdr.Add("Vary", "Accept-Encoding")
 		zw := gzipPool.Get().(*gzip.Writer)
-		zw.Reset(w)
+		zw.Reset(dw)
 		_, err := zw.Write(*buf)
 		if err == nil {
 			err = zw.Close()
@@ -86,9 +90,36 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
-	if _, err := w.Write(*buf); err != nil {
+	if _, err := dw.Write(*buf); err != nil {
 		h.log.Debug("httpapi: batch response not sent", "error", err)
 	}
+}
+
+// deadlineWriter writes to a response in parts of at most maxWriteBatch
+// bytes, each with a fresh write deadline (when the writer supports one),
+// so that a client that stops reading is dropped within the timeout while a
+// slow one that keeps reading is served. The server clears the deadline
+// when the response is done.
+type deadlineWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		part := b[:min(len(b), maxWriteBatch)]
+		// A writer without deadlines is written to without one, as before.
+		_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+		m, err := d.w.Write(part)
+		n += m
+		if err != nil {
+			return n, err
+		}
+		b = b[len(part):]
+	}
+	return n, nil
 }
 
 // appendBatch appends the batch object as encoding/json encodes the

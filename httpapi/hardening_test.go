@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -102,4 +105,50 @@ func TestRequestWithBodySentIsRefused(t *testing.T) {
 		requireError(t, resp, body, http.StatusBadRequest, msgBodyNotAllowed)
 	}
 	assert.Empty(t, ts.sys.GetEventStreams())
+}
+
+// TestBatchClientThatStopsReading: a client that asks for a large batch and
+// never reads it is dropped within the write timeout, so it cannot hold the
+// handler's goroutine and the response's buffer (megabytes) for ever. The
+// handler ran without any deadline before, unless the server had a
+// WriteTimeout.
+func TestBatchClientThatStopsReading(t *testing.T) {
+	for _, gzip := range []bool{false, true} {
+		t.Run(fmt.Sprintf("gzip=%v", gzip), func(t *testing.T) {
+			ts := newTestServer(t, trackingConfig(), WithWriteTimeout(200*time.Millisecond))
+			// Incompressible messages, so that gzip does not shrink the
+			// response below what the socket buffers hold.
+			rnd := rand.New(rand.NewPCG(1, 2))
+			for i := range 10000 {
+				msg := make([]byte, 2000)
+				for j := range msg {
+					msg[j] = byte('a' + rnd.IntN(26))
+				}
+				ts.sys.AddEvent(&si.EventRecord{Type: si.EventRecord_APP, ObjectID: fmt.Sprint(i), Message: string(msg)})
+			}
+			returned := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ts.h.ServeHTTP(w, r)
+				close(returned)
+			}))
+			t.Cleanup(srv.Close)
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			t.Cleanup(func() { conn.Close() })
+			if tc, ok := conn.(*net.TCPConn); ok {
+				require.NoError(t, tc.SetReadBuffer(4096))
+			}
+			enc := ""
+			if gzip {
+				enc = "Accept-Encoding: gzip\r\n"
+			}
+			_, err = fmt.Fprintf(conn, "GET %s?count=10000 HTTP/1.1\r\nHost: test\r\n%s\r\n", BatchPath, enc)
+			require.NoError(t, err)
+			select {
+			case <-returned:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the batch handler is still writing to a client that does not read")
+			}
+		})
+	}
 }

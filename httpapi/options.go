@@ -26,8 +26,8 @@ const (
 	// DefaultMaxStreamsPerClient is how many streams one client address may
 	// have open at once.
 	DefaultMaxStreamsPerClient = uint64(15)
-	// DefaultWriteTimeout bounds every write to a stream: a client that
-	// takes longer to accept it is dropped.
+	// DefaultWriteTimeout bounds every write to a stream or of a part of a
+	// batch response: a client that takes longer to accept it is dropped.
 	DefaultWriteTimeout = 5 * time.Second
 	// DefaultKeepAlive is how long an SSE stream may stay silent before a
 	// comment line is sent.
@@ -155,9 +155,10 @@ func WithAllowedOrigins(origins ...string) Option {
 	}
 }
 
-// WithWriteTimeout sets the deadline of each write to a stream; a client
-// that does not take the bytes in time is dropped. 0 or negative means
-// DefaultWriteTimeout.
+// WithWriteTimeout sets the deadline of each write to a stream, and of each
+// part (up to 32 KiB) of a batch response; a client that does not take the
+// bytes in time is dropped. It replaces the server's WriteTimeout for these
+// responses. 0 or negative means DefaultWriteTimeout.
 func WithWriteTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
