@@ -232,14 +232,25 @@ func (h *Handler) resumeAt(from resumePoint) (uint64, bool) {
 
 // historyRange returns the lowest ID held and the next ID to be given out
 // (as far as readers can see).
+//
+// A highest above 0 was given out, so the next ID is past it, even if the
+// writers displace it right after this read. Only a highest of 0 is
+// ambiguous (an empty history, or one holding ID 0), and only then is a
+// second read needed: asking for ID 0 itself. (Reading the newest event
+// again instead, as this did before, took a history whose writers lapped the
+// ring between the two reads for an empty one, and a resume point of this
+// instance for one of another: the displaced events went missing without a
+// gap block.)
 func (h *Handler) historyRange() (lowest, end uint64) {
 	_, lowest, highest := h.sys.GetEventsFromID(0, 0)
-	// highest is 0 both for an empty history and for one holding only ID 0.
-	end = highest + 1
-	if recs, _, _ := h.sys.GetEventsFromID(highest, 1); len(recs) == 0 {
-		end = lowest
+	if highest > 0 {
+		return lowest, highest + 1
 	}
-	return lowest, end
+	recs, lowest, highest := h.sys.GetEventsFromID(0, 1)
+	if len(recs) > 0 || highest > 0 {
+		return lowest, highest + 1
+	}
+	return lowest, lowest
 }
 
 // appendEvent appends an event block.
