@@ -157,9 +157,8 @@ func (c *sseConn) opening() []byte {
 // followItems serves the stream from an event-system stream with IDs.
 func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) {
 	var opts []stream.StreamOption
-	if !c.req.filter.IsZero() {
-		f := c.req.filter
-		opts = append(opts, stream.WithFilter(f.Match))
+	if c.req.match != nil {
+		opts = append(opts, stream.WithFilter(c.req.match.match))
 	}
 	var s *stream.IDStream
 	if next, ok := c.h.resumeAt(from); ok {

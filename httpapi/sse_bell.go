@@ -108,7 +108,7 @@ func (c *sseConn) catchUp(bl *bell) error {
 		}
 		for i, ev := range recs {
 			id := c.st.next + uint64(i)
-			if c.req.filter.Match(ev) {
+			if c.req.match.match(ev) {
 				b = appendEvent(b, id, ev)
 				c.st.sent, c.st.lastID = true, id
 			}

@@ -25,7 +25,8 @@ const maxWriteBatch = 32 << 10
 type streamRequest struct {
 	count  uint64 // newest events of history to start with
 	filter Filter
-	client string // the client address for the per-client limit
+	match  *compiledFilter // filter compiled; nil matches everything
+	client string          // the client address for the per-client limit
 }
 
 // serveStream answers GET StreamPath: NDJSON as in the reference, or SSE for
@@ -50,6 +51,7 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	req.match = req.filter.compile()
 	sse := wantsEventStream(r)
 	var from resumePoint
 	if sse {
@@ -156,9 +158,8 @@ func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequ
 	defer putBuffer(buf)
 	if ids, ok := h.sys.(idStreamer); ok {
 		var opts []stream.StreamOption
-		if !req.filter.IsZero() {
-			f := req.filter
-			opts = append(opts, stream.WithFilter(f.Match))
+		if req.match != nil {
+			opts = append(opts, stream.WithFilter(req.match.match))
 		}
 		s := ids.CreateRecentEventStream(req.client, req.count, opts...)
 		defer ids.RemoveIDStream(s)
@@ -175,7 +176,7 @@ func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequ
 	s := h.sys.CreateEventStream(req.client, req.count)
 	defer h.sys.RemoveStream(s)
 	pumpNDJSON(h, r, out, req.client, buf, s.Events, s.CloseReason, func(b []byte, ev *si.EventRecord) []byte {
-		if !req.filter.Match(ev) {
+		if !req.match.match(ev) {
 			return b
 		}
 		return appendLine(b, ev)
