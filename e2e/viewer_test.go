@@ -135,6 +135,14 @@ func (s *server) add(n int) {
 	}
 }
 
+// addRecord adds ev now and returns its ID (the producer must be paused).
+func (s *server) addRecord(ev *si.EventRecord) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sys.AddEvent(ev)
+	return s.sys.GetLastEventID()
+}
+
 // rowIDs returns the IDs of the table's event rows, top (newest) first.
 const rowIDs = `Array.from(document.querySelectorAll('#rows tr[data-id]')).map(r => Number(r.dataset.id))`
 
@@ -220,7 +228,44 @@ func TestViewerInChromium(t *testing.T) {
 		t.Fatalf("row %d shows %q, want ID, object %q, message %q, state %q", ids[5], cells, ev.ObjectID, ev.Message, system.EventState(ev))
 	}
 
-	// 2. A filter shows only matching rows.
+	// 2. Event text is attacker-controlled: markup in a message, an object
+	// ID or a state is shown as text and never runs. (The page's policy
+	// allows inline script, so inline event handlers would run if the text
+	// were parsed as HTML.)
+	s.setPaused(true)
+	hostile := []string{
+		`<img src=x onerror="window.__xss='message'">`,
+		`<svg onload="window.__xss='object'"></svg>`,
+		`"><img src=x onerror="window.__xss='state'"><script>window.__xss='script'</script>`,
+	}
+	xssID := s.addRecord(system.CreateAppEventRecord(hostile[1], hostile[0], "",
+		si.EventRecord_SET, si.EventRecord_APP_RUNNING, nil, hostile[2]))
+	waitFor(ctx, t, "hostile row", fmt.Sprintf(`document.querySelector('#rows tr[data-id="%d"]') !== null`, xssID))
+	if err := chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)); err != nil { // let an image error fire
+		t.Fatal(err)
+	}
+	type xssCheck struct {
+		Ran      string   `json:"ran"`
+		Elements int      `json:"elements"`
+		Cells    []string `json:"cells"`
+	}
+	check, err := chromedp.Run(ctx, chromedp.Evaluate[xssCheck](fmt.Sprintf(`({
+		ran: String(window.__xss === undefined ? "" : window.__xss),
+		elements: document.querySelectorAll('#rows img, #rows svg, #rows script').length,
+		cells: Array.from(document.querySelector('#rows tr[data-id="%d"]').cells).map(c => c.textContent),
+	})`, xssID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if check.Ran != "" || check.Elements != 0 {
+		t.Fatalf("event text ran as markup: window.__xss=%q, %d elements from event text", check.Ran, check.Elements)
+	}
+	if len(check.Cells) != 7 || check.Cells[3] != hostile[1] || check.Cells[5] != hostile[0] || check.Cells[6] != hostile[2] {
+		t.Fatalf("hostile row shows %q, want object %q, message %q, state %q literally", check.Cells, hostile[1], hostile[0], hostile[2])
+	}
+	s.setPaused(false)
+
+	// 3. A filter shows only matching rows.
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#types input[value="NODE"]`)),
 		chromedp.Click(chromedp.CSS(`#apply`)),
@@ -248,7 +293,7 @@ func TestViewerInChromium(t *testing.T) {
 	}
 	waitFor(ctx, t, "unfiltered rows", `window.lfviewer.filter === "" && window.lfviewer.state === "live" && `+rowIDs+`.length >= 150`)
 
-	// 3. The server ends the stream; the page reconnects and continues from
+	// 4. The server ends the stream; the page reconnects and continues from
 	// the next ID, including the events added while it was away.
 	s.setPaused(true)
 	last := s.sys.GetLastEventID()
@@ -282,7 +327,7 @@ func TestViewerInChromium(t *testing.T) {
 	}
 	s.setPaused(false)
 
-	// 4. A screenshot of the window, for people to look at.
+	// 5. A screenshot of the window, for people to look at.
 	if err := chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
