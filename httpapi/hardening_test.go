@@ -152,3 +152,90 @@ func TestBatchClientThatStopsReading(t *testing.T) {
 		})
 	}
 }
+
+// TestExtremeStreamParameters: counts and resume points at the ends of the
+// uint64 range are served, never a panic or a hang: a count beyond history
+// replays all of it, a resume point this instance never gave out starts a
+// new stream.
+func TestExtremeStreamParameters(t *testing.T) {
+	const maxU = "18446744073709551615"
+	cases := []struct {
+		name, query string
+		headers     []string
+		first       uint64 // first ID expected, of the 10 in history
+	}{
+		{"largest count", "?count=" + maxU, nil, 0},
+		{"largest resume point", "?count=2", []string{"Last-Event-ID", "18446744073709551614"}, 8},
+		{"resume point in the query", "?count=3&lastEventID=18446744073709551614", nil, 7},
+		{"resume point 0", "", []string{"Last-Event-ID", "0"}, 1},
+	}
+	for _, feed := range feeds {
+		for _, tc := range cases {
+			t.Run(feed+"/"+tc.name, func(t *testing.T) {
+				ts := newFeedServer(t, feed, trackingConfig())
+				addEvents(ts, 0, 10)
+				lr := openSSE(t, ts, tc.query, tc.headers...)
+				requireEvents(t, ts, lr, tc.first, 9)
+
+				// The NDJSON stream takes the same count.
+				if tc.query != "" && !strings.Contains(tc.query, "lastEventID") {
+					resp, nd := openStream(t, ts.srv.URL+StreamPath+tc.query)
+					require.Equal(t, http.StatusOK, resp.StatusCode)
+					nd.next()
+					recs, _, _ := ts.sys.GetEventsFromID(tc.first, 10-tc.first)
+					for _, ev := range recs {
+						assert.Equal(t, referenceJSON(t, ev), nd.next())
+					}
+				}
+			})
+		}
+	}
+	ts := newTestServer(t, trackingConfig())
+	resp, body := get(t, ts.srv.URL+StreamPath, "Accept", "text/event-stream", "Last-Event-ID", maxU)
+	requireError(t, resp, body, http.StatusBadRequest, `invalid Last-Event-ID "`+maxU+`": an event ID is expected`)
+	resp, body = get(t, ts.srv.URL+StreamPath, "Accept", "text/event-stream", "Last-Event-ID", strings.Repeat("9", 4000))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "body: %.200s", body)
+}
+
+// TestClientsLeavingReleaseEverything: clients that vanish mid-stream, in
+// every form and feed, while events flow, leave no event-system stream, no
+// limiter slot and (goleak, at the end of the package) no goroutine behind.
+func TestClientsLeavingReleaseEverything(t *testing.T) {
+	for _, feed := range feeds {
+		t.Run("feed="+feed, func(t *testing.T) {
+			ts := newFeedServer(t, feed, trackingConfig(), WithStreamLimits(40, 40))
+			stop := make(chan struct{})
+			produced := make(chan struct{})
+			go func() {
+				defer close(produced)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					addEvents(ts, i, 1)
+					time.Sleep(100 * time.Microsecond)
+				}
+			}()
+			defer func() { close(stop); <-produced }()
+			for i := range 30 {
+				var hdr []string
+				if i%2 == 0 {
+					hdr = []string{"Accept", "text/event-stream"}
+				}
+				q := fmt.Sprintf("?count=%d&type=APP,NODE,QUEUE,REQUEST", i*10)
+				resp, lr := openStream(t, ts.srv.URL+StreamPath+q, hdr...)
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+				for range i % 5 {
+					lr.next()
+				}
+				require.NoError(t, resp.Body.Close())
+			}
+			require.Eventually(t, func() bool {
+				total, _ := ts.h.limiter.counts("")
+				return total == 0 && len(ts.sys.GetEventStreams()) == 0 && ts.sys.Metrics().StreamsOpen == 0
+			}, 20*time.Second, 5*time.Millisecond)
+		})
+	}
+}
