@@ -62,6 +62,8 @@ type options struct {
 	allowOrigins   string
 	trustedProxies string
 	grace          time.Duration
+	readTimeout    time.Duration
+	writeTimeout   time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -79,6 +81,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.allowOrigins, "allow-origins", "", "comma-separated origins allowed to read the endpoints cross-origin (\"*\" for any; default none)")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is believed")
 	fs.DurationVar(&o.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second,
+		"longest time a client may take to send a request, headers and body (headers: at most 10s); streams lift it once open")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", time.Minute,
+		"longest time a response may take to write, except streams and batches (those drop a client that takes a part longer than 5s)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -87,6 +93,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.load < 0 {
 		return o, fmt.Errorf("-load must not be negative")
+	}
+	if o.readTimeout <= 0 || o.writeTimeout <= 0 {
+		return o, fmt.Errorf("-read-timeout and -write-timeout must be positive")
 	}
 	return o, nil
 }
@@ -170,8 +179,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: s.handler,
+		// A client that trickles its request (or announces a body and never
+		// sends it) is dropped. The stream handler lifts both timeouts for
+		// its long-lived responses and sets a deadline per write instead;
+		// the batch handler sets one per 32 KiB part.
+		ReadHeaderTimeout: min(10*time.Second, o.readTimeout),
+		ReadTimeout:       o.readTimeout,
+		WriteTimeout:      o.writeTimeout,
 		MaxHeaderBytes:    64 << 10,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
