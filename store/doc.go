@@ -2,8 +2,8 @@
 // resource manager every push interval; it is the lock-free counterpart of a
 // mutex-guarded slice that is copied out on every collect.
 //
-// Concurrency contract: Store and StoreWithID may be called from any number of
-// goroutines at once; they take no lock, never wait and never allocate (one
+// Concurrency contract: Store, StoreWithID and StoreRunWithID may be called
+// from any number of goroutines at once; they take no lock, never wait and never allocate (one
 // atomic add claims an event ID, one atomic pointer store fills its slot).
 // CollectEvents may also be called from several goroutines: collectors are
 // serialized among themselves by a mutex that writers never touch, and a
