@@ -10,6 +10,5 @@
 // touch, and a collector waits only for writers that already claimed a slot
 // in the batch it hands out. Every stored event ends up in exactly one
 // returned batch, in ID order, never nil; the caller owns the returned slice.
-// CountStoredEvents,
-// Stats and SetStoreSize never block.
+// CountStoredEvents, Stats and SetStoreSize never block.
 package store
