@@ -1,0 +1,308 @@
+package system_test
+
+// The drop-in contract, checked from outside the package as a user migrating
+// from the reference design sees it. Each table states what the reference
+// design does for the same call (from its source and its tests), and where
+// lfevents differs on purpose the case says so and names the section of
+// docs/compatibility.md that documents it.
+
+import (
+	"math"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
+	"github.com/lfevents/lfevents/stream"
+	"github.com/lfevents/lfevents/system"
+)
+
+// dropinWait bounds every wait for a delivery; never a timing assertion.
+const dropinWait = 10 * time.Second
+
+// numbered returns a record whose ObjectID is its number, so the tests can
+// name the records they expect by the IDs the system gives them.
+func numbered(i int) *si.EventRecord {
+	return &si.EventRecord{Type: si.EventRecord_APP, ObjectID: strconv.Itoa(i)}
+}
+
+// numbersOf returns the numbers of records made by numbered.
+func numbersOf(t *testing.T, recs []*si.EventRecord) []int {
+	t.Helper()
+	return testutil.Map(recs, func(ev *si.EventRecord) int {
+		require.NotNil(t, ev)
+		n, err := strconv.Atoi(ev.GetObjectID())
+		require.NoError(t, err)
+		return n
+	})
+}
+
+// span returns from, from+1, ..., to-1 (empty when to <= from).
+func span(from, to int) []int {
+	out := []int{}
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// systemWith returns a started system (no publisher, so the store is left
+// alone) with a history of capacity events, holding added records made by
+// numbered (record i has ID i); it is stopped when the test ends.
+func systemWith(t *testing.T, capacity uint64, added int) *system.EventSystemImpl {
+	t.Helper()
+	cfg := quiet()
+	cfg.RingBufferCapacity = capacity
+	sys := system.New(cfg)
+	sys.StartServiceWithPublisher(false)
+	t.Cleanup(sys.Stop)
+	for i := 0; i < added; i++ {
+		sys.AddEvent(numbered(i))
+	}
+	return sys
+}
+
+// TestDropInGetEventsFromID: the reference design answers an ID it does not
+// hold with no records and the range [lowest, highest] it holds (0, 0 when
+// empty, as when it holds only ID 0), caps count at what it holds, and
+// returns the records from id on otherwise. Where the reference returns more
+// than count records (defect 1: count 0, or a range crossing the end of its
+// slice, after wrap-around) lfevents returns at most count.
+func TestDropInGetEventsFromID(t *testing.T) {
+	tests := []struct {
+		name            string
+		capacity        uint64
+		added           int
+		id, count       uint64
+		want            []int
+		lowest, highest uint64
+	}{
+		// Empty history: the reference reports 0, 0.
+		{"empty, id 0", 5, 0, 0, 10, nil, 0, 0},
+		{"empty, id above", 5, 0, 7, 10, nil, 0, 0},
+		{"empty, count 0", 5, 0, 0, 0, nil, 0, 0},
+		// One event: the same range as empty, told apart by the records.
+		{"one event", 5, 1, 0, 10, []int{0}, 0, 0},
+		// Not wrapped.
+		{"from the start", 5, 3, 0, 10, []int{0, 1, 2}, 0, 2},
+		{"count caps", 5, 3, 1, 1, []int{1}, 0, 2},
+		{"count larger than held", 5, 3, 1, 1000, []int{1, 2}, 0, 2},
+		{"count max", 5, 3, 0, math.MaxUint64, []int{0, 1, 2}, 0, 2},
+		{"id is the highest", 5, 3, 2, 10, []int{2}, 0, 2},
+		{"id just above the highest", 5, 3, 3, 10, nil, 0, 2},
+		{"id max", 5, 3, math.MaxUint64, 10, nil, 0, 2},
+		// count 0: the reference returns an empty slice (len 0) here.
+		{"count 0", 5, 3, 1, 0, nil, 0, 2},
+		// Wrapped: 12 events in a history of 5 hold IDs 7..11.
+		{"wrapped, id below lowest", 5, 12, 0, 10, nil, 7, 11},
+		{"wrapped, id just below lowest", 5, 12, 6, 10, nil, 7, 11},
+		{"wrapped, from lowest, all", 5, 12, 7, 5, span(7, 12), 7, 11},
+		{"wrapped, count larger than held", 5, 12, 7, math.MaxUint64, span(7, 12), 7, 11},
+		{"wrapped, middle", 5, 12, 9, 2, []int{9, 10}, 7, 11},
+		{"wrapped, highest", 5, 12, 11, 3, []int{11}, 7, 11},
+		{"wrapped, above highest", 5, 12, 12, 3, nil, 7, 11},
+		// The reference returns records here (defect 1); lfevents none.
+		{"wrapped, count 0", 5, 12, 8, 0, nil, 7, 11},
+		// A history of 1 (the smallest the reference's config allows).
+		{"capacity 1", 1, 4, 3, 10, []int{3}, 3, 3},
+		{"capacity 1, older id", 1, 4, 2, 10, nil, 3, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := systemWith(t, tc.capacity, tc.added)
+			recs, lowest, highest := sys.GetEventsFromID(tc.id, tc.count)
+			assert.Equal(t, tc.lowest, lowest, "lowest")
+			assert.Equal(t, tc.highest, highest, "highest")
+			if tc.want == nil {
+				assert.Empty(t, recs)
+				return
+			}
+			assert.Equal(t, tc.want, numbersOf(t, recs))
+		})
+	}
+}
+
+// TestDropInCreateEventStreamHistory: a stream first gets the newest count
+// events of history (0: none), then every later event. The reference does
+// the same, except that after wrap-around a count above the newest ID gives
+// it no history at all (defect 2); lfevents gives every event held.
+func TestDropInCreateEventStreamHistory(t *testing.T) {
+	tests := []struct {
+		name     string
+		capacity uint64
+		added    int
+		count    uint64
+		history  []int
+	}{
+		{"empty history", 5, 0, 10, nil},
+		{"count 0", 5, 3, 0, nil},
+		{"fewer than held", 5, 3, 2, []int{1, 2}},
+		{"exactly held", 5, 3, 3, []int{0, 1, 2}},
+		{"more than held", 5, 3, 10, []int{0, 1, 2}},
+		{"count max", 5, 3, math.MaxUint64, []int{0, 1, 2}},
+		{"wrapped, fewer than held", 5, 12, 2, []int{10, 11}},
+		{"wrapped, more than held, below newest ID", 5, 12, 8, span(7, 12)},
+		// The reference sends nothing here (defect 2).
+		{"wrapped, more than the newest ID", 5, 12, 100, span(7, 12)},
+		{"wrapped, count max", 5, 12, math.MaxUint64, span(7, 12)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := systemWith(t, tc.capacity, tc.added)
+			s := sys.CreateEventStream("history", tc.count)
+			require.NotNil(t, s)
+			sys.AddEvent(numbered(tc.added)) // the first live event
+			got, err := testutil.Receive(s.Events, len(tc.history)+1, dropinWait)
+			require.NoError(t, err)
+			want := append(append([]int{}, tc.history...), tc.added)
+			assert.Equal(t, want, numbersOf(t, got))
+			assert.Len(t, sys.GetEventStreams(), 1)
+			sys.RemoveStream(s)
+			_, closed := testutil.Drain(s.Events, dropinWait)
+			assert.True(t, closed)
+			assert.Equal(t, stream.ReasonRemoved, s.CloseReason())
+		})
+	}
+}
+
+// TestDropInStreamHandles: removing a stream is idempotent and accepts
+// handles it does not know, as the reference's map lookup does; the list of
+// streams follows creation and removal. lfevents returns an empty, non-nil
+// list when there is none (the reference returns nil: compare the length).
+func TestDropInStreamHandles(t *testing.T) {
+	sys := systemWith(t, 10, 0)
+	other := systemWith(t, 10, 0)
+	assert.Empty(t, sys.GetEventStreams())
+
+	a := sys.CreateEventStream("a", 0)
+	b := sys.CreateEventStream("a", 0) // names need not be unique
+	foreign := other.CreateEventStream("foreign", 0)
+	streams := sys.GetEventStreams()
+	require.Len(t, streams, 2)
+	for _, d := range streams {
+		assert.Equal(t, "a", d.Name)
+		assert.False(t, d.CreatedAt.IsZero())
+	}
+
+	for name, remove := range map[string]func(){
+		"nil":                 func() { sys.RemoveStream(nil) },
+		"zero handle":         func() { sys.RemoveStream(&stream.EventStream{}) },
+		"handle built here":   func() { sys.RemoveStream(&stream.EventStream{Events: make(chan *si.EventRecord)}) },
+		"another system's":    func() { sys.RemoveStream(foreign) },
+		"removed, then again": func() { sys.RemoveStream(a); sys.RemoveStream(a) },
+	} {
+		require.NotPanics(t, remove, name)
+	}
+	assert.Len(t, sys.GetEventStreams(), 1, "only a was removed")
+	assert.Equal(t, stream.ReasonRemoved, a.CloseReason())
+	assert.Equal(t, stream.ReasonOpen, b.CloseReason())
+	assert.Equal(t, stream.ReasonOpen, foreign.CloseReason(), "another system's stream is left alone")
+	assert.Equal(t, stream.ReasonOpen, (&stream.EventStream{}).CloseReason(), "a handle built outside reports open")
+
+	// b still receives; a's channel is closed.
+	sys.AddEvent(numbered(0))
+	got, err := testutil.Receive(b.Events, 1, dropinWait)
+	require.NoError(t, err)
+	assert.Equal(t, []int{0}, numbersOf(t, got))
+	_, closed := testutil.Drain(a.Events, dropinWait)
+	assert.True(t, closed)
+}
+
+// TestDropInLifecycle runs the lifecycle calls in the orders a scheduler can
+// call them and checks what is accepted and which streams stay open. Where
+// the reference differs, the step says how (docs/compatibility.md 3.7):
+// the reference rejects events before the first start and keeps its streams
+// open across Stop, Restart and a config reload; lfevents keeps those events
+// and closes the streams (ReasonClosed), so their consumers learn it.
+func TestDropInLifecycle(t *testing.T) {
+	type step struct {
+		name         string
+		do           func(sys *system.EventSystemImpl)
+		accepted     bool // an event added after the step is accepted
+		streamsLive  bool // a stream opened before the step is still open
+		newStreamsOK bool // a stream opened after the step is open
+	}
+	start := func(sys *system.EventSystemImpl) { sys.StartService() }
+	stop := func(sys *system.EventSystemImpl) { sys.Stop() }
+	restart := func(sys *system.EventSystemImpl) { sys.Restart() }
+	noPublisher := func(sys *system.EventSystemImpl) { sys.StartServiceWithPublisher(false) }
+	closeAll := func(sys *system.EventSystemImpl) { sys.CloseAllStreams() }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"never started", []step{
+			{"new", func(*system.EventSystemImpl) {}, true, true, true}, // the reference rejects
+			{"stop before start: no-op", stop, true, true, true},
+		}},
+		{"start, stop, start", []step{
+			{"start", start, true, true, true},
+			{"start again: no-op", start, true, true, true},
+			{"stop", stop, false, false, false}, // the reference keeps streams open
+			{"stop again: no-op", stop, false, false, false},
+			{"start after stop", start, true, true, true}, // older reference: never again
+		}},
+		{"restart", []step{
+			{"restart a new system starts it", restart, true, true, true},
+			{"restart a running one", restart, true, false, true}, // the reference keeps streams open
+			{"stop", stop, false, false, false},
+			{"restart a stopped one", restart, true, true, true},
+		}},
+		{"without publisher", []step{
+			{"start without publisher", noPublisher, true, true, true},
+			{"start with: no-op", start, true, true, true},
+			{"stop", stop, false, false, false},
+		}},
+		{"close all streams", []step{
+			{"start", start, true, true, true},
+			{"close all", closeAll, true, false, true},
+			{"stop", stop, false, false, false},
+			{"close all while stopped", closeAll, false, false, false},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := system.New(quiet())
+			defer sys.Stop()
+			for _, st := range tc.steps {
+				before := sys.CreateEventStream("before "+st.name, 0)
+				wasOpen := before.CloseReason() == stream.ReasonOpen // closed at once while stopped
+				st.do(sys)
+				m := sys.Metrics()
+				sys.AddEvent(&si.EventRecord{})
+				after := sys.Metrics()
+				if st.accepted {
+					assert.Equal(t, m.Channeled+1, after.Channeled, "%s: accepted", st.name)
+				} else {
+					assert.Equal(t, m.NotChanneled+1, after.NotChanneled, "%s: rejected and counted", st.name)
+				}
+				assert.Equal(t, m.Created+1, after.Created, "%s: created", st.name)
+				switch {
+				case !wasOpen:
+					assert.Equal(t, stream.ReasonClosed, before.CloseReason(), "%s", st.name)
+				case st.streamsLive:
+					assert.Equal(t, stream.ReasonOpen, before.CloseReason(), "%s: older stream open", st.name)
+				default:
+					_, closed := testutil.Drain(before.Events, dropinWait)
+					assert.True(t, closed, "%s: older stream closed", st.name)
+					assert.Equal(t, stream.ReasonClosed, before.CloseReason(), "%s", st.name)
+				}
+				fresh := sys.CreateEventStream("after "+st.name, 0)
+				require.NotNil(t, fresh, "never nil")
+				if st.newStreamsOK {
+					assert.Equal(t, stream.ReasonOpen, fresh.CloseReason(), "%s: new stream open", st.name)
+				} else {
+					_, closed := testutil.Drain(fresh.Events, dropinWait)
+					assert.True(t, closed, "%s: new stream closed at once", st.name)
+					assert.Equal(t, stream.ReasonClosed, fresh.CloseReason(), "%s", st.name)
+				}
+				sys.RemoveStream(before)
+				sys.RemoveStream(fresh)
+			}
+		})
+	}
+}
