@@ -306,3 +306,187 @@ func TestDropInLifecycle(t *testing.T) {
 		})
 	}
 }
+
+// TestDropInReconfigureHistory: on a config reload the reference resizes its
+// history keeping the newest events that fit, with their IDs; growing does
+// not bring back events already displaced; later events continue the IDs.
+// Reconfigure does the same, and a zero capacity means the default there as
+// in the reference's config map.
+func TestDropInReconfigureHistory(t *testing.T) {
+	tests := []struct {
+		name            string
+		capacity        uint64
+		added           int
+		newCapacity     uint64
+		want            []int
+		lowest, highest uint64
+	}{
+		{"shrink below held", 10, 10, 4, span(6, 10), 6, 9},
+		{"shrink above held", 10, 3, 4, span(0, 3), 0, 2},
+		{"shrink to held", 10, 4, 4, span(0, 4), 0, 3},
+		{"shrink wrapped", 5, 12, 3, span(9, 12), 9, 11},
+		{"shrink to 1", 5, 12, 1, []int{11}, 11, 11},
+		{"grow keeps displaced displaced", 4, 10, 10, span(6, 10), 6, 9},
+		{"grow, not wrapped", 4, 3, 10, span(0, 3), 0, 2},
+		{"same size", 5, 12, 5, span(7, 12), 7, 11},
+		{"zero means the default", 5, 12, 0, span(7, 12), 7, 11},
+		{"empty", 5, 0, 2, nil, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := systemWith(t, tc.capacity, tc.added)
+			cfg := sys.Config()
+			cfg.RingBufferCapacity = tc.newCapacity
+			sys.Reconfigure(cfg)
+			wantCap := tc.newCapacity
+			if wantCap == 0 {
+				wantCap = system.DefaultRingBufferCapacity
+			}
+			assert.Equal(t, wantCap, sys.GetRingBufferCapacity())
+			recs, lowest, highest := sys.GetEventsFromID(tc.lowest, math.MaxUint64)
+			assert.Equal(t, tc.lowest, lowest, "lowest")
+			assert.Equal(t, tc.highest, highest, "highest")
+			if tc.want == nil {
+				assert.Empty(t, recs)
+			} else {
+				assert.Equal(t, tc.want, numbersOf(t, recs))
+			}
+
+			// Later events continue the ID sequence and fill the new size.
+			for i := tc.added; i < tc.added+int(wantCap)+1 && i < tc.added+20; i++ {
+				sys.AddEvent(numbered(i))
+			}
+			next := tc.added + min(int(wantCap)+1, 20)
+			newest := sys.GetRecentEvents(1)
+			require.Len(t, newest, 1)
+			assert.Equal(t, []int{next - 1}, numbersOf(t, newest))
+			_, lowest, highest = sys.GetEventsFromID(0, 0)
+			assert.Equal(t, uint64(next-1), highest)
+			held := min(wantCap, uint64(next)-min(uint64(next), tc.lowest))
+			assert.Equal(t, uint64(next)-held, lowest, "the newest events that fit")
+		})
+	}
+}
+
+// TestDropInReconfigureRequestCapacity: the reported request capacity
+// changes at once, as the reference's does. The events waiting in the store
+// stay and go out with the next collect. The new size limits the batches
+// after that collect; the reference's store applies it to the batch in
+// progress already (docs/compatibility.md, SetStoreSize).
+func TestDropInReconfigureRequestCapacity(t *testing.T) {
+	tests := []struct {
+		name             string
+		from, to         uint64
+		waiting          int
+		nextAdded        int
+		firstBatch       int // collected right after Reconfigure
+		secondBatch      int // collected after nextAdded more
+		notStoredOfFirst uint64
+	}{
+		{"shrink below waiting", 10, 2, 5, 4, 5, 2, 0},
+		{"shrink above waiting", 10, 6, 5, 9, 5, 6, 0},
+		{"grow", 2, 6, 4, 9, 2, 6, 2},
+		{"zero means the default", 2, 0, 2, 5, 2, 5, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := quiet()
+			cfg.RequestCapacity = tc.from
+			sys := system.New(cfg)
+			sys.StartServiceWithPublisher(false)
+			defer sys.Stop()
+			for i := 0; i < tc.waiting; i++ {
+				sys.AddEvent(numbered(i))
+			}
+			cfg.RequestCapacity = tc.to
+			sys.Reconfigure(cfg)
+			want := tc.to
+			if want == 0 {
+				want = system.DefaultRequestCapacity
+			}
+			assert.Equal(t, want, sys.GetRequestCapacity())
+			assert.Equal(t, want, sys.Config().RequestCapacity)
+			assert.Equal(t, tc.notStoredOfFirst, sys.Metrics().NotStored)
+
+			first := sys.Store.CollectEvents()
+			assert.Equal(t, span(0, tc.firstBatch), numbersOf(t, first))
+			for i := 0; i < tc.nextAdded; i++ {
+				sys.AddEvent(numbered(100 + i))
+			}
+			second := sys.Store.CollectEvents()
+			assert.Equal(t, span(100, 100+tc.secondBatch), numbersOf(t, second))
+			m := sys.Metrics()
+			assert.Equal(t, tc.notStoredOfFirst+uint64(tc.nextAdded-tc.secondBatch), m.NotStored)
+			assert.Equal(t, uint64(tc.waiting+tc.nextAdded), m.Stored+m.NotStored, "every event counted once")
+		})
+	}
+}
+
+// TestDropInReconfigureTracking: a change of the tracking flag is reported
+// at once. On a running system the reference restarts; lfevents closes the
+// streams without rejecting an event. On a system that is not running the
+// reference's restart would start it; Reconfigure leaves it as it is
+// (docs/compatibility.md 3.7).
+func TestDropInReconfigureTracking(t *testing.T) {
+	start := func(s *system.EventSystemImpl) { s.StartService() }
+	tests := []struct {
+		name          string
+		prepare       func(*system.EventSystemImpl)
+		tracking      bool // the new flag (the old one is the opposite)
+		running       bool // the system runs before and after
+		accepted      bool // an event added afterwards is kept (else rejected)
+		streamsClosed bool // a stream opened before prepare is closed afterwards
+	}{
+		{"running, disable", start, false, true, true, true},
+		{"running, enable", start, true, true, true, true},
+		{"running without publisher", func(s *system.EventSystemImpl) { s.StartServiceWithPublisher(false) }, false, true, true, true},
+		// Not started by Reconfigure: events are kept before the first
+		// start, and the stream stays open.
+		{"never started", func(*system.EventSystemImpl) {}, false, false, true, false},
+		// Not started by Reconfigure: events are rejected after a Stop.
+		{"stopped", func(s *system.EventSystemImpl) { s.StartService(); s.Stop() }, false, false, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := quiet()
+			cfg.TrackingEnabled = !tc.tracking
+			sys := system.New(cfg)
+			defer sys.Stop()
+			s := sys.CreateEventStream("s", 0)
+			defer sys.RemoveStream(s) // Stop before any start leaves streams open
+			tc.prepare(sys)
+			require.Equal(t, !tc.tracking, sys.IsEventTrackingEnabled())
+			before := sys.Metrics()
+
+			cfg.TrackingEnabled = tc.tracking
+			sys.Reconfigure(cfg)
+			assert.Equal(t, tc.tracking, sys.IsEventTrackingEnabled())
+			assert.Equal(t, tc.tracking, sys.Config().TrackingEnabled)
+
+			sys.AddEvent(numbered(0))
+			after := sys.Metrics()
+			if tc.accepted {
+				assert.Equal(t, before.Channeled+1, after.Channeled, "accepted")
+				assert.Equal(t, before.NotChanneled, after.NotChanneled, "nothing rejected")
+			} else {
+				assert.Equal(t, before.Channeled, after.Channeled)
+				assert.Equal(t, before.NotChanneled+1, after.NotChanneled, "rejected and counted")
+			}
+			if tc.streamsClosed {
+				_, closed := testutil.Drain(s.Events, dropinWait)
+				assert.True(t, closed)
+				assert.Equal(t, stream.ReasonClosed, s.CloseReason())
+			} else {
+				got, err := testutil.Receive(s.Events, 1, dropinWait)
+				require.NoError(t, err)
+				assert.Equal(t, []int{0}, numbersOf(t, got))
+			}
+			if tc.running {
+				fresh := sys.CreateEventStream("fresh", 1)
+				got, err := testutil.Receive(fresh.Events, 1, dropinWait)
+				require.NoError(t, err, "streams can be opened at once, with history")
+				assert.Equal(t, []int{0}, numbersOf(t, got))
+			}
+		})
+	}
+}
