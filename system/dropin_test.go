@@ -490,3 +490,102 @@ func TestDropInReconfigureTracking(t *testing.T) {
 		})
 	}
 }
+
+// TestDropInBadInput: every odd input has a stated outcome, visible in the
+// results or in Metrics, and none panics. The reference counts a nil record
+// as created and channeled and then drops it; lfevents ignores it before
+// counting (docs/compatibility.md 3.7).
+func TestDropInBadInput(t *testing.T) {
+	type outcome struct{ created, channeled, notChanneled uint64 }
+	tests := []struct {
+		name    string
+		stopped bool
+		do      func(*system.EventSystemImpl)
+		want    outcome
+	}{
+		{"nil record", false, func(s *system.EventSystemImpl) { s.AddEvent(nil) }, outcome{}},
+		{"nil record, stopped", true, func(s *system.EventSystemImpl) { s.AddEvent(nil) }, outcome{}},
+		{"nil batch", false, func(s *system.EventSystemImpl) { s.AddEvents(nil) }, outcome{}},
+		{"batch of nils", false, func(s *system.EventSystemImpl) { s.AddEvents(make([]*si.EventRecord, 3)) }, outcome{}},
+		{"batch with nils", false, func(s *system.EventSystemImpl) {
+			s.AddEvents([]*si.EventRecord{nil, numbered(1), nil, numbered(2)})
+		}, outcome{2, 2, 0}},
+		{"batch with nils, stopped", true, func(s *system.EventSystemImpl) {
+			s.AddEvents([]*si.EventRecord{nil, numbered(1), nil})
+		}, outcome{1, 0, 1}},
+		{"empty record", false, func(s *system.EventSystemImpl) { s.AddEvent(&si.EventRecord{}) }, outcome{1, 1, 0}},
+		{"same record twice", false, func(s *system.EventSystemImpl) {
+			ev := numbered(1)
+			s.AddEvent(ev)
+			s.AddEvent(ev)
+		}, outcome{2, 2, 0}},
+		{"stopped", true, func(s *system.EventSystemImpl) { s.AddEvent(numbered(1)) }, outcome{1, 0, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := system.New(quiet())
+			sys.StartService()
+			if tc.stopped {
+				sys.Stop()
+			}
+			require.NotPanics(t, func() { tc.do(sys) })
+			m := sys.Metrics()
+			assert.Equal(t, tc.want, outcome{m.Created, m.Channeled, m.NotChanneled})
+			assert.Equal(t, m.Channeled, m.Stored+m.NotStored, "every accepted record stored or counted")
+			recs, _, _ := sys.GetEventsFromID(0, math.MaxUint64)
+			assert.Len(t, recs, int(tc.want.channeled), "every accepted record in history")
+			for _, ev := range recs {
+				assert.NotNil(t, ev, "no nil in history")
+			}
+			sys.Stop()
+		})
+	}
+
+	// Huge counts and IDs, on every read and stream call.
+	sys := systemWith(t, 4, 6)
+	require.NotPanics(t, func() {
+		for _, n := range []uint64{0, 1, 1 << 40, math.MaxUint64} {
+			_, _, _ = sys.GetEventsFromID(n, math.MaxUint64)
+			_, _, _ = sys.GetEventsFromID(math.MaxUint64, n)
+			_ = sys.GetRecentEvents(n)
+			sys.RemoveStream(sys.CreateEventStream("huge", n))
+			sys.RemoveIDStream(sys.CreateRecentEventStream("huge", n))
+			sys.RemoveIDStream(sys.CreateEventStreamFrom("huge", n))
+		}
+		sys.RemoveIDStream(nil)
+		sys.RemoveIDStream(&stream.IDStream{})
+	})
+	assert.Len(t, sys.GetRecentEvents(math.MaxUint64), 4, "the newest that the history of 4 holds")
+	assert.Equal(t, uint64(5), sys.GetLastEventID())
+	assert.Empty(t, sys.GetEventStreams(), "every stream removed")
+}
+
+// TestDropInZeroAndNegativeConfig: a Config's zero or negative sizes and
+// durations mean their defaults, in New and in Reconfigure; the reference's
+// config map takes a zero capacity as its default too.
+func TestDropInZeroAndNegativeConfig(t *testing.T) {
+	odd := quiet()
+	odd.RequestCapacity, odd.RingBufferCapacity = 0, 0
+	odd.PushInterval, odd.StreamQueueSize, odd.DedupWindow = -time.Second, -1, -time.Second
+	check := func(t *testing.T, sys *system.EventSystemImpl) {
+		got := sys.Config()
+		assert.Equal(t, system.DefaultRequestCapacity, got.RequestCapacity)
+		assert.Equal(t, system.DefaultRingBufferCapacity, got.RingBufferCapacity)
+		assert.Equal(t, system.DefaultPushInterval, got.PushInterval)
+		assert.Equal(t, system.DefaultStreamQueueSize, got.StreamQueueSize)
+		assert.Zero(t, got.DedupWindow)
+		assert.NotNil(t, got.Logger)
+		assert.Equal(t, system.DefaultRequestCapacity, sys.GetRequestCapacity())
+		assert.Equal(t, system.DefaultRingBufferCapacity, sys.GetRingBufferCapacity())
+	}
+	t.Run("New", func(t *testing.T) { check(t, system.New(odd)) })
+	t.Run("Reconfigure", func(t *testing.T) {
+		small := quiet()
+		small.RequestCapacity, small.RingBufferCapacity = 3, 3
+		sys := system.New(small)
+		sys.StartService()
+		defer sys.Stop()
+		sys.Reconfigure(odd)
+		check(t, sys)
+	})
+}
