@@ -214,10 +214,10 @@ func TestDropInStreamHandles(t *testing.T) {
 
 // TestDropInLifecycle runs the lifecycle calls in the orders a scheduler can
 // call them and checks what is accepted and which streams stay open. Where
-// the reference differs, the step says how (docs/compatibility.md 3.7):
-// the reference rejects events before the first start and keeps its streams
-// open across Stop, Restart and a config reload; lfevents keeps those events
-// and closes the streams (ReasonClosed), so their consumers learn it.
+// the reference differs, the step says how (docs/compatibility.md 3.7, 4):
+// the reference keeps its streams open across Stop, Restart and a config
+// reload, where lfevents closes them (ReasonClosed) so that their consumers
+// learn it; and it never accepts events again after a Stop (defect 4).
 func TestDropInLifecycle(t *testing.T) {
 	type step struct {
 		name         string
@@ -236,7 +236,7 @@ func TestDropInLifecycle(t *testing.T) {
 		steps []step
 	}{
 		{"never started", []step{
-			{"new", func(*system.EventSystemImpl) {}, true, true, true}, // the reference rejects
+			{"new", func(*system.EventSystemImpl) {}, true, true, true},
 			{"stop before start: no-op", stop, true, true, true},
 		}},
 		{"start, stop, start", []step{
@@ -244,7 +244,7 @@ func TestDropInLifecycle(t *testing.T) {
 			{"start again: no-op", start, true, true, true},
 			{"stop", stop, false, false, false}, // the reference keeps streams open
 			{"stop again: no-op", stop, false, false, false},
-			{"start after stop", start, true, true, true}, // older reference: never again
+			{"start after stop", start, true, true, true}, // the reference: never again
 		}},
 		{"restart", []step{
 			{"restart a new system starts it", restart, true, true, true},
