@@ -9,12 +9,14 @@ package system_test
 import (
 	"math"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/stream"
@@ -588,4 +590,59 @@ func TestDropInZeroAndNegativeConfig(t *testing.T) {
 		sys.Reconfigure(odd)
 		check(t, sys)
 	})
+}
+
+// TestDropInProcessWideInit: the reference's GetEventSystem creates the
+// instance on first use and Init replaces it (the old one keeps running
+// there; lfevents stops it, docs/compatibility.md 2). With Init racing the
+// users of GetEventSystem, every record lands in exactly one instance, where
+// it is accepted or rejected and counted, and no instance leaves a
+// goroutine behind.
+func TestDropInProcessWideInit(t *testing.T) {
+	const adders, perAdder = 3, 2000
+	t.Cleanup(func() { system.InitWithConfig(quiet()) })
+	system.InitWithConfig(quiet())
+
+	var mu sync.Mutex
+	seen := map[*system.EventSystemImpl]bool{}
+	note := func(s *system.EventSystemImpl) *system.EventSystemImpl {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[s] = true
+		return s
+	}
+	added := testutil.Start(adders, func(a int) {
+		for i := 0; i < perAdder; i++ {
+			if a == 0 && i == perAdder/2 {
+				system.InitWithConfig(quiet()) // at least once, whatever the loop does
+			}
+			sys := note(system.Default())
+			sys.AddEvent(numbered(i))
+			if i%200 == 0 {
+				sys.RemoveStream(sys.CreateEventStream("s", 5))
+			}
+		}
+	})
+	stop := testutil.Loop(
+		func() { system.InitWithConfig(quiet()) },
+		func() { note(system.Default()).StartServiceWithPublisher(false) },
+	)
+	added()
+	stop()
+	system.InitWithConfig(quiet()) // retires the last one the adders used
+
+	var created, kept, rejected uint64
+	for sys := range seen {
+		m := sys.Metrics()
+		created += m.Created
+		kept += m.Channeled
+		rejected += m.NotChanneled
+		recs, _, _ := sys.GetEventsFromID(0, math.MaxUint64)
+		assert.Len(t, recs, int(m.Channeled), "every accepted record in its instance's history")
+		assert.Empty(t, sys.GetEventStreams(), "retired: no stream open")
+	}
+	assert.Equal(t, uint64(adders*perAdder), created)
+	assert.Equal(t, created, kept+rejected)
+	assert.Greater(t, len(seen), 1, "records went to more than one instance")
+	goleak.VerifyNone(t)
 }
