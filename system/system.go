@@ -241,7 +241,8 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 // and send, if a plugin is registered) and stops; every stream is closed.
 // It returns when the publisher's and the streams' goroutines have exited,
 // so it waits for a SendEvent in progress. Stop before any start, or on a
-// stopped system, is a no-op. Safe to race with AddEvent and the other
+// stopped system, is a no-op (streams opened before the first start stay
+// open: remove them). Safe to race with AddEvent and the other
 // lifecycle methods.
 func (e *EventSystemImpl) Stop() {
 	e.control("Stop", e.stopLocked)
