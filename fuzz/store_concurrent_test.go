@@ -30,7 +30,8 @@ const (
 // FuzzStoreConcurrent runs 2 or 3 writers and one collector on one store at
 // once, each following its share of the fuzzer's operations. A plain store
 // numbers events itself; a sequenced one takes its IDs from a history ring,
-// as the event system does (ring.Add, then StoreWithID). Under any
+// as the event system does (ring.Add, then StoreWithID; or, for odd writers,
+// ring.AddBatch, then StoreRunWithID). Under any
 // interleaving: every collected record is non-nil and was given exactly once,
 // no record is handed out twice, each writer's records come out in its order,
 // the totals add up (stored + not stored = calls counted, stored = handed
@@ -69,6 +70,10 @@ func FuzzStoreConcurrent(f *testing.F) {
 			plans[who] = append(plans[who], c)
 			nextTag += int64(c.n)
 		}
+		// On a sequenced store, odd writers add each chunk as the event
+		// system's AddEvents does: one AddBatch (nil records take no ID),
+		// then one StoreRunWithID.
+		batched := func(w int) bool { return sequenced && w%2 == 1 }
 		// Records: tag = writer<<32 | position; every 8th position nil.
 		recs := make([][]*si.EventRecord, writers)
 		counted, nils := 0, 0
@@ -81,11 +86,11 @@ func FuzzStoreConcurrent(f *testing.F) {
 						ev = model.Rec(int64(w)<<32 | int64(i))
 					}
 					recs[w] = append(recs[w], ev)
-					if ev != nil || sequenced {
+					if ev != nil || sequenced && !batched(w) {
 						counted++
 					}
-					if ev == nil {
-						nils++
+					if ev == nil && sequenced && !batched(w) {
+						nils++ // consumes an ID, counted as not stored
 					}
 				}
 			}
@@ -103,11 +108,16 @@ func FuzzStoreConcurrent(f *testing.F) {
 		written := testutil.Start(writers, func(w int) {
 			i := 0
 			for _, c := range plans[w] {
-				for _, ev := range recs[w][i : i+c.n] {
-					if sequenced {
-						s.StoreWithID(history.Add(ev), ev)
-					} else {
-						s.Store(ev)
+				if chunk := recs[w][i : i+c.n]; batched(w) {
+					first, _ := history.AddBatch(chunk)
+					s.StoreRunWithID(first, chunk)
+				} else {
+					for _, ev := range chunk {
+						if sequenced {
+							s.StoreWithID(history.Add(ev), ev)
+						} else {
+							s.Store(ev)
+						}
 					}
 				}
 				i += c.n

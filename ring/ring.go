@@ -172,7 +172,7 @@ func (st *storage) size() uint64 { return st.mask + 1 }
 
 func (st *storage) slotOf(id uint64) *slot {
 	i := id & st.mask
-	return &st.slots[(i>>st.low|(i&st.lowMask)<<st.up)<<st.spread]
+	return &st.slots[(i>>(st.low&63)|(i&st.lowMask)<<(st.up&63))<<(st.spread&63)]
 }
 
 // predecessor is the seq the slot of id holds when the previous lap's writer
@@ -185,21 +185,27 @@ func (st *storage) predecessor(id uint64) uint64 {
 }
 
 // write stores ev as the record of id (see the algorithm for the protocol).
+// The fast path is small enough to be inlined into Add and AddBatch.
 func (st *storage) write(id uint64, ev *si.EventRecord) {
 	s := st.slotOf(id)
 	mine := writingSeq(id)
 	// Fast path: the slot holds the previous lap's published record (or is
 	// fresh on the first lap). Going straight to the CAS asks for the cache
 	// line once, in exclusive state, instead of a shared load then an upgrade.
-	if s.seq.CompareAndSwap(st.predecessor(id), mine) {
-		s.rec.Store(ev)
-		s.seq.Store(mine | 1)
-		return
+	if !s.seq.CompareAndSwap(st.predecessor(id), mine) && !s.claim(mine) {
+		return // a newer lap owns the slot: this event is displaced
 	}
+	s.rec.Store(ev)
+	s.seq.Store(mine | 1)
+}
+
+// claim is write's slow path: it moves the slot's seq from an older value to
+// mine, or reports false when a newer lap owns the slot.
+func (s *slot) claim(mine uint64) bool {
 	for spins := 0; ; spins++ {
 		cur := s.seq.Load()
 		if cur >= mine {
-			return // a newer lap owns the slot: this event is displaced
+			return false
 		}
 		if cur&1 == 0 && cur != 0 {
 			// An older ID is being written: we lapped a writer that has not
@@ -208,11 +214,9 @@ func (st *storage) write(id uint64, ev *si.EventRecord) {
 			continue
 		}
 		if s.seq.CompareAndSwap(cur, mine) {
-			break
+			return true
 		}
 	}
-	s.rec.Store(ev)
-	s.seq.Store(mine | 1)
 }
 
 // readState is the outcome of reading one slot.

@@ -35,7 +35,8 @@ type EventSystem interface {
 
 	// Stop sends one last batch to the plugin, stops the publisher, closes
 	// every stream and rejects events until the next start. Stop before any
-	// start, or twice, is a no-op.
+	// start, or twice, is a no-op (streams opened before the first start stay
+	// open: remove them).
 	Stop()
 
 	// IsEventTrackingEnabled reports the configured tracking flag. It is

@@ -67,16 +67,11 @@ func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 // addBatch records the prepared non-nil records of records; last is the last
 // of them (not nil).
 func (e *EventSystemImpl) addBatch(records []*si.EventRecord, last *si.EventRecord) {
-	// One claim for the batch; from here to the last StoreWithID nothing may
+	// One claim for the batch; from here to StoreRunWithID nothing may
 	// return early, as for AddEvent: the store's collector waits for every
 	// ID the ring handed out.
 	id, _ := e.history.AddBatch(records)
-	for _, ev := range records {
-		if ev != nil {
-			e.Store.StoreWithID(id, ev)
-			id++
-		}
-	}
+	e.Store.StoreRunWithID(id, records)
 	// PublishEvent(ev) says ev and every event before it are in the ring.
 	e.streaming.Load().PublishEvent(last)
 }

@@ -241,7 +241,8 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 // and send, if a plugin is registered) and stops; every stream is closed.
 // It returns when the publisher's and the streams' goroutines have exited,
 // so it waits for a SendEvent in progress. Stop before any start, or on a
-// stopped system, is a no-op. Safe to race with AddEvent and the other
+// stopped system, is a no-op (streams opened before the first start stay
+// open: remove them). Safe to race with AddEvent and the other
 // lifecycle methods.
 func (e *EventSystemImpl) Stop() {
 	e.control("Stop", e.stopLocked)
@@ -410,9 +411,11 @@ func (e *EventSystemImpl) Config() Config {
 //   - PushInterval, Plugin, Logger: a running publisher is restarted with
 //     them (its stop makes a push, so nothing waits longer than before).
 //   - TrackingEnabled: when it changes on a running system, the system
-//     restarts as the reference design does on a config change (a push, then
-//     every stream closed), but without passing through the stopped state:
-//     no event is rejected meanwhile.
+//     restarts (a push, then every stream closed, ReasonClosed), where the
+//     reference design calls Restart on a config change; but without passing
+//     through the stopped state: no event is rejected meanwhile. Reconfigure
+//     never starts or stops the system: on one that is not running, the
+//     change is only recorded (its streams stay as they are).
 //   - StreamQueueSize: applies to streams created after the next start,
 //     restart or CloseAllStreams.
 func (e *EventSystemImpl) Reconfigure(cfg Config) {

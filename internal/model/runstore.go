@@ -13,6 +13,7 @@ import (
 type Batches interface {
 	Store(ev *si.EventRecord)
 	StoreWithID(id uint64, ev *si.EventRecord)
+	StoreRunWithID(first uint64, evs []*si.EventRecord)
 	CollectEvents() []*si.EventRecord
 	CountStoredEvents() uint64
 	SetStoreSize(size uint64)
@@ -24,7 +25,7 @@ const (
 	StBurst              // Store up to 63 records
 	StCollect            // CollectEvents; odd argument: scribble over the result afterwards
 	StSetSize            // SetStoreSize
-	StStoreWithID        // claim up to 7 IDs and store them in a permuted order
+	StStoreWithID        // claim up to 7 IDs and store them in a permuted order (sequenced, in order: one StoreRunWithID)
 	stOpCount
 )
 
@@ -89,11 +90,28 @@ func RunStore(data []byte, limit uint64, newStore func(size uint64, seq func() u
 			for i := range order {
 				order[i] = claim + uint64(i)
 			}
-			claim += uint64(n)           // claimed: the sequence has moved past them
 			for i := n - 1; i > 0; i-- { // a permutation from the input
 				j := o.Intn(i + 1)
 				order[i], order[j] = order[j], order[i]
 			}
+			if n > 1 && slices.IsSorted(order) && sequenced {
+				// In order: one StoreRunWithID, as the event system's
+				// AddEvents does. Nil records take no ID there.
+				run := make([]*si.EventRecord, n)
+				for i := range run {
+					run[i] = newRec()
+				}
+				s.StoreRunWithID(claim, run)
+				for _, ev := range run {
+					if ev != nil {
+						m.StoreWithID(claim, ev)
+						claim++
+						counted++
+					}
+				}
+				break
+			}
+			claim += uint64(n) // claimed: the sequence has moved past them
 			for _, id := range order {
 				ev := newRec()
 				s.StoreWithID(id, ev)
