@@ -63,8 +63,13 @@ type streamConfig struct {
 // cut off because of events it does not want. Gap items are delivered
 // whatever the filter. keep is called from the streaming's goroutines, at
 // times two at once for one stream: it must be safe for concurrent use, must
-// not block or panic, and must not modify the record. A nil keep keeps every event;
-// the last WithFilter given wins.
+// not block or panic, and must not modify the record. New events are
+// filtered by the dispatcher, the one goroutine that hands them to every
+// stream, once per event and stream: a slow filter delays all streams, and
+// once the ring overtakes the dispatcher the streams behind it are cut off.
+// Keep it cheap, and bound its cost when it is built from untrusted input
+// (httpapi compiles long value lists into sets).
+// A nil keep keeps every event; the last WithFilter given wins.
 func WithFilter(keep func(*si.EventRecord) bool) StreamOption {
 	return func(c *streamConfig) { c.keep = keep }
 }
