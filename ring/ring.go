@@ -185,7 +185,8 @@ func (st *storage) predecessor(id uint64) uint64 {
 }
 
 // write stores ev as the record of id (see the algorithm for the protocol).
-// The fast path is small enough to be inlined into Add and AddBatch.
+// The rare case, lapping a writer that has not published, is slot.claim, so
+// that the common path stays short.
 func (st *storage) write(id uint64, ev *si.EventRecord) {
 	s := st.slotOf(id)
 	mine := writingSeq(id)

@@ -4,8 +4,9 @@
 //
 // Concurrency contract: Store, StoreWithID and StoreRunWithID may be called
 // from any number of goroutines at once; they take no lock, never wait and
-// never allocate (one atomic add claims an event ID, one atomic pointer store
-// fills its slot). CollectEvents may also be called from several goroutines:
+// never allocate (Store claims an event ID with one atomic add; the others
+// take IDs from the caller's sequence; one atomic pointer store fills each
+// slot). CollectEvents may also be called from several goroutines:
 // collectors are serialized among themselves by a mutex that writers never
 // touch, and a collector waits only for writers that already claimed a slot
 // in the batch it hands out. Every stored event ends up in exactly one

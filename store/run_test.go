@@ -3,6 +3,7 @@ package store
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,7 @@ func TestStoreRunWithID(t *testing.T) {
 		{name: "only nils", size: 4, run: []int{-1, -1}},
 		{name: "empty run", size: 4, before: 1, run: nil},
 		{name: "size 0", size: 0, run: []int{0, 1}},
-		{name: "a collect came between claim and store", size: 4, before: 1, collects: true, run: []int{0, 1, 2, 3, 4}},
+		{name: "a collect came between claim and store", size: 4, before: 1, collects: true, run: []int{0, -1, 1, 2, -1, 3, 4}},
 		{name: "plain store: each record Store'd", size: 3, plain: true, before: 1, run: []int{0, -1, 1, 2}},
 	}
 	for _, tt := range tests {
@@ -81,11 +82,11 @@ func TestStoreRunWithID(t *testing.T) {
 				}
 			}
 			if tt.collects {
-				assert.Equal(t, <-early[1], <-early[0], "collected by the collector that came between")
+				assert.Equal(t, receive(t, early[1]), receive(t, early[0]), "collected by the collector that came between")
 			}
 			assert.Equal(t, b.CountStoredEvents(), a.CountStoredEvents(), "CountStoredEvents")
 			assert.Equal(t, b.Stats(), a.Stats(), "Stats before the collect")
-			want, got := b.CollectEvents(), a.CollectEvents()
+			want, got := collect(t, b), collect(t, a)
 			assert.Equal(t, want, got, "collected")
 			assert.Equal(t, b.Stats(), a.Stats(), "Stats after the collect")
 			if !tt.plain && !tt.collects {
@@ -94,5 +95,31 @@ func TestStoreRunWithID(t *testing.T) {
 				assert.Len(t, got, min(tt.before, int(tt.size))+int(kept))
 			}
 		})
+	}
+}
+
+// blockedAfter bounds the waits of TestStoreRunWithID: a collector that
+// waits this long for a slot is waiting for one no writer will write (a bug
+// that would otherwise show as the package's timeout, not as a failure).
+const blockedAfter = 10 * time.Second
+
+// collect is s.CollectEvents, failing the test if it blocks.
+func collect(t *testing.T, s *EventStore) []*si.EventRecord {
+	t.Helper()
+	out := make(chan []*si.EventRecord, 1)
+	go func() { out <- s.CollectEvents() }()
+	return receive(t, out)
+}
+
+// receive returns what a collector sends on out, failing the test if it
+// blocks.
+func receive(t *testing.T, out <-chan []*si.EventRecord) []*si.EventRecord {
+	t.Helper()
+	select {
+	case got := <-out:
+		return got
+	case <-time.After(blockedAfter): // a bound against hanging, not a timing check
+		require.FailNow(t, "CollectEvents blocked: it waits for a slot no writer will write")
+		return nil
 	}
 }

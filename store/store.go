@@ -112,10 +112,11 @@ const pending = math.MaxUint64
 // the spare; an arena stays alive while any slice carved from it does.
 
 // EventStore is the batch of events waiting for the publisher: at most its
-// size between two collects, the rest counted as not stored. Store and
-// StoreWithID never block; CollectEvents hands every stored event out in
-// exactly one batch, in ID order. A Store (or StoreWithID) synchronizes before
-// the CollectEvents that returns its record.
+// size between two collects, the rest counted as not stored. Store,
+// StoreWithID and StoreRunWithID never block; CollectEvents hands every stored
+// event out in exactly one batch, in ID order. A Store (or StoreWithID, or
+// StoreRunWithID) synchronizes before the CollectEvents that returns its
+// record.
 //
 // The zero value is a store of size 0 with its own ID counter; use New.
 type EventStore struct {
@@ -177,9 +178,10 @@ func New(size uint64) *EventStore {
 // event system that already numbers its events in a history ring) pays one
 // contended atomic per event instead of two. next must return the first ID
 // not handed out yet: IDs are handed out in order, 0, 1, 2, ..., each exactly
-// once, and every ID below next() has been or is being passed to StoreWithID.
-// Every handed-out ID must reach StoreWithID exactly once (with a nil record
-// if there is nothing to store): CollectEvents waits for the IDs of its batch.
+// once, and every ID below next() has been or is being passed to StoreWithID
+// (or StoreRunWithID). Every handed-out ID must reach the store exactly once
+// (StoreWithID with a nil record if there is nothing to store):
+// CollectEvents waits for the IDs of its batch.
 // IDs below the value next returns during NewSequenced are ignored. next must
 // be safe for concurrent use; it is called about once per collect (by the
 // collector, or by a writer that meets the new batch first) and by
@@ -254,11 +256,12 @@ func (s *EventStore) StoreWithID(id uint64, ev *si.EventRecord) {
 
 // StoreRunWithID stores the non-nil records of evs under consecutive IDs of
 // a sequenced store, the first of them under first, as that many
-// StoreWithID calls would (nil entries take no ID). It routes the run once
-// instead of once per record: a batch writer's IDs were all claimed before
-// it loads the current batch, so when that batch's base is at or below
-// first, every ID of the run is the current batch's (see the protocol). On a
-// plain store each record is Store'd.
+// StoreWithID calls would (nil entries take no ID). Every ID of the run must
+// have been handed out by the sequence (be below next()) before the call, as
+// after one claim of the whole run: then the run is routed once instead of
+// once per record, since a current batch whose base is at or below first
+// owns every ID of the run (see the protocol). On a plain store each record
+// is Store'd.
 func (s *EventStore) StoreRunWithID(first uint64, evs []*si.EventRecord) {
 	b := s.cur.Load()
 	if b == nil || s.extNext == nil {

@@ -78,9 +78,10 @@ const (
 // one alive for as long as such a call runs. Its event is in history, which is
 // where every stream of the fresh streaming reads from.
 //
-// Every ID the ring hands out reaches Store.StoreWithID exactly once, as the
-// sequenced store requires (its collector waits for the IDs of its batch):
-// nothing between ring.Add and StoreWithID can return early or panic.
+// Every ID the ring hands out reaches the store exactly once (StoreWithID
+// after ring.Add, StoreRunWithID after ring.AddBatch), as the sequenced store
+// requires (its collector waits for the IDs of its batch): nothing between
+// the claim and the store call can return early or panic.
 
 // EventSystemImpl is the lock-free event system: an EventSystem with the
 // methods of the reference design's implementation and this library's

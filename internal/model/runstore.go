@@ -101,11 +101,17 @@ func RunStore(data []byte, limit uint64, newStore func(size uint64, seq func() u
 				for i := range run {
 					run[i] = newRec()
 				}
-				s.StoreRunWithID(claim, run)
+				first := claim
 				for _, ev := range run {
 					if ev != nil {
-						m.StoreWithID(claim, ev)
-						claim++
+						claim++ // claimed before the call, as AddBatch does
+					}
+				}
+				s.StoreRunWithID(first, run)
+				for _, ev := range run {
+					if ev != nil {
+						m.StoreWithID(first, ev)
+						first++
 						counted++
 					}
 				}
