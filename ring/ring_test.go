@@ -2,6 +2,7 @@ package ring
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
@@ -250,7 +251,11 @@ func TestLappingAStalledWriter(t *testing.T) {
 
 	// Readers see a hole and do not wait.
 	assert.Empty(t, b.GetRecentEvents(1))
+	for b.NextID() < 2 {
+		runtime.Gosched() // until the lapping writer has claimed ID 1
+	}
 	for i := 0; i < 1000; i++ {
+		runtime.Gosched() // give it every chance to go ahead wrongly
 		select {
 		case <-done:
 			t.Fatal("the lapping writer went ahead while the slot was being written")
