@@ -21,6 +21,7 @@ started=$SECONDS
 # writer, a stream fan-out.
 set_=(
 	'^BenchmarkIngest$/^producers=(1|2|8)$/^impl=lockfree$;500000x'
+	'^BenchmarkBatch$/^producers=8$/^mode=batch64$/^impl=lockfree$;500000x'
 	'^BenchmarkHistoryRead$/^window=newest$/^writer=flatout$/^impl=lockfree$;100ms'
 	'^BenchmarkFanout$/^consumers=16$/^impl=lockfree$;100ms'
 )
