@@ -242,19 +242,22 @@ const snapshotTries = 8
 // it cuts c off if no consistent copy could be made.
 func (es *EventStreaming) openRecent(c *consumer, count uint64) {
 	for range snapshotTries {
+		// lowest before end: the ring held [lowest', end) when end was
+		// taken, with lowest' >= lowest. A start below lowest' cannot be
+		// copied, so the copy fails and is made again; a copy that succeeds
+		// is the newest min(count, held) events as of end. (lowest taken
+		// after end could be above what the ring held then, and would
+		// shorten the history silently.)
+		lowest := es.history.GetLowestID()
 		end := es.history.ReadEnd()
-		n := min(count, end)
-		if n == 0 {
+		start := max(end-min(count, end), lowest)
+		if start >= end { // count 0, or nothing readable held
 			c.replayFrom, c.join = end, end
 			es.open(c, true)
 			return
 		}
 		if es.testHookSnapshot != nil {
 			es.testHookSnapshot()
-		}
-		start := max(end-n, es.history.GetLowestID())
-		if start >= end {
-			continue // the window moved past end meanwhile
 		}
 		recs, _, _ := es.history.AppendEventsFromID(make([]*si.EventRecord, 0, end-start), start, end-start)
 		if uint64(len(recs)) == end-start {

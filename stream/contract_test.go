@@ -1,0 +1,93 @@
+package stream
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSnapshotPartlyOverwritten: the ring overwrites part of the history a
+// new stream asked for while it is copied (once). The ring never held fewer
+// than count events, so the stream must not start later silently with fewer:
+// it copies again and gets the newest count events, then every later one.
+func TestSnapshotPartlyOverwritten(t *testing.T) {
+	const capacity, count = 16, 5
+	for _, ids := range []bool{false, true} {
+		r, es := newStreaming(t, capacity, capacity, WithLogger(quietLogger()))
+		laps := 0
+		es.testHookSnapshot = func() {
+			if laps == 0 {
+				add(r, es, capacity-2) // displaces all but the newest 2 asked for
+			}
+			laps++
+		}
+		var got func(n int) []uint64
+		if ids {
+			s := es.CreateRecentEventStream("recent", count)
+			got = func(n int) []uint64 { return eventIDs(t, receiveItems(t, s, n), "recent") }
+		} else {
+			s := es.CreateEventStream("plain", count)
+			got = func(n int) []uint64 { return receive(t, s, n) }
+		}
+		es.testHookSnapshot = nil
+		assert.Equal(t, 2, laps, "copied twice")
+		end := r.NextID()
+		assert.Equal(t, seq(end-count, end), got(count), "the newest %d events, all of them", count)
+		add(r, es, 1)
+		assert.Equal(t, []uint64{end}, got(1), "then live, nothing before the sentinel")
+		assert.Zero(t, es.Stats().StreamsRemovedSlow)
+	}
+}
+
+// TestSnapshotWhileNothingReadable: a batch larger than the ring is being
+// written (its IDs below the window first), so the lowest ID held is a hole
+// and nothing is readable. A stream that asks for history has none to get: it
+// must open at the hole, not be cut off as if its history had been
+// overwritten while it was copied.
+func TestSnapshotWhileNothingReadable(t *testing.T) {
+	// Storage of 2^20 slots for a window of 2^19+1: AddBatch writes the
+	// 2^19-1 IDs below the window before the window's lowest.
+	const capacity, batch = 1<<19 + 1, 1 << 20
+	evs := make([]*si.EventRecord, batch)
+	for i := range evs {
+		evs[i] = rec(0)
+	}
+	for _, ids := range []bool{false, true} {
+		tried := false
+		for attempt := 0; attempt < 20 && !tried; attempt++ {
+			r, es := newStreaming(t, capacity, 0, WithLogger(quietLogger()))
+			wrote := make(chan struct{})
+			go func() {
+				defer close(wrote)
+				r.AddBatch(evs)
+			}()
+			for r.NextID() == 0 {
+				runtime.Gosched()
+			}
+			hole := r.GetLowestID()
+			var reason CloseReason
+			if ids {
+				s := es.CreateRecentEventStream("recent", 5)
+				reason = s.CloseReason()
+				es.RemoveIDStream(s)
+			} else {
+				s := es.CreateEventStream("plain", 5)
+				reason = s.CloseReason()
+				es.RemoveEventStream(s)
+			}
+			// Only meaningful if the hole was still there when the
+			// stream was created (the batch writes it late).
+			tried = r.ReadEnd() == hole
+			<-wrote
+			if tried {
+				assert.Equal(t, ReasonOpen, reason, "ids %v: nothing readable is no history, not a cut", ids)
+				assert.Zero(t, es.Stats().StreamsRemovedSlow)
+			}
+			es.Close()
+		}
+		require.True(t, tried, "the batch was always written before the stream was created")
+	}
+}
