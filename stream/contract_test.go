@@ -2,11 +2,14 @@ package stream
 
 import (
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // TestSnapshotPartlyOverwritten: the ring overwrites part of the history a
@@ -90,4 +93,33 @@ func TestSnapshotWhileNothingReadable(t *testing.T) {
 		}
 		require.True(t, tried, "the batch was always written before the stream was created")
 	}
+}
+
+// TestStatsConsistent: Stats taken while streams are created and cut off
+// (a ring of 4, queues of 1, nobody reads) never counts more streams open
+// and cut off than created.
+func TestStatsConsistent(t *testing.T) {
+	r, es := newStreaming(t, 4, 0, WithQueueSize(1), WithLogger(quietLogger()))
+	var mu sync.Mutex
+	var bad []Stats
+	stop := testutil.Loop(
+		func() {
+			st := es.Stats()
+			if uint64(st.Streams)+st.StreamsRemovedSlow > st.StreamsCreated {
+				mu.Lock()
+				bad = append(bad, st)
+				mu.Unlock()
+			}
+		},
+		func() { add(r, es, 1) },
+	)
+	for i := range 5000 {
+		es.CreateEventStream("s", uint64(i%2))
+	}
+	stop()
+	assert.Empty(t, bad, "Streams + StreamsRemovedSlow > StreamsCreated")
+	es.Close()
+	st := es.Stats()
+	assert.Equal(t, uint64(5000), st.StreamsCreated)
+	assert.Zero(t, st.Streams)
 }

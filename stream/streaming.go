@@ -291,6 +291,7 @@ func (es *EventStreaming) open(c *consumer, ok bool) {
 		return
 	}
 	c.queue = spsc.New[entry](es.queueSize)
+	es.created.Add(1) // before anyone can see the stream or cut it (Stats)
 	old := es.list()
 	list := make([]*consumer, 0, len(old)+1)
 	list = append(append(list, old...), c)
@@ -302,7 +303,6 @@ func (es *EventStreaming) open(c *consumer, ok bool) {
 	}
 	go es.serve(c)
 	es.mu.Unlock()
-	es.created.Add(1)
 	es.signal() // the dispatcher admits c on its next round
 }
 
@@ -374,12 +374,18 @@ func (es *EventStreaming) Close() {
 	close(es.closeDone)
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters. Taken while streams come and go,
+// it is consistent in that Streams + StreamsRemovedSlow <= StreamsCreated:
+// a stream is counted as created before it is registered (so before it can be
+// listed or cut), a cut stream is no longer listed, and the counters are read
+// in the opposite order (cuts, then the list, then creations).
 func (es *EventStreaming) Stats() Stats {
+	slow := es.removedSlow.Load()
+	streams := len(es.GetEventStreams())
 	return Stats{
-		Streams:            len(es.GetEventStreams()),
+		Streams:            streams,
 		StreamsCreated:     es.created.Load(),
-		StreamsRemovedSlow: es.removedSlow.Load(),
+		StreamsRemovedSlow: slow,
 		EventsDelivered:    es.delivered.Load(),
 	}
 }
