@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
@@ -122,4 +123,43 @@ func TestStatsConsistent(t *testing.T) {
 	st := es.Stats()
 	assert.Equal(t, uint64(5000), st.StreamsCreated)
 	assert.Zero(t, st.Streams)
+}
+
+// TestRemoveCutStreamFromItsReader: a stream cut off as slow is removed,
+// twice, by the goroutine that reads it, after and before it has drained its
+// channel: Remove returns at once, the reason stays ReasonSlow, the cut is
+// counted once, and the other stream goes on.
+func TestRemoveCutStreamFromItsReader(t *testing.T) {
+	r, es := newStreaming(t, 1024, 0, WithQueueSize(4), WithLogger(quietLogger()))
+	cut := es.CreateEventStream("cut", 0)
+	other := es.CreateEventStream("other", 0)
+	// One event at a time, read by other, until cut's channel and queue
+	// are full and it is cut off.
+	for i := 0; cut.CloseReason() == ReasonOpen; i++ {
+		require.Less(t, i, 10*(ChannelBuffer+deliverBatch), "never cut off")
+		add(r, es, 1)
+		require.Equal(t, []uint64{uint64(i)}, receive(t, other, 1))
+	}
+	done := make(chan []uint64)
+	go func() { // cut's reader
+		first := <-cut.Events
+		es.RemoveEventStream(cut)
+		rest := drain(t, cut)
+		es.RemoveEventStream(cut)
+		done <- append([]uint64{idOf(first)}, rest...)
+	}()
+	select {
+	case got := <-done:
+		require.NotEmpty(t, got)
+		assert.Equal(t, uint64(0), got[0])
+		requireRun(t, got, "cut prefix")
+	case <-time.After(failAfter):
+		require.FailNow(t, "Remove from the reader of a cut stream hung")
+	}
+	assert.Equal(t, ReasonSlow, cut.CloseReason())
+	assert.Equal(t, uint64(1), es.Stats().StreamsRemovedSlow)
+	add(r, es, 1)
+	last := receive(t, other, 1)[0]
+	assert.Equal(t, r.NextID()-1, last)
+	assert.Equal(t, 1, es.Stats().Streams)
 }
