@@ -40,7 +40,8 @@ type entry struct {
 // Ownership: queue has the dispatcher as its only producer and the stream's
 // goroutine as its only consumer. queue, snapshot, replayFrom, join and keep
 // are set before the stream is registered and its goroutine starts, and never
-// change. The output channel (out or
+// change (but the goroutine, the only reader of snapshot, drops it once sent).
+// The output channel (out or
 // items, one of them) is sent on and closed only by the stream's goroutine.
 // reason leaves ReasonOpen once (claimEnd), and the winner closes quit.
 //

@@ -55,7 +55,8 @@ const (
 // never duplicate an event. Tests: wakeup_test.go forces each ordering.
 //
 // Consumer list: consumers is a copy-on-write snapshot, replaced (never
-// modified) under mu by create, remove and close; the dispatcher and
+// modified) under mu by create, remove, close and a cut-off stream's
+// goroutine on its way out (finish); the dispatcher and
 // GetEventStreams only load it.
 
 // EventStreaming fans the history ring out to live streams. Create it with
