@@ -27,8 +27,9 @@ import (
 // from SendEvent itself (on the publisher's goroutine), they would wait for
 // themselves, so instead they log an error, return at once, and are carried
 // out on a new goroutine, which completes once SendEvent has returned. The
-// same holds for the control-plane methods of the system and for Stop of the
-// publisher. (Only a call on the publisher's goroutine is recognized: a
+// same holds for the control-plane methods of the system, for Init and
+// InitWithConfig (retiring the system whose plugin calls them) and for Stop
+// of the publisher. (Only a call on the publisher's goroutine is recognized: a
 // SendEvent that waits for another goroutine that calls Stop still hangs.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
