@@ -83,3 +83,31 @@ func TestInitFromSendEvent(t *testing.T) {
 	assert.Equal(t, uint64(1), sys.Metrics().NotChanneled, "the retired system rejects")
 	goleak.VerifyNone(t)
 }
+
+// TestPublisherStartFromSendEventDuringStop: StartService of the publisher
+// called from SendEvent during Stop's last push must not deadlock (it waited
+// for the lock that Stop held while Stop waited for SendEvent). It is
+// logged and carried out once the stop is done, so the publisher runs again.
+func TestPublisherStartFromSendEventDuringStop(t *testing.T) {
+	rec := &logRecorder{}
+	src := &sliceSource{}
+	var p *EventPublisher
+	var sent int
+	p = newPublisher(src, WithPushInterval(time.Hour), WithPublisherLogger(slog.New(rec)),
+		WithPlugin(funcPlugin(func(evs []*si.EventRecord) {
+			sent += len(evs)
+			p.StartService()
+		})))
+	p.StartService()
+	src.add(records(1)...)
+	require.True(t, finishes(p.Stop), "Stop deadlocked with StartService called from SendEvent")
+	require.Eventually(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.stop != nil
+	}, waitFor, pollAt, "started again once the stop was done")
+	assert.Equal(t, 1, sent)
+	assert.Equal(t, 1, len(rec.messages()), rec.messages())
+	p.Stop()
+	goleak.VerifyNone(t)
+}

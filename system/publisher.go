@@ -28,8 +28,8 @@ import (
 // themselves, so instead they log an error, return at once, and are carried
 // out on a new goroutine, which completes once SendEvent has returned. The
 // same holds for the control-plane methods of the system, for Init and
-// InitWithConfig (retiring the system whose plugin calls them) and for Stop
-// of the publisher. (Only a call on the publisher's goroutine is recognized: a
+// InitWithConfig (retiring the system whose plugin calls them) and for
+// StartService and Stop of the publisher. (Only a call on the publisher's goroutine is recognized: a
 // SendEvent that waits for another goroutine that calls Stop still hangs.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
@@ -202,8 +202,17 @@ type runSettings struct {
 }
 
 // StartService starts the publisher's goroutine and returns at once. It is a
-// no-op while the publisher runs.
+// no-op while the publisher runs. Called from SendEvent, it returns at once
+// and the start happens on a new goroutine once the run in progress is over
+// (a no-op unless a Stop is under way; see EventPlugin).
 func (p *EventPublisher) StartService() {
+	if r := p.onRunGoroutine(); r != nil {
+		// Stop may hold mu while it waits for this SendEvent (its last push).
+		r.logger.Error("event publisher StartService called from the plugin's SendEvent; " +
+			"starting on a new goroutine once SendEvent returns")
+		go p.StartService()
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stop != nil {
