@@ -21,7 +21,9 @@ import (
 // The plugin owns the slice; the records in it are shared with history and
 // streams and must not be modified. Every record in it marshals with
 // proto.Marshal. A SendEvent that panics is recovered, logged and counted; its
-// batch is not sent again.
+// batch is not sent again. One that calls runtime.Goexit (as
+// testing.T.FailNow does) is treated the same, and the publisher goes on from
+// a new goroutine.
 //
 // Stop, Restart and Reconfigure wait for a SendEvent in progress. Called
 // from SendEvent itself (on the publisher's goroutine), they would wait for
@@ -130,7 +132,8 @@ type PublisherStats struct {
 	Collected uint64
 	// Batches is the number of non-empty batches handed to a plugin.
 	Batches uint64
-	// PluginPanics is the number of SendEvent calls that panicked.
+	// PluginPanics is the number of SendEvent calls that panicked (or
+	// called runtime.Goexit).
 	PluginPanics uint64
 }
 
@@ -277,12 +280,23 @@ func (p *EventPublisher) onRunGoroutine() *runner {
 	return nil
 }
 
+// run is the publisher's goroutine: a push every tick, and a last one when
+// stop is closed; then it closes done. A SendEvent that ends the goroutine
+// with runtime.Goexit (which no recover stops; send logs and counts it) does
+// not end the run: it goes on, on a new goroutine, with the same channels.
 func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
 	p.runner.Store(&runner{goroutine: goroutineID(), logger: s.logger})
-	defer close(done)
-	defer p.runner.Store(nil)
 	tick := time.NewTicker(s.interval)
-	defer tick.Stop()
+	finished := false
+	defer func() {
+		tick.Stop()
+		p.runner.Store(nil)
+		if !finished {
+			go p.run(s, stop, done) // runtime.Goexit: the run is not over
+			return
+		}
+		close(done)
+	}()
 	for {
 		select {
 		case <-tick.C:
@@ -298,6 +312,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 			if s.report != nil {
 				s.report(true)
 			}
+			finished = true
 			return
 		}
 	}
@@ -328,17 +343,28 @@ func (p *EventPublisher) push(s *runSettings) {
 	p.send(plugin, batch, s.logger)
 }
 
-// send calls the plugin, recovering, logging and counting a panic.
+// send calls the plugin, recovering, logging and counting a panic. A
+// runtime.Goexit in SendEvent is logged and counted the same way; the
+// goroutine ends all the same, and run goes on from a new one.
 func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
+	returned := false
 	defer func() {
+		if returned {
+			return
+		}
+		// Logged before it is counted: whoever sees the count sees the log.
 		if v := recover(); v != nil {
-			// Logged before it is counted: whoever sees the count sees the log.
 			logger.Error("event plugin panicked; batch dropped",
 				slog.Any("panic", v), slog.Int("events", len(batch)))
-			p.panics.Add(1)
+		} else {
+			logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
+				"batch dropped, publishing goes on from a new goroutine",
+				slog.Int("events", len(batch)))
 		}
+		p.panics.Add(1)
 	}()
 	plugin.SendEvent(batch)
+	returned = true
 }
 
 // goroutineID returns the ID of the calling goroutine, which the runtime

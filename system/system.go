@@ -515,7 +515,8 @@ type Metrics struct {
 	// channels, over all streams.
 	StreamEventsDelivered uint64
 	// PluginPanics is the number of SendEvent calls that panicked (and were
-	// recovered). Their batches count in Collected and PublisherBatches.
+	// recovered) or called runtime.Goexit. Their batches count in Collected
+	// and PublisherBatches.
 	PluginPanics uint64
 
 	// StreamsOpen is the number of streams open now (a gauge).
