@@ -18,12 +18,14 @@ import (
 // shim registers itself as it does with the reference design.
 //
 // SendEvent is called from the publisher's goroutine, one batch at a time.
-// The plugin owns the slice; the records in it are shared with history and
-// streams and must not be modified. Every record in it marshals with
-// proto.Marshal. A SendEvent that panics is recovered, logged and counted; its
-// batch is not sent again. One that calls runtime.Goexit (as
-// testing.T.FailNow does) is treated the same, and the publisher goes on from
-// a new goroutine.
+// A plugin shared by several publishers (the process-wide one, used by every
+// system without a Config.Plugin of its own) may be called by them at the
+// same time, so it must then be safe for concurrent use. The plugin owns
+// the slice; the records in it are shared with history and streams and must
+// not be modified. Every record in it marshals with proto.Marshal. A
+// SendEvent that panics is recovered, logged and counted; its batch is not
+// sent again. One that calls runtime.Goexit (as testing.T.FailNow does) is
+// treated the same, and the publisher goes on from a new goroutine.
 //
 // Stop, Restart and Reconfigure wait for a SendEvent in progress. Called
 // from SendEvent itself (on the publisher's goroutine), they would wait for
@@ -31,8 +33,9 @@ import (
 // out on a new goroutine, which completes once SendEvent has returned. The
 // same holds for the control-plane methods of the system, for Init and
 // InitWithConfig (retiring the system whose plugin calls them) and for
-// StartService and Stop of the publisher. (Only a call on the publisher's goroutine is recognized: a
-// SendEvent that waits for another goroutine that calls Stop still hangs.)
+// StartService and Stop of the publisher. (Only a call on the publisher's
+// goroutine is recognized: a SendEvent that waits for another goroutine that
+// calls Stop still hangs.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }

@@ -3,6 +3,7 @@ package system
 import (
 	"log/slog"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -357,4 +358,29 @@ func TestHostileRecordsMarshalForThePlugin(t *testing.T) {
 	}
 	assert.Len(t, got[9].Resource.Resources, 1, "two names repaired to one: one kept")
 	assert.Nil(t, got[6].Resource.Resources)
+}
+
+// TestPluginCalledOneBatchAtATime: one system's publisher never calls its
+// plugin twice at once, through restarts, reconfigurations and Goexit.
+func TestPluginCalledOneBatchAtATime(t *testing.T) {
+	var inFlight, most, calls atomic.Int64
+	plugin := funcPlugin(func([]*si.EventRecord) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(10 * time.Microsecond)
+		if calls.Add(1)%5 == 0 {
+			runtime.Goexit()
+		}
+	})
+	cfg, _ := pushingConfig(plugin, time.Nanosecond)
+	sys := New(cfg)
+	sys.StartService()
+	stop := testutil.Loop(sys.Restart, func() { sys.Reconfigure(cfg) }, func() { sys.AddEvent(&si.EventRecord{}) })
+	require.Eventually(t, func() bool { return calls.Load() >= 50 }, waitFor, pollAt)
+	stop()
+	sys.Stop()
+	goleak.VerifyNone(t)
+	assert.Equal(t, int64(1), most.Load())
 }
