@@ -111,3 +111,27 @@ func TestPublisherStartFromSendEventDuringStop(t *testing.T) {
 	p.Stop()
 	goleak.VerifyNone(t)
 }
+
+// TestPluginPanicLogsStack: the error record of a recovered plugin panic
+// carries the panicking goroutine's stack, so the log shows where in the
+// plugin it panicked (before, only the panic value).
+func TestPluginPanicLogsStack(t *testing.T) {
+	rec := &logRecorder{}
+	src := &sliceSource{}
+	p := newPublisher(src, WithPushInterval(time.Hour), WithPlugin(&panickingPlugin{}),
+		WithPublisherLogger(slog.New(rec)))
+	p.StartService()
+	src.add(records(1)...)
+	p.Stop()
+	require.Equal(t, uint64(1), p.Stats().PluginPanics)
+	var stack string
+	for _, r := range rec.records {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "stack" {
+				stack = a.Value.String()
+			}
+			return true
+		})
+	}
+	assert.Contains(t, stack, "panickingPlugin).SendEvent")
+}

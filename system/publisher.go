@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -357,8 +358,11 @@ func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logge
 		}
 		// Logged before it is counted: whoever sees the count sees the log.
 		if v := recover(); v != nil {
+			// debug.Stack, called before the deferred call returns, still
+			// shows the panicking frames of the plugin.
 			logger.Error("event plugin panicked; batch dropped",
-				slog.Any("panic", v), slog.Int("events", len(batch)))
+				slog.Any("panic", v), slog.Int("events", len(batch)),
+				slog.String("stack", string(debug.Stack())))
 		} else {
 			logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
 				"batch dropped, publishing goes on from a new goroutine",
