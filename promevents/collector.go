@@ -67,7 +67,7 @@ var extraSeries = []series{
 		prometheus.CounterValue, func(m *system.Metrics) uint64 { return m.StreamsRemovedSlow }},
 	{"stream_events_delivered_total", "Events delivered to event stream consumers, over all streams.",
 		prometheus.CounterValue, func(m *system.Metrics) uint64 { return m.StreamEventsDelivered }},
-	{"plugin_panics_total", "Event plugin SendEvent calls that panicked and were recovered.",
+	{"plugin_panics_total", "Event plugin SendEvent calls that panicked or ended their goroutine (runtime.Goexit); publishing went on.",
 		prometheus.CounterValue, func(m *system.Metrics) uint64 { return m.PluginPanics }},
 	{"streams_open", "Event streams open now.",
 		prometheus.GaugeValue, func(m *system.Metrics) uint64 { return m.StreamsOpen }},

@@ -135,7 +135,7 @@ yunikorn_event_streams_removed_slow_total 1
 # HELP yunikorn_event_stream_events_delivered_total Events delivered to event stream consumers, over all streams.
 # TYPE yunikorn_event_stream_events_delivered_total counter
 yunikorn_event_stream_events_delivered_total %d
-# HELP yunikorn_event_plugin_panics_total Event plugin SendEvent calls that panicked and were recovered.
+# HELP yunikorn_event_plugin_panics_total Event plugin SendEvent calls that panicked or ended their goroutine (runtime.Goexit); publishing went on.
 # TYPE yunikorn_event_plugin_panics_total counter
 yunikorn_event_plugin_panics_total 0
 # HELP yunikorn_event_streams_open Event streams open now.

@@ -38,7 +38,9 @@ func Default() *EventSystemImpl {
 // DefaultConfig (not started) and stops the old one, if any, as Stop does;
 // an old one that was never started is stopped too (its streams closed).
 // Records added to the old one afterwards (by holders of the old instance)
-// are rejected.
+// are rejected. Called from the old system's plugin (in SendEvent), it
+// installs the fresh system at once and stops the old one on a new goroutine
+// once SendEvent has returned (see EventPlugin).
 func Init() {
 	InitWithConfig(DefaultConfig())
 }

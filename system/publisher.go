@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,18 +19,24 @@ import (
 // shim registers itself as it does with the reference design.
 //
 // SendEvent is called from the publisher's goroutine, one batch at a time.
-// The plugin owns the slice; the records in it are shared with history and
-// streams and must not be modified. Every record in it marshals with
-// proto.Marshal. A SendEvent that panics is recovered, logged and counted; its
-// batch is not sent again.
+// A plugin shared by several publishers (the process-wide one, used by every
+// system without a Config.Plugin of its own) may be called by them at the
+// same time, so it must then be safe for concurrent use. The plugin owns
+// the slice; the records in it are shared with history and streams and must
+// not be modified. Every record in it marshals with proto.Marshal. A
+// SendEvent that panics is recovered, logged and counted; its batch is not
+// sent again. One that calls runtime.Goexit (as testing.T.FailNow does) is
+// treated the same, and the publisher goes on from a new goroutine.
 //
 // Stop, Restart and Reconfigure wait for a SendEvent in progress. Called
 // from SendEvent itself (on the publisher's goroutine), they would wait for
 // themselves, so instead they log an error, return at once, and are carried
 // out on a new goroutine, which completes once SendEvent has returned. The
-// same holds for the control-plane methods of the system and for Stop of the
-// publisher. (Only a call on the publisher's goroutine is recognized: a
-// SendEvent that waits for another goroutine that calls Stop still hangs.)
+// same holds for the control-plane methods of the system, for Init and
+// InitWithConfig (retiring the system whose plugin calls them) and for
+// StartService and Stop of the publisher. (Only a call on the publisher's
+// goroutine is recognized: a SendEvent that waits for another goroutine that
+// calls Stop still hangs.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }
@@ -129,7 +136,8 @@ type PublisherStats struct {
 	Collected uint64
 	// Batches is the number of non-empty batches handed to a plugin.
 	Batches uint64
-	// PluginPanics is the number of SendEvent calls that panicked.
+	// PluginPanics is the number of SendEvent calls that panicked (or
+	// called runtime.Goexit).
 	PluginPanics uint64
 }
 
@@ -201,8 +209,17 @@ type runSettings struct {
 }
 
 // StartService starts the publisher's goroutine and returns at once. It is a
-// no-op while the publisher runs.
+// no-op while the publisher runs. Called from SendEvent, it returns at once
+// and the start happens on a new goroutine once the run in progress is over
+// (a no-op unless a Stop is under way; see EventPlugin).
 func (p *EventPublisher) StartService() {
+	if r := p.onRunGoroutine(); r != nil {
+		// Stop may hold mu while it waits for this SendEvent (its last push).
+		r.logger.Error("event publisher StartService called from the plugin's SendEvent; " +
+			"starting on a new goroutine once SendEvent returns")
+		go p.StartService()
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stop != nil {
@@ -267,12 +284,23 @@ func (p *EventPublisher) onRunGoroutine() *runner {
 	return nil
 }
 
+// run is the publisher's goroutine: a push every tick, and a last one when
+// stop is closed; then it closes done. A SendEvent that ends the goroutine
+// with runtime.Goexit (which no recover stops; send logs and counts it) does
+// not end the run: it goes on, on a new goroutine, with the same channels.
 func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
 	p.runner.Store(&runner{goroutine: goroutineID(), logger: s.logger})
-	defer close(done)
-	defer p.runner.Store(nil)
 	tick := time.NewTicker(s.interval)
-	defer tick.Stop()
+	finished := false
+	defer func() {
+		tick.Stop()
+		p.runner.Store(nil)
+		if !finished {
+			go p.run(s, stop, done) // runtime.Goexit: the run is not over
+			return
+		}
+		close(done)
+	}()
 	for {
 		select {
 		case <-tick.C:
@@ -288,6 +316,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 			if s.report != nil {
 				s.report(true)
 			}
+			finished = true
 			return
 		}
 	}
@@ -318,17 +347,31 @@ func (p *EventPublisher) push(s *runSettings) {
 	p.send(plugin, batch, s.logger)
 }
 
-// send calls the plugin, recovering, logging and counting a panic.
+// send calls the plugin, recovering, logging and counting a panic. A
+// runtime.Goexit in SendEvent is logged and counted the same way; the
+// goroutine ends all the same, and run goes on from a new one.
 func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
+	returned := false
 	defer func() {
-		if v := recover(); v != nil {
-			// Logged before it is counted: whoever sees the count sees the log.
-			logger.Error("event plugin panicked; batch dropped",
-				slog.Any("panic", v), slog.Int("events", len(batch)))
-			p.panics.Add(1)
+		if returned {
+			return
 		}
+		// Logged before it is counted: whoever sees the count sees the log.
+		if v := recover(); v != nil {
+			// debug.Stack, called before the deferred call returns, still
+			// shows the panicking frames of the plugin.
+			logger.Error("event plugin panicked; batch dropped",
+				slog.Any("panic", v), slog.Int("events", len(batch)),
+				slog.String("stack", string(debug.Stack())))
+		} else {
+			logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
+				"batch dropped, publishing goes on from a new goroutine",
+				slog.Int("events", len(batch)))
+		}
+		p.panics.Add(1)
 	}()
 	plugin.SendEvent(batch)
+	returned = true
 }
 
 // goroutineID returns the ID of the calling goroutine, which the runtime

@@ -295,8 +295,14 @@ func (e *EventSystemImpl) calledFromPlugin(op string, again func()) bool {
 }
 
 // retire stops the system for good in any state: like Stop, and a system
-// that was never started is moved to stopped with its streams closed.
+// that was never started is moved to stopped with its streams closed. It is
+// Init's step of the control plane: called from the plugin's SendEvent (a
+// plugin that calls Init), it is carried out on a new goroutine, as the
+// other control-plane methods are (see calledFromPlugin).
 func (e *EventSystemImpl) retire() {
+	if e.calledFromPlugin("Init", e.retire) {
+		return
+	}
 	e.ctl.Lock()
 	defer e.ctl.Unlock()
 	if e.state.Load() == stateNew {
@@ -509,7 +515,8 @@ type Metrics struct {
 	// channels, over all streams.
 	StreamEventsDelivered uint64
 	// PluginPanics is the number of SendEvent calls that panicked (and were
-	// recovered). Their batches count in Collected and PublisherBatches.
+	// recovered) or called runtime.Goexit. Their batches count in Collected
+	// and PublisherBatches.
 	PluginPanics uint64
 
 	// StreamsOpen is the number of streams open now (a gauge).

@@ -110,7 +110,7 @@ type Table struct {
 //
 // Who writes. Any Suppress that decides "record" (no equal, recent record in
 // the bucket) picks one entry of the bucket: the one that holds an equal
-// but expired record (so that an event is remembered once), else an empty
+// but expired record (so that an event is remembered once), else the first empty
 // one, else the one that the hash's bits 32 and up choose (a pseudo-random
 // victim). It stores its record pointer there, then its tag: two atomic
 // stores, overwriting whatever the entry held. Nobody waits for anybody and
@@ -307,7 +307,9 @@ func (t *Table) probe(b []entry, ev *si.EventRecord, hash, tag uint64) bool {
 			}
 			same = e
 		case 0:
-			free = e
+			if free == nil {
+				free = e // the first empty entry, as Suppress's fast path takes
+			}
 		}
 	}
 	e := same
