@@ -146,16 +146,23 @@ func TestPluginCallsBackIntoSystem(t *testing.T) {
 		return len(got) == 6
 	}, waitFor, pollAt)
 
-	// During Stop's last push the system is stopped: AddEvent is rejected.
+	// A third outer, then Stop. If Stop's last push delivers it, the system
+	// is stopped by then and its two nested adds are rejected; if a regular
+	// push gets it first (the tick is 1 ms), they are accepted and Stop's
+	// last push delivers them. Either way each accepted event is sent once.
 	sys.AddEvent(&si.EventRecord{ObjectID: "outer"})
 	sys.Stop()
 	goleak.VerifyNone(t)
 	m := sys.Metrics()
 	assert.Equal(t, 6, nested)
-	assert.Equal(t, uint64(2), m.NotChanneled, "the last push's two nested adds")
-	assert.Equal(t, uint64(7), m.Channeled)
+	if m.NotChanneled == 0 {
+		assert.Equal(t, uint64(9), m.Channeled, "the third outer came in a regular push")
+	} else {
+		assert.Equal(t, uint64(2), m.NotChanneled, "the last push's two nested adds")
+		assert.Equal(t, uint64(7), m.Channeled)
+	}
 	assert.Equal(t, m.Channeled, m.Collected, "each accepted event sent once")
-	assert.Len(t, got, 7)
+	assert.Len(t, got, int(m.Channeled))
 	assert.Zero(t, rec.count(slog.LevelError, "call", ""), "no control-plane call was made")
 }
 
