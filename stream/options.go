@@ -45,7 +45,9 @@ func WithQueueSize(n int) Option {
 }
 
 // WithLogger sets the logger for cut-off streams and other rare events; nil
-// means slog.Default().
+// means slog.Default(). Its handler may be called from the dispatcher: it
+// must not block, and must not call back into the EventStreaming (Remove or
+// Close from there would wait for the dispatcher that is calling it).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
