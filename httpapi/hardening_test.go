@@ -29,6 +29,20 @@ func rawRequest(t *testing.T, ts *testServer, raw string) (net.Conn, *bufio.Read
 	return conn, bufio.NewReader(conn)
 }
 
+// dialSmallBuffer opens a loopback connection to addr (closed in t.Cleanup)
+// with a small receive buffer, so that a client that stops reading makes the
+// server's writes block soon.
+func dialSmallBuffer(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	if tc, ok := conn.(*net.TCPConn); ok {
+		require.NoError(t, tc.SetReadBuffer(4096))
+	}
+	return conn
+}
+
 // readResponse reads one response from br, with a bound on the wait.
 func readResponse(t *testing.T, conn net.Conn, br *bufio.Reader, method string) *http.Response {
 	t.Helper()
@@ -132,17 +146,12 @@ func TestBatchClientThatStopsReading(t *testing.T) {
 				close(returned)
 			}))
 			t.Cleanup(srv.Close)
-			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-			require.NoError(t, err)
-			t.Cleanup(func() { conn.Close() })
-			if tc, ok := conn.(*net.TCPConn); ok {
-				require.NoError(t, tc.SetReadBuffer(4096))
-			}
+			conn := dialSmallBuffer(t, srv.Listener.Addr().String())
 			enc := ""
 			if gzip {
 				enc = "Accept-Encoding: gzip\r\n"
 			}
-			_, err = fmt.Fprintf(conn, "GET %s?count=10000 HTTP/1.1\r\nHost: test\r\n%s\r\n", BatchPath, enc)
+			_, err := fmt.Fprintf(conn, "GET %s?count=10000 HTTP/1.1\r\nHost: test\r\n%s\r\n", BatchPath, enc)
 			require.NoError(t, err)
 			select {
 			case <-returned:

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -248,17 +247,12 @@ func TestStreamClientThatStopsReading(t *testing.T) {
 			cfg := trackingConfig()
 			cfg.StreamQueueSize = 1 << 16
 			ts := newTestServer(t, cfg, WithWriteTimeout(200*time.Millisecond))
-			conn, err := net.Dial("tcp", ts.srv.Listener.Addr().String())
-			require.NoError(t, err)
-			defer conn.Close()
-			if tc, ok := conn.(*net.TCPConn); ok {
-				require.NoError(t, tc.SetReadBuffer(4096))
-			}
+			conn := dialSmallBuffer(t, ts.srv.Listener.Addr().String())
 			accept := "application/json"
 			if sse {
 				accept = "text/event-stream"
 			}
-			_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: test\r\nAccept: %s\r\n\r\n", StreamPath, accept)
+			_, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: test\r\nAccept: %s\r\n\r\n", StreamPath, accept)
 			require.NoError(t, err)
 			// Read the status line only, then stop reading.
 			status, err := bufio.NewReader(conn).ReadString('\n')
