@@ -5,11 +5,13 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/cpu"
 
 	"github.com/lfevents/lfevents/system"
 )
@@ -43,10 +45,33 @@ func TestFloorClaimPublishSlots(t *testing.T) {
 	next := f.next.Load()
 	require.Equal(t, uint64(1000), next)
 	for id := next - 128; id < next; id++ {
-		s := &f.slots[id&f.mask]
+		s := f.slotOf(id)
 		assert.Equal(t, id+1, s.seq.Load(), "slot of ID %d", id)
 		assert.NotNil(t, s.rec.Load())
 	}
+}
+
+// TestFloorClaimPublishLayout: the floor's slots are laid out as the ring's
+// default layout: every ID of a lap has a slot of its own, and IDs that
+// neighbour each other (within a cache line's worth of slots) are on
+// different cache lines.
+func TestFloorClaimPublishLayout(t *testing.T) {
+	f := newFloorClaimPublish(100000)
+	line := uintptr(unsafe.Sizeof(cpu.CacheLinePad{}))
+	perLine := uint64(line / unsafe.Sizeof(floorSlot{}))
+	base := uintptr(unsafe.Pointer(&f.slots[0]))
+	seen := make(map[*floorSlot]bool, len(f.slots))
+	for id := uint64(0); id < uint64(len(f.slots)); id++ {
+		s := f.slotOf(id)
+		require.False(t, seen[s], "ID %d shares a slot", id)
+		seen[s] = true
+		for d := uint64(1); d < perLine && id >= d; d++ {
+			a := (uintptr(unsafe.Pointer(s)) - base) / line
+			b := (uintptr(unsafe.Pointer(f.slotOf(id-d))) - base) / line
+			require.NotEqual(t, a, b, "IDs %d and %d on one line", id-d, id)
+		}
+	}
+	assert.Same(t, f.slotOf(5), f.slotOf(5+uint64(len(f.slots))), "the next lap reuses the slots")
 }
 
 func TestSplit(t *testing.T) {

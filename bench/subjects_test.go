@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
@@ -123,13 +125,23 @@ func (f *floorAdd) stop()                    {}
 // floorClaimPublish is the least an ordered multi-producer ring does in Go:
 // claim an ID with one contended add, store the record pointer in its slot,
 // publish it with a store of the slot's sequence. It never waits for a
-// lapped writer and keeps no window; it is a cost floor, not a ring.
+// lapped writer and keeps no window; it is a cost floor, not a ring. Its
+// slots are laid out as the ring's default (ring.Scattered): 16 bytes each,
+// packed, consecutive IDs on different cache lines, so that concurrent
+// producers, who hold neighbouring IDs, do not write the same line more
+// often than they do in the ring. (With IDs packed in order, two producers
+// would also fight over the slots' lines, a cost the ring does not pay, and
+// the floor would come out above the ring.)
 type floorClaimPublish struct {
 	_     cpu.CacheLinePad
 	next  atomic.Uint64
 	_     cpu.CacheLinePad
 	slots []floorSlot
 	mask  uint64
+	// index mapping, as ring's Scattered layout: slot of ID i is
+	// (i&mask)>>low | (i&lowMask)<<up.
+	low, up uint
+	lowMask uint64
 }
 
 type floorSlot struct {
@@ -142,12 +154,23 @@ func newFloorClaimPublish(capacity uint64) *floorClaimPublish {
 	for n < capacity {
 		n <<= 1
 	}
-	return &floorClaimPublish{slots: make([]floorSlot, n), mask: n - 1}
+	f := &floorClaimPublish{slots: make([]floorSlot, n), mask: n - 1}
+	perLine := uint(bits.TrailingZeros64(uint64(unsafe.Sizeof(cpu.CacheLinePad{}) / unsafe.Sizeof(floorSlot{}))))
+	if k := uint(bits.TrailingZeros64(n)); k > perLine {
+		f.low, f.lowMask, f.up = perLine, 1<<perLine-1, k-perLine
+	}
+	return f
+}
+
+// slotOf returns the slot of id.
+func (f *floorClaimPublish) slotOf(id uint64) *floorSlot {
+	i := id & f.mask
+	return &f.slots[i>>(f.low&63)|(i&f.lowMask)<<(f.up&63)]
 }
 
 func (f *floorClaimPublish) AddEvent(ev *si.EventRecord) {
 	id := f.next.Add(1) - 1
-	s := &f.slots[id&f.mask]
+	s := f.slotOf(id)
 	s.rec.Store(ev)
 	s.seq.Store(id + 1)
 }
