@@ -18,7 +18,8 @@ if [ -t 1 ]; then
 	cols=$(tput cols 2>/dev/null || echo 100)
 fi
 
-# Scenarios: label; package; regexp; benchtime; count; sub-benchmarks; seconds
+# Scenarios: label; package; regexp; benchtime; count (rounds, interleaved:
+# see below); sub-benchmarks; seconds
 # expected on the 2-core machine at the default settings | raw file. The
 # expected seconds only seed the "left" estimate, which then follows the
 # measured pace.
@@ -81,8 +82,16 @@ for s in "${scenarios[@]}"; do
 	if $tty; then progress; fi
 	cd "$root/$pkg"
 	set +e
-	"$out/bin/$pkg.test" -test.run '^$' -test.bench "$regexp" -test.benchtime "$benchtime" \
-		-test.count "$count" -test.benchmem -test.timeout 30m 2>&1 |
+	# One round per sample, each running every sub-benchmark once: with
+	# -test.count N, go test runs each sub-benchmark N times in a row, so a
+	# slow phase of the machine would fall on one implementation's samples
+	# and show as a difference between implementations.
+	(
+		for ((r = 1; r <= count; r++)); do
+			"$out/bin/$pkg.test" -test.run '^$' -test.bench "$regexp" -test.benchtime "$benchtime" \
+				-test.count 1 -test.benchmem -test.timeout 30m || exit
+		done
+	) 2>&1 |
 		while IFS= read -r line; do
 			printf '%s\n' "$line" >>"$out/$raw"
 			if [[ $line == Benchmark*ns/op* ]]; then
