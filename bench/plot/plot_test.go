@@ -63,6 +63,17 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+func TestFmtRatio(t *testing.T) {
+	for r, want := range map[float64]string{
+		230.7: "231x", 1.9419: "1.94x", 0.1: "0.10x", 0.0984: "0.098x",
+		0.051892: "0.052x", 0.001606: "0.0016x", 0: "0.00x",
+	} {
+		if got := fmtRatio(r); got != want {
+			t.Errorf("fmtRatio(%v) = %q, want %q", r, got, want)
+		}
+	}
+}
+
 func TestCharts(t *testing.T) {
 	dir := t.TempDir()
 	rs := parsed(t)

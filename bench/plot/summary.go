@@ -60,10 +60,20 @@ func (rs results) ratio(nameA, nameB, unit string) string {
 	if !okA || !okB || b == 0 {
 		return "-"
 	}
-	if a/b >= 10 {
-		return fmt.Sprintf("%.0fx", a/b)
+	return fmtRatio(a / b)
+}
+
+// fmtRatio formats r as "12x", "1.91x", or, below 0.1, with two significant
+// digits ("0.052x", "0.0016x"): a p999 ratio of 0.0016 is not "0.00x".
+func fmtRatio(r float64) string {
+	switch {
+	case r >= 10:
+		return fmt.Sprintf("%.0fx", r)
+	case r >= 0.1 || r == 0:
+		return fmt.Sprintf("%.2fx", r)
+	default:
+		return fmt.Sprintf("%.2gx", r)
 	}
-	return fmt.Sprintf("%.2fx", a/b)
 }
 
 // ratioRow writes one table row: label, then per producer count ours over
