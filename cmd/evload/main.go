@@ -17,20 +17,27 @@
 // explains every figure of the progress line and the report.
 //
 // While it runs it prints a progress line to stderr every second. The final
-// report goes to stdout; the exit status is 1 when a check fails.
+// report goes to stdout; the exit status is 1 when a check fails. Ctrl-C (or
+// SIGTERM) ends the run early: the producers stop, and the system is stopped,
+// checked and reported as at the end of -duration; a second one quits at
+// once.
 //
 // Producers allocate a new record per event and encode who made it in
 // TimestampNano (producer<<40 | sequence), which is what the checks read.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
 	"time"
 )
 
@@ -116,7 +123,12 @@ Report (stdout, at the end):
   load          whether the system kept up: no stream cut and nothing left
                 unstored, or how much overflowed (expected under -preset stress)
   PASS / FAIL   PASS: every check held (the exit status is 0); a stress run
-                passes too, because overflow and cuts are counted
+                passes too, because overflow and cuts are counted; FAIL: the
+                exit status is 1
+
+Ctrl-C or SIGTERM ends the run early: producers stop, then the system is
+stopped, checked and reported as after -duration ("interrupted after" in the
+report); a second Ctrl-C quits at once, without a report.
 
 Flags:
 `
@@ -141,7 +153,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.IntVar(&o.producers, "producers", o.producers, "producer goroutines")
 	fs.IntVar(&o.batch, "batch", 1, "events per call: 1 = AddEvent, more = AddEvents with that many (the baseline loops AddEvent)")
 	fs.Float64Var(&o.rate, "rate", o.rate, "target events/s over all producers; 0 = flat out")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run (Ctrl-C ends the run earlier, with the report)")
 	fs.IntVar(&o.streams, "streams", o.streams, "streams open at a time; each leaves after about -stream-life and a new one joins")
 	fs.DurationVar(&o.streamLife, "stream-life", o.streamLife, "average stream lifetime")
 	fs.Uint64Var(&o.streamHistory, "stream-history", o.streamHistory, "history events each new stream asks for")
@@ -235,14 +247,34 @@ func main() {
 	}
 	// A system that hangs (in Stop, a collect, a stream removal) must fail
 	// the run, not wedge it: after the grace period, dump and exit.
-	hang := time.AfterFunc(o.duration+o.grace, func() {
+	hang := time.AfterFunc(addSaturated(o.duration, o.grace), func() {
 		fmt.Fprintf(os.Stdout, "FAIL: not finished %s after the run's end; goroutines:\n", o.grace)
 		_ = pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)
 		os.Exit(1)
 	})
-	ok := run(o, os.Stdout, progress)
+	// The first Ctrl-C or SIGTERM ends the run (the report follows, within
+	// the grace period); cancel restores the default handling, so a second
+	// one ends the process at once.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		cancel()
+		hang.Reset(o.grace)
+		fmt.Fprintln(os.Stderr, "evload: stopping early, then checking and reporting (Ctrl-C again quits at once)")
+	}()
+	ok := run(ctx, o, os.Stdout, progress)
 	hang.Stop()
 	if !ok {
 		os.Exit(1)
 	}
+}
+
+// addSaturated is a+b for positive durations, capped at the largest
+// Duration instead of wrapping to a negative one (which would fire a timer
+// at once).
+func addSaturated(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -1,9 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"io"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,8 +21,40 @@ import (
 	"go.uber.org/goleak"
 )
 
+// envRunMain makes the test binary run evload's main with its arguments
+// instead of the tests (see evload below).
+const envRunMain = "EVLOAD_TEST_RUN_MAIN"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(envRunMain) == "1" {
+		main()
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m)
+}
+
+// evload returns a command that runs this test binary as evload with args.
+func evload(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envRunMain+"=1")
+	return cmd
+}
+
+// waitBounded waits for f to return, failing the test if it has not within
+// d: a bound against hanging, not a timing assertion.
+func waitBounded(t *testing.T, d time.Duration, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s: not done within %v", what, d)
+	}
 }
 
 func TestParseFlags(t *testing.T) {
@@ -72,13 +112,19 @@ func TestPresets(t *testing.T) {
 	assert.Equal(t, stress.push, mixed.push, "flags not given take the preset's value")
 }
 
+func TestAddSaturated(t *testing.T) {
+	assert.Equal(t, 3*time.Second, addSaturated(time.Second, 2*time.Second))
+	assert.Equal(t, time.Duration(math.MaxInt64), addSaturated(math.MaxInt64-time.Hour, time.Minute+time.Hour))
+	assert.Equal(t, time.Duration(math.MaxInt64), addSaturated(math.MaxInt64, math.MaxInt64))
+}
+
 // TestHelp checks that -h explains the figures a run prints.
 func TestHelp(t *testing.T) {
 	var out bytes.Buffer
 	_, err := parseFlags([]string{"-h"}, &out)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, figure := range []string{"ev/s", "accepted", "dropped", "lag", "cut", "collected", "not stored",
-		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate"} {
+		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate", "Ctrl-C"} {
 		assert.Contains(t, out.String(), figure)
 	}
 }
@@ -175,7 +221,7 @@ func TestRunPasses(t *testing.T) {
 			o, err := parseFlags(args, io.Discard)
 			require.NoError(t, err)
 			var out bytes.Buffer
-			ok := run(o, &out, io.Discard)
+			ok := run(context.Background(), o, &out, io.Discard)
 			assert.True(t, ok, "report:\n%s", out.String())
 			assert.Contains(t, out.String(), "PASS")
 		})
@@ -190,7 +236,7 @@ func TestDefaultRunPasses(t *testing.T) {
 			o, err := parseFlags([]string{"-impl", impl, "-duration", "1500ms", "-stream-life", "400ms"}, io.Discard)
 			require.NoError(t, err)
 			var out bytes.Buffer
-			ok := run(o, &out, io.Discard)
+			ok := run(context.Background(), o, &out, io.Discard)
 			assert.True(t, ok, "report:\n%s", out.String())
 			assert.Contains(t, out.String(), "preset paced")
 			assert.Contains(t, out.String(), "  load: ")
@@ -212,4 +258,76 @@ func TestReportFails(t *testing.T) {
 	var out bytes.Buffer
 	assert.False(t, report(o, lf, plugin, producers, nil, runFacts{elapsed: time.Second}, &out))
 	assert.Contains(t, out.String(), "FAIL")
+}
+
+// TestRunEndsPromptly checks that the end of the run is not held back by a
+// side goroutine waiting for its next period: with -reload 1h, a 200ms run
+// must report well before the hour.
+func TestRunEndsPromptly(t *testing.T) {
+	o, err := parseFlags([]string{"-duration", "200ms", "-producers", "1", "-streams", "1",
+		"-reload", "1h", "-stream-life", "1h", "-rate", "1000"}, io.Discard)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	var ok bool
+	waitBounded(t, time.Minute, "a 200ms run with -reload 1h", func() { ok = run(context.Background(), o, &out, io.Discard) })
+	assert.True(t, ok, "report:\n%s", out.String())
+}
+
+// TestRunStopsEarly cancels an hour-long run: it must stop, check and report
+// as usual, saying it was interrupted.
+func TestRunStopsEarly(t *testing.T) {
+	o, err := parseFlags([]string{"-duration", "1h", "-producers", "2", "-streams", "2",
+		"-stream-life", "50ms", "-push", "5ms", "-reload", "1h"}, io.Discard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	var ok bool
+	waitBounded(t, time.Minute, "a cancelled run", func() { ok = run(ctx, o, &out, io.Discard) })
+	assert.True(t, ok, "report:\n%s", out.String())
+	assert.Contains(t, out.String(), "interrupted after")
+	assert.Contains(t, out.String(), "PASS")
+}
+
+// TestSignalStopsWithReport runs evload for an hour and sends it SIGINT
+// (Ctrl-C) or SIGTERM once it is running: it must stop, print the report
+// and exit with the status of its checks (0), not die without a report.
+func TestSignalStopsWithReport(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT/SIGTERM to send on Windows")
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := evload(t, "-duration", "1h", "-producers", "1", "-streams", "1", "-rate", "2000")
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() }) // if the test fails half-way
+			// The first progress line says the load runs.
+			lines := bufio.NewScanner(stderr)
+			started := false
+			waitBounded(t, time.Minute, "the first progress line", func() {
+				for lines.Scan() {
+					if strings.HasPrefix(lines.Text(), "evload lockfree t=") {
+						started = true
+						return
+					}
+				}
+			})
+			if !started {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("no progress line; stdout:\n%s", stdout.String())
+			}
+			require.NoError(t, cmd.Process.Signal(sig))
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			var waitErr error
+			waitBounded(t, time.Minute, "evload after "+sig.String(), func() { waitErr = cmd.Wait() })
+			assert.NoError(t, waitErr, "stdout:\n%s", stdout.String())
+			assert.Contains(t, stdout.String(), "interrupted after")
+			assert.Contains(t, stdout.String(), "PASS")
+		})
+	}
 }

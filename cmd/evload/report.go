@@ -26,6 +26,9 @@ type runFacts struct {
 	reloads int           // reconfigurations done
 	elapsed time.Duration // how long the producers ran
 	maxLag  uint64        // the largest lag of a live stream on the progress line
+	// interrupted is when a signal ended the run before -duration (0: it
+	// ran its course).
+	interrupted time.Duration
 }
 
 // report stops the system, checks the invariants and prints the result.
@@ -50,6 +53,10 @@ func report(o options, t target, plugin *countingPlugin, producers []producerSta
 	fmt.Fprintf(out, "evload %s, preset %s: %d producers (batch %d), rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
 		o.impl, o.preset, o.producers, o.batch, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
 		t.GetRingBufferCapacity(), o.store, reloads)
+	if f.interrupted > 0 {
+		fmt.Fprintf(out, "  interrupted after %s of %s: stopped early, checked as usual\n",
+			f.interrupted.Round(time.Millisecond), o.duration)
+	}
 	fmt.Fprintf(out, "  sent %d, accepted %d (%.0f/s), dropped %d (%.2f%%), rejected %d\n",
 		sent, c.Accepted, float64(c.Accepted)/elapsed.Seconds(), c.Dropped, pct(c.Dropped, sent), c.Rejected)
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -129,7 +130,9 @@ type load struct {
 	t         target
 	plugin    *countingPlugin
 	start     time.Time
-	stop      atomic.Bool // set when the duration is over
+	stop      atomic.Bool   // set when the run is over (duration, or ctx done); producers poll it
+	done      chan struct{} // closed with stop: wakes the stream churn and the reloads
+	early     time.Duration // when ctx ended the run before -duration; 0 if it ran its course
 	producers []producerState
 	workers   sync.WaitGroup // producers
 	side      sync.WaitGroup // stream churn and reloads
@@ -144,11 +147,12 @@ type load struct {
 }
 
 // run puts the system under load as o says, prints the report to out and
-// returns whether every check passed.
-func run(o options, out, progress io.Writer) bool {
+// returns whether every check passed. When ctx ends first (Ctrl-C), the
+// producers stop there and the run is checked and reported as usual.
+func run(ctx context.Context, o options, out, progress io.Writer) bool {
 	// The store refuses events when full, so the plugin sees each producer's
 	// events in order but with gaps: its check is never strict.
-	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}}
+	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}, done: make(chan struct{})}
 	l.t = newTarget(o, l.plugin)
 	l.t.StartService()
 	l.start = time.Now()
@@ -161,12 +165,14 @@ func run(o options, out, progress io.Writer) bool {
 		l.side.Add(1)
 		go l.reload()
 	}
-	l.showProgress(progress)
+	l.showProgress(ctx, progress)
 	l.stop.Store(true)
+	close(l.done)
 	l.workers.Wait()
 	elapsed := time.Since(l.start)
 	l.side.Wait()
-	return report(o, l.t, l.plugin, l.producers, l.ended, runFacts{reloads: l.reloads, elapsed: elapsed, maxLag: l.maxLag}, out)
+	return report(o, l.t, l.plugin, l.producers, l.ended,
+		runFacts{reloads: l.reloads, elapsed: elapsed, maxLag: l.maxLag, interrupted: l.early}, out)
 }
 
 func (l *load) startProducers() {
@@ -208,11 +214,19 @@ func (l *load) churnStreams() {
 	for i := range open {
 		open[i], ends[i] = l.openStream(), life()
 	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	for !l.stop.Load() {
 		l.streamsMu.Lock()
 		l.live = append(l.live[:0], open...)
 		l.streamsMu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-tick.C:
+		case <-l.done:
+		}
+		if l.stop.Load() {
+			break
+		}
 		for i, s := range open {
 			if !isDone(s) {
 				if time.Now().Before(ends[i]) {
@@ -232,12 +246,19 @@ func (l *load) churnStreams() {
 }
 
 // reload reconfigures every o.reload until stop, alternating between the
-// given capacities and a halved history with a doubled store.
+// given capacities and a halved history with a doubled store. It returns as
+// soon as the run ends, not at the next tick (-reload 1h must not hold the
+// report back for an hour).
 func (l *load) reload() {
 	defer l.side.Done()
 	tick := time.NewTicker(l.o.reload)
 	defer tick.Stop()
-	for range tick.C {
+	for {
+		select {
+		case <-tick.C:
+		case <-l.done:
+			return
+		}
 		if l.stop.Load() {
 			return
 		}
@@ -250,15 +271,22 @@ func (l *load) reload() {
 	}
 }
 
-// showProgress prints a progress line every second until the duration is over.
-func (l *load) showProgress(w io.Writer) {
+// showProgress prints a progress line every second until the duration is
+// over or ctx is done (then it prints one last line and sets l.early).
+func (l *load) showProgress(ctx context.Context, w io.Writer) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	end := time.NewTimer(l.o.duration - time.Since(l.start))
+	defer end.Stop()
 	last, lastAt := l.t.counts(), l.start
-	for deadline := l.start.Add(l.o.duration); time.Now().Before(deadline); {
+	for over := false; !over; {
 		select {
 		case <-tick.C:
-		case <-time.After(time.Until(deadline)):
+		case <-end.C:
+			over = true
+		case <-ctx.Done():
+			over = true
+			l.early = time.Since(l.start)
 		}
 		now, c := time.Now(), l.t.counts()
 		var maxLag uint64
