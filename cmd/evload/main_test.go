@@ -78,6 +78,21 @@ func TestParseFlags(t *testing.T) {
 		{"zero batch", []string{"-batch", "0"}, true},
 		{"unknown preset", []string{"-preset", "flat"}, true},
 		{"stray argument", []string{"stress"}, true},
+		{"negative duration", []string{"-duration", "-1s"}, true},
+		{"too many producers", []string{"-producers", "5000"}, true},
+		{"huge batch", []string{"-batch", "70000"}, true},
+		{"rate NaN", []string{"-rate", "NaN"}, true},
+		{"rate +Inf", []string{"-rate", "+Inf"}, true},
+		{"huge rate", []string{"-rate", "1e300"}, true},
+		{"too many streams", []string{"-streams", "1000000"}, true},
+		{"negative queue", []string{"-queue", "-5"}, true},
+		{"huge queue", []string{"-queue", "1000000000"}, true},
+		{"zero store", []string{"-store", "0"}, true},
+		{"huge store", []string{"-store", "1000000000000000000"}, true},
+		{"huge ring", []string{"-ring", "1000000000000000000"}, true},
+		{"huge ring on baseline", []string{"-impl", "baseline", "-ring", "1000000000000000000"}, true},
+		{"largest values", []string{"-producers", "4096", "-batch", "65536", "-rate", "1e9", "-streams", "1000",
+			"-queue", "1048576", "-store", "4194304", "-ring", "67108864"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,6 +127,39 @@ func TestPresets(t *testing.T) {
 	assert.Equal(t, stress.push, mixed.push, "flags not given take the preset's value")
 }
 
+// TestFlagErrorsAreShort checks that a flag error is returned, not printed
+// with the whole help text; -h alone prints the help.
+func TestFlagErrorsAreShort(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseFlags([]string{"-nope"}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-nope")
+	assert.Empty(t, out.String())
+}
+
+// TestFlagErrorExit runs evload with bad flags: each must exit with status 2,
+// say what is wrong and print the usage line, without running a load.
+func TestFlagErrorExit(t *testing.T) {
+	for _, args := range [][]string{
+		{"-producers", "0"}, {"-duration", "-1s"}, {"-nope"}, {"-impl", "chan"},
+		{"-impl", "baseline", "-ring", "1000000000000000000"}, {"-queue", "-1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			cmd := evload(t, args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+			assert.Equal(t, 2, exit.ExitCode(), "stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), "evload: ")
+			assert.Contains(t, stderr.String(), usageLine)
+			assert.NotContains(t, stderr.String(), "panic")
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
+
 func TestAddSaturated(t *testing.T) {
 	assert.Equal(t, 3*time.Second, addSaturated(time.Second, 2*time.Second))
 	assert.Equal(t, time.Duration(math.MaxInt64), addSaturated(math.MaxInt64-time.Hour, time.Minute+time.Hour))
@@ -124,7 +172,7 @@ func TestHelp(t *testing.T) {
 	_, err := parseFlags([]string{"-h"}, &out)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, figure := range []string{"ev/s", "accepted", "dropped", "lag", "cut", "collected", "not stored",
-		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate", "Ctrl-C"} {
+		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate", "Ctrl-C", "exit status"} {
 		assert.Contains(t, out.String(), figure)
 	}
 }
