@@ -8,7 +8,9 @@
 //   - store: every accepted event was either handed to the plugin exactly
 //     once, in order, or counted as not stored;
 //   - streams: each stream received events in order, with no duplicate and
-//     (lock-free) no gap, or was closed and counted.
+//     (lock-free) no gap and nothing lost where it joined (every event a
+//     producer began to add after the stream was created), or was closed
+//     and counted.
 //
 // The default run is paced like a busy scheduler (a few thousand events/s
 // from a few goroutines, a few live streams, a publisher whose batch is sized
@@ -120,7 +122,8 @@ Report (stdout, at the end):
                 refused while running (baseline), refused while stopped
   one line per check, "ok" or "FAIL": accounting, no loss, history (newest,
                 window, capacity, order), plugin count, store conservation,
-                store order, stream order, streams counted, close reasons
+                store order, stream order (lock-free: no gap, nothing lost
+                at the join), streams counted, close reasons
   streams       how many were opened, events received, why each closed
                 (removed: by evload at the end of its life; slow: cut)
   load          whether the system kept up: no stream cut and nothing left

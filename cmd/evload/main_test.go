@@ -217,20 +217,26 @@ func TestOrderCheck(t *testing.T) {
 	tests := []struct {
 		name    string
 		strict  bool
+		firstBy []uint64
 		events  []*si.EventRecord
 		wantErr bool
 	}{
-		{"in order", true, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6), ev(1, 1)}, false},
-		{"gap strict", true, []*si.EventRecord{ev(0, 5), ev(0, 7)}, true},
-		{"gap lenient", false, []*si.EventRecord{ev(0, 5), ev(0, 7)}, false},
-		{"duplicate", false, []*si.EventRecord{ev(0, 5), ev(0, 5)}, true},
-		{"reorder", false, []*si.EventRecord{ev(0, 5), ev(0, 4)}, true},
-		{"nil", false, []*si.EventRecord{nil}, true},
-		{"unknown producer", false, []*si.EventRecord{ev(2, 0)}, true},
+		{"in order", true, nil, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6), ev(1, 1)}, false},
+		{"gap strict", true, nil, []*si.EventRecord{ev(0, 5), ev(0, 7)}, true},
+		{"gap lenient", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 7)}, false},
+		{"duplicate", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 5)}, true},
+		{"reorder", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 4)}, true},
+		{"nil", false, nil, []*si.EventRecord{nil}, true},
+		{"unknown producer", false, nil, []*si.EventRecord{ev(2, 0)}, true},
+		{"first events within their bounds", true, []uint64{5, 0}, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6)}, false},
+		{"first events from history", true, []uint64{5, 9}, []*si.EventRecord{ev(0, 1), ev(1, 2), ev(0, 2)}, false},
+		{"lost at the join", true, []uint64{5, 0}, []*si.EventRecord{ev(1, 0), ev(0, 6), ev(0, 7)}, true},
+		{"lost at the join, other producer first", true, []uint64{5, 0}, []*si.EventRecord{ev(0, 4), ev(1, 1)}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newOrderCheck(2, tt.strict)
+			c.firstBy = tt.firstBy
 			for _, e := range tt.events {
 				c.see(e)
 			}
@@ -238,6 +244,18 @@ func TestOrderCheck(t *testing.T) {
 			assert.Equal(t, uint64(len(tt.events)), c.n)
 		})
 	}
+}
+
+// TestOrderCheckFollowsAfterError checks that a flow keeps being followed
+// after its first violation (the progress line's lag reads last), and that
+// the first error is the one kept.
+func TestOrderCheckFollowsAfterError(t *testing.T) {
+	c := newOrderCheck(1, true)
+	for _, seq := range []uint64{0, 2, 2, 9} {
+		c.see(&si.EventRecord{TimestampNano: encode(0, seq)})
+	}
+	assert.Equal(t, "producer 0: gap, event 2 after 0", c.err)
+	assert.Equal(t, int64(9), c.last[0].Load())
 }
 
 func TestEncodeDecode(t *testing.T) {
@@ -378,4 +396,9 @@ func TestSignalStopsWithReport(t *testing.T) {
 			assert.Contains(t, stdout.String(), "PASS")
 		})
 	}
+}
+
+func TestCountsString(t *testing.T) {
+	assert.Equal(t, "removed 3, slow 1", countsString(map[string]int{"slow": 1, "removed": 3}))
+	assert.Equal(t, "", countsString(nil))
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -141,13 +144,17 @@ func checkStreams(ck *checker, t target, c counts, streams []*streamRun) {
 		}
 		reasons[s.reason]++
 	}
-	fmt.Fprintf(ck.out, "  streams: %d opened, %d events received, closed: %v\n", len(streams), received, reasons)
-	ck.check(firstErr == "", "stream order", "%s", okOr(firstErr, "every stream in order, no duplicate"+map[bool]string{true: ", no gap", false: ""}[t.strict()]))
+	fmt.Fprintf(ck.out, "  streams: %d opened, %d events received, closed: %s\n", len(streams), received, countsString(reasons))
+	ok := "every stream in order, no duplicate"
+	if t.strict() {
+		ok += ", no gap, nothing lost at the join"
+	}
+	ck.check(firstErr == "", "stream order", "%s", okOr(firstErr, ok))
 	if t.strict() {
 		ck.check(uint64(reasons["slow"]) == c.StreamsCut, "streams counted",
 			"%d streams closed as slow, system counted %d", reasons["slow"], c.StreamsCut)
 		ck.check(reasons["slow"]+reasons["removed"] == len(streams), "stream close reasons",
-			"every stream closed as removed or slow: %v", reasons)
+			"every stream closed as removed or slow: %s", countsString(reasons))
 	} else {
 		cut := reasons["cut"]
 		ck.check(uint64(cut) <= c.StreamsCut && c.StreamsCut <= uint64(cut+reasons["removed"]), "streams counted",
@@ -171,6 +178,16 @@ func loadVerdict(out io.Writer, o options, c counts, maxLag uint64) {
 		return
 	}
 	fmt.Fprintln(out, "; to absorb this rate raise -store or shorten -push (not stored), raise -queue (cut)")
+}
+
+// countsString lists counts by name, sorted: "removed 3, slow 1".
+func countsString(m map[string]int) string {
+	names := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func okOr(err, ok string) string {

@@ -25,23 +25,34 @@ func decode(ev *si.EventRecord) (producer int, seq uint64) {
 	return int(v >> seqBits), v & (1<<seqBits - 1)
 }
 
-// producerState is one producer's progress, on its own cache line.
+// producerState is one producer's progress, on its own cache line. Before
+// each AddEvent (or AddEvents) call the producer stores in begun the count of
+// events once the call is done; after the call it stores the same in sent.
+// So an event numbered begun or above (as loaded at some moment) is added by
+// a call that began after that moment.
 type producerState struct {
-	sent atomic.Uint64 // events given to AddEvent
-	_    cpu.CacheLinePad
+	begun atomic.Uint64 // events of the calls begun so far
+	sent  atomic.Uint64 // events given to AddEvent by the calls that returned
+	_     cpu.CacheLinePad
 }
 
 // orderCheck follows each producer's sequence numbers through an ordered
 // flow (a stream, or the batches of the plugin) and records the first
 // violation: a number not above the last one seen (duplicate or reorder),
-// or, when strict, a number that skips (gap).
+// or, when strict, a number that skips (gap), or, with firstBy, a first
+// number above its bound (events lost before it).
 //
 // One goroutine at a time calls see; last may be read by others (progress).
 type orderCheck struct {
 	strict bool
-	last   []atomic.Int64 // per producer; -1 before the first
-	err    string
-	n      uint64
+	last   []atomic.Int64 // per producer: the highest seen; -1 before the first
+	// firstBy, when set (before the first see), bounds each producer's
+	// first number: a stream must receive every event a producer began to
+	// add after the stream was created, so its first one of producer p is
+	// at most firstBy[p] (see openStream).
+	firstBy []uint64
+	err     string // the first violation; "" while none
+	n       uint64
 }
 
 func newOrderCheck(producers int, strict bool) *orderCheck {
@@ -52,28 +63,40 @@ func newOrderCheck(producers int, strict bool) *orderCheck {
 	return c
 }
 
+// see checks the next record of the flow. After a violation it keeps
+// following the producers (the progress line's lag stays meaningful) but
+// keeps the first error.
 func (c *orderCheck) see(ev *si.EventRecord) {
 	c.n++
-	if c.err != "" {
-		return
-	}
 	if ev == nil {
-		c.err = "nil record"
+		c.fail("nil record")
 		return
 	}
 	p, seq := decode(ev)
 	if p >= len(c.last) {
-		c.err = fmt.Sprintf("record of unknown producer %d", p)
+		c.fail("record of unknown producer %d", p)
 		return
 	}
 	prev := c.last[p].Load()
 	switch {
+	case prev < 0 && c.firstBy != nil && seq > c.firstBy[p]:
+		c.fail("producer %d: first event %d, but every event from %d on was added after the stream opened (lost at the join)",
+			p, seq, c.firstBy[p])
 	case prev >= 0 && int64(seq) <= prev:
-		c.err = fmt.Sprintf("producer %d: event %d after %d (duplicate or out of order)", p, seq, prev)
+		c.fail("producer %d: event %d after %d (duplicate or out of order)", p, seq, prev)
 	case c.strict && prev >= 0 && int64(seq) != prev+1:
-		c.err = fmt.Sprintf("producer %d: gap, event %d after %d", p, seq, prev)
+		c.fail("producer %d: gap, event %d after %d", p, seq, prev)
 	}
-	c.last[p].Store(int64(seq))
+	if int64(seq) > prev {
+		c.last[p].Store(int64(seq))
+	}
+}
+
+// fail records a violation unless one is recorded already.
+func (c *orderCheck) fail(format string, args ...any) {
+	if c.err == "" {
+		c.err = fmt.Sprintf(format, args...)
+	}
 }
 
 // countingPlugin receives the published batches and checks their order.
@@ -187,9 +210,23 @@ func (l *load) startProducers() {
 	}
 }
 
+// openStream creates a stream and starts its reader.
+//
+// On a strict (lock-free) system a stream receives every event added after
+// it was created, so the first event it gets from producer p is bounded:
+// begun is loaded after CreateEventStream returned, so every event of p from
+// begun on was added by a call that began after the stream existed. A stream
+// whose first event of p is above that lost events at the join (history
+// and live events not meeting).
 func (l *load) openStream() *streamRun {
 	s := &streamRun{check: newOrderCheck(l.o.producers, l.t.strict()), done: make(chan struct{})}
 	s.h = l.t.CreateEventStream("evload", l.o.streamHistory)
+	if l.t.strict() {
+		s.check.firstBy = make([]uint64, len(l.producers))
+		for p := range l.producers {
+			s.check.firstBy[p] = l.producers[p].begun.Load()
+		}
+	}
 	l.streamsMu.Lock()
 	l.ended = append(l.ended, s)
 	l.streamsMu.Unlock()
@@ -413,14 +450,17 @@ func produce(t target, p int, perRate float64, batch int, st *producerState, sto
 			}
 		}
 		if batch <= 1 {
-			t.AddEvent(record(mix, p, seq))
+			ev := record(mix, p, seq)
 			seq++
+			st.begun.Store(seq)
+			t.AddEvent(ev)
 		} else {
 			buf = buf[:0]
 			for range batch {
 				buf = append(buf, record(mix, p, seq))
 				seq++
 			}
+			st.begun.Store(seq)
 			t.addEvents(buf)
 		}
 		st.sent.Store(seq)
