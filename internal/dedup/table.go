@@ -3,7 +3,6 @@ package dedup
 import (
 	"bytes"
 	"log/slog"
-	"math"
 	"math/bits"
 	"reflect"
 	"sync/atomic"
@@ -26,6 +25,11 @@ const (
 // events.
 const DefaultLogInterval = 10 * time.Second
 
+// logRewind is how far (or LogInterval, if longer) a suppression's time must
+// lie before the last log line's for the rate limit to start again from it:
+// further than producers' clocks plausibly differ.
+const logRewind = int64(time.Hour)
+
 // Config configures a Table.
 type Config struct {
 	// Window is how long a recorded event suppresses its equals. Must be
@@ -41,8 +45,9 @@ type Config struct {
 	// nil means slog.Default(), looked up at each log.
 	Logger *slog.Logger
 
-	// LogInterval is the least time between two log lines. 0 or less means
-	// DefaultLogInterval.
+	// LogInterval is the least event time between two log lines (unless
+	// the second is stamped an hour or more before the first, see count).
+	// 0 or less means DefaultLogInterval.
 	LogInterval time.Duration
 
 	// Counter, when not nil, is the counter each suppression increments
@@ -77,9 +82,10 @@ type Table struct {
 
 	_ cpu.CacheLinePad
 
-	// lastLog is the event time of the last log line, CASed by the suppression that
-	// logs; logged is the count reported then. Touched at most once per
-	// suppression (a load) and once per LogInterval (a CAS and a swap).
+	// lastLog is the event time of the last log line (0: none yet; event
+	// times are positive), CASed by the suppression that logs; logged is the
+	// count reported then. Touched at most once per suppression (a load) and
+	// once per LogInterval (a CAS and a swap).
 	lastLog atomic.Int64
 	logged  atomic.Uint64
 
@@ -193,8 +199,6 @@ func New(cfg Config) *Table {
 	if t.counter == nil {
 		t.counter = &t.own
 	}
-
-	t.lastLog.Store(math.MinInt64 / 2) // the first suppression logs
 	return t
 }
 
@@ -330,12 +334,18 @@ func within(a, b, window int64) bool {
 	return d < window && d > -window
 }
 
-// count counts one suppression of ev and logs at most once per LogInterval
-// (of event time).
+// count counts one suppression of ev, whose time at is positive, and logs
+// the first one, then one whenever at is a LogInterval or more after the
+// time of the last line, or logRewind or more before it (a line stamped far
+// in the future, by a wrong clock or unit, must not silence the log until
+// the clock gets there; a producer that is merely behind the others must not
+// make every suppression log). No difference here can overflow, both times
+// being positive.
 func (t *Table) count(ev *si.EventRecord, at int64) {
 	n := t.counter.Add(1)
 	last := t.lastLog.Load()
-	if at-last < t.logEvery || !t.lastLog.CompareAndSwap(last, at) {
+	if last != 0 && at-last < t.logEvery && last-at < max(t.logEvery, logRewind) ||
+		!t.lastLog.CompareAndSwap(last, at) {
 		return
 	}
 	since := n - t.logged.Swap(n)
