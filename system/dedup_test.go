@@ -3,6 +3,10 @@ package system
 import (
 	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/dedup"
 	"github.com/lfevents/lfevents/internal/testutil"
 )
 
@@ -230,4 +235,171 @@ func TestDedupConcurrentWithReconfigure(t *testing.T) {
 		}
 	}
 	assert.Equal(t, producers*perProducer, unique, "no unique event suppressed")
+}
+
+// TestDedupStressAddEvents: producers add batches with duplication on
+// (duplicates of earlier events, of one another inside a batch, nil entries,
+// records without a timestamp, batches beyond the dedupBatchStack buffer,
+// batches of duplicates only) and some single AddEvent calls, while the
+// control plane resizes the history (always large enough to keep every
+// event), turns suppression off and on and changes its window, and the store
+// is collected. Afterwards: the records of each batch that were kept hold
+// consecutive IDs in slice order; every record is either in history or
+// counted as suppressed, once; a dropped record of a producer's own keys
+// (including the first of a unique key) is justified by the
+// map-with-timestamps model replaying that producer's records, and a dropped record of a key all producers share has an equal
+// record in history; the store hands out each kept record at most once.
+func TestDedupStressAddEvents(t *testing.T) {
+	const producers, calls, ownKeys, sharedKeys = 4, 400, 24, 4
+	quietLog := slog.New(slog.DiscardHandler)
+	ringSize := func(i uint64) uint64 { return 1<<18 + i*4096%(1<<18) }
+	windows := []time.Duration{time.Hour, 0, time.Minute, time.Hour}
+	sys := New(Config{RingBufferCapacity: ringSize(0), RequestCapacity: 64, DedupWindow: time.Hour, Logger: quietLog})
+	sys.StartServiceWithPublisher(false)
+	t.Cleanup(sys.Stop)
+
+	var clock atomic.Int64
+	clock.Store(int64(time.Hour)) // every record is stamped within a minute of the others
+	calls_ := make([][][]*si.EventRecord, producers) // per producer, its calls in order (AddEvent: one record)
+	produced := testutil.Start(producers, func(p int) {
+		rng := rand.New(rand.NewPCG(uint64(p), 42))
+		record := func() *si.EventRecord {
+			var ev *si.EventRecord
+			switch r := rng.IntN(20); {
+			case r == 0:
+				return nil
+			case r < 3:
+				ev = CreateAppEventRecord(fmt.Sprint("unique-", p, "-", clock.Load()), "unique", "", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
+			case r < 5:
+				ev = CreateRequestEventRecord(fmt.Sprint("shared-", rng.IntN(sharedKeys)), "app-1", "does not fit", nil, "Pending")
+			default:
+				ev = CreateRequestEventRecord(fmt.Sprint("ask-", p, "-", rng.IntN(ownKeys)), "app-1", "does not fit", nil, "Pending")
+			}
+			ev.TimestampNano = clock.Add(1)
+			if rng.IntN(50) == 0 {
+				ev.TimestampNano = -rng.Int64N(2) // 0 or -1: no timestamp, never suppressed
+			}
+			return ev
+		}
+		for c := 0; c < calls; c++ {
+			n := 1 + rng.IntN(8)
+			switch rng.IntN(10) {
+			case 0:
+				n = dedupBatchStack + rng.IntN(80) // beyond the stack buffer
+			case 1: // a batch of one key only: after its first record, duplicates
+				ev := record()
+				batch := make([]*si.EventRecord, 1+rng.IntN(6))
+				for i := range batch {
+					batch[i] = clone(ev, clock.Add(1))
+				}
+				calls_[p] = append(calls_[p], batch)
+				sys.AddEvents(batch)
+				continue
+			case 2:
+				if ev := record(); ev != nil {
+					calls_[p] = append(calls_[p], []*si.EventRecord{ev})
+					sys.AddEvent(ev)
+				}
+				continue
+			}
+			batch := make([]*si.EventRecord, n)
+			for i := range batch {
+				if i > 0 && rng.IntN(4) == 0 && batch[i-1] != nil {
+					batch[i] = clone(batch[i-1], clock.Add(1)) // a duplicate inside the batch
+					continue
+				}
+				batch[i] = record()
+			}
+			calls_[p] = append(calls_[p], batch)
+			sys.AddEvents(batch)
+		}
+	})
+	var i uint64
+	reconfigure := func() {
+		i++
+		sys.Reconfigure(Config{RingBufferCapacity: ringSize(i), RequestCapacity: 64, DedupWindow: windows[i%uint64(len(windows))], Logger: quietLog})
+	}
+	collected := map[*si.EventRecord]int{}
+	collect := func() {
+		for _, ev := range sys.Store.CollectEvents() {
+			collected[ev]++
+		}
+	}
+	stop := testutil.Loop(reconfigure, collect)
+	produced()
+	stop()
+	collect()
+
+	history, lowest, _ := sys.GetEventsFromID(0, math.MaxUint64)
+	require.Zero(t, lowest, "the history keeps every event")
+	idOf := make(map[*si.EventRecord]uint64, len(history))
+	kept := map[string][]int64{} // shared key -> timestamps kept
+	for id, ev := range history {
+		_, twice := idOf[ev]
+		require.False(t, twice, "record %v twice in history", ev)
+		idOf[ev] = uint64(id)
+		if strings.HasPrefix(ev.ObjectID, "shared-") {
+			kept[ev.ObjectID] = append(kept[ev.ObjectID], ev.TimestampNano)
+		}
+	}
+	var given, dropped uint64
+	for p := range calls_ {
+		model := dedup.NewModel(time.Minute)
+		lastID := int64(-1)
+		for c, batch := range calls_[p] {
+			firstID, place := int64(-1), int64(0)
+			for _, ev := range batch {
+				if ev == nil {
+					continue
+				}
+				given++
+				id, ok := idOf[ev]
+				if !ok {
+					dropped++
+					require.Positive(t, ev.TimestampNano, "producer %d call %d: a record without a timestamp was suppressed", p, c)
+					if strings.HasPrefix(ev.ObjectID, "shared-") {
+						require.NotEmpty(t, kept[ev.ObjectID], "producer %d call %d: %s suppressed, none in history", p, c, ev.ObjectID)
+					} else {
+						require.True(t, model.Justified(ev), "producer %d call %d: %s suppressed without an equal one recorded before", p, c, ev.ObjectID)
+					}
+					continue
+				}
+				model.Recorded(ev)
+				if firstID < 0 {
+					firstID = int64(id)
+					require.Greater(t, firstID, lastID, "producer %d call %d: recorded before its previous call", p, c)
+				}
+				require.Equal(t, firstID+place, int64(id), "producer %d call %d: the batch's kept records are not consecutive in slice order", p, c)
+				place++
+				lastID = int64(id)
+			}
+		}
+	}
+	m := sys.Metrics()
+	assert.Equal(t, given, m.Created, "created: every non-nil record given")
+	assert.Equal(t, uint64(len(history)), m.Channeled)
+	assert.Equal(t, dropped, m.DuplicatesSuppressed, "suppressed: exactly the records not in history")
+	assert.Zero(t, m.NotChanneled)
+	assert.Positive(t, m.DuplicatesSuppressed)
+	for ev, n := range collected {
+		require.Equal(t, 1, n, "record %v collected %d times", ev, n)
+		_, ok := idOf[ev]
+		require.True(t, ok, "a collected record is in history")
+	}
+	assert.Equal(t, m.Channeled, m.Stored+m.NotStored)
+	assert.Equal(t, m.Stored, uint64(len(collected)))
+}
+
+// clone returns a record equal to ev (for duplicate suppression) stamped at
+// ts, or nil for nil.
+func clone(ev *si.EventRecord, ts int64) *si.EventRecord {
+	if ev == nil {
+		return nil
+	}
+	c := &si.EventRecord{Type: ev.Type, ObjectID: ev.ObjectID, ReferenceID: ev.ReferenceID, Message: ev.Message,
+		EventChangeType: ev.EventChangeType, EventChangeDetail: ev.EventChangeDetail, TimestampNano: ts}
+	if u := ev.ProtoReflect().GetUnknown(); len(u) > 0 {
+		c.ProtoReflect().SetUnknown(append([]byte(nil), u...))
+	}
+	return c
 }
