@@ -403,3 +403,95 @@ func clone(ev *si.EventRecord, ts int64) *si.EventRecord {
 	}
 	return c
 }
+
+// TestDedupMatchesModel is the differential test of suppression through the
+// system: one producer adds random sequences by AddEvent and AddEvents (nil
+// entries, duplicates inside a batch, batches beyond dedupBatchStack,
+// timestamps rising, falling back, missing, negative, MinInt64 and near
+// MaxInt64) with windows from 1ns to MaxInt64, and every record's fate (in
+// history or suppressed) must be the map-with-timestamps model's. The keys
+// are few enough that no bucket of the table holds more than it has ways,
+// so the table forgets nothing and must decide exactly as the model does.
+func TestDedupMatchesModel(t *testing.T) {
+	keys := []*si.EventRecord{}
+	for i := 0; i < 6; i++ {
+		keys = append(keys,
+			CreateRequestEventRecord(fmt.Sprint("ask-", i), "app-1", "Request does not fit in queue 'root.a'", nil, "Pending"),
+			CreateAppEventRecord(fmt.Sprint("app-", i), "state change", "", si.EventRecord_SET, si.EventRecord_APP_RUNNING, nil, "Running"),
+			CreateAppEventRecord(fmt.Sprint("app-", i), "state change", "", si.EventRecord_SET, si.EventRecord_APP_RUNNING, nil, "Completing"))
+	}
+	for _, window := range []time.Duration{1, 7, time.Microsecond, time.Duration(math.MaxInt64)} {
+		t.Run(fmt.Sprint("window=", int64(window)), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(window), 3))
+			for run := 0; run < 10; run++ {
+				sys := New(Config{RingBufferCapacity: 1 << 14, DedupWindow: window, Logger: slog.New(slog.DiscardHandler)})
+				tab := sys.dupes.Load()
+				users := map[int]int{}
+				for _, k := range keys {
+					users[tab.BucketOf(k)]++
+				}
+				for b, n := range users {
+					require.LessOrEqual(t, n, tab.Ways(), "bucket %d holds more keys than ways: change the keys", b)
+				}
+				model := dedup.NewModel(window)
+				ts := int64(time.Hour)
+				next := func() *si.EventRecord {
+					switch r := rng.IntN(40); {
+					case r == 0:
+						return nil
+					case r == 1:
+						ts -= rng.Int64N(16) // out of order
+					case r == 2:
+						return clone(keys[rng.IntN(len(keys))], []int64{0, -1, math.MinInt64}[rng.IntN(3)])
+					case r == 3:
+						ts = math.MaxInt64 - rng.Int64N(64) // far in the future
+					case r == 4:
+						ts = int64(time.Hour) + rng.Int64N(16) // back
+					case r < 20:
+						// the same time again
+					default:
+						ts += rng.Int64N(8)
+					}
+					ts = max(ts, 1)
+					return clone(keys[rng.IntN(len(keys))], ts)
+				}
+				var want []*si.EventRecord // the records the model keeps, in order
+				suppressed := uint64(0)
+				for call := 0; call < 200; call++ {
+					n := 1 + rng.IntN(12)
+					if rng.IntN(8) == 0 {
+						n = dedupBatchStack - 2 + rng.IntN(100)
+					}
+					batch := make([]*si.EventRecord, n)
+					for i := range batch {
+						batch[i] = next()
+						if batch[i] != nil && rng.IntN(3) == 0 && i+1 < n {
+							batch[i+1] = clone(batch[i], batch[i].TimestampNano) // a duplicate right after it
+						}
+					}
+					for _, ev := range batch {
+						if ev == nil {
+							continue
+						}
+						if model.Suppress(ev) {
+							suppressed++
+						} else {
+							want = append(want, ev)
+						}
+					}
+					if n == 1 && batch[0] != nil && rng.IntN(2) == 0 {
+						sys.AddEvent(batch[0])
+					} else {
+						sys.AddEvents(batch)
+					}
+					require.Equal(t, suppressed, sys.Metrics().DuplicatesSuppressed, "run %d call %d", run, call)
+				}
+				got, _, _ := sys.GetEventsFromID(0, math.MaxUint64)
+				require.Equal(t, len(want), len(got))
+				for i := range want {
+					require.Same(t, want[i], got[i], "run %d: record %d of history", run, i)
+				}
+			}
+		})
+	}
+}
