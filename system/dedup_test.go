@@ -495,3 +495,50 @@ func TestDedupMatchesModel(t *testing.T) {
 		})
 	}
 }
+
+// TestDedupAddEventsAllocations: AddEvents with duplicate suppression on
+// allocates only to leave a duplicate out of a batch whose other records do
+// not fit dedupBatchStack: once per such call, and never for a batch
+// without duplicates or a shorter one.
+func TestDedupAddEventsAllocations(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	const runs = 20
+	serial := 0
+	batches := func(n int, dup bool) func() {
+		all := make([][]*si.EventRecord, runs+1) // AllocsPerRun calls once more to warm up
+		for r := range all {
+			b := make([]*si.EventRecord, n)
+			for i := range b {
+				serial++
+				b[i] = CreateRequestEventRecord(fmt.Sprint("ask-", serial), "app-1", "does not fit", nil, "Pending")
+			}
+			if dup { // right after its original: nothing can have displaced that from the table
+				b[1] = clone(b[0], b[0].TimestampNano)
+			}
+			all[r] = b
+		}
+		return func() { sys.AddEvents(all[0]); all = all[1:] }
+	}
+	for _, tc := range []struct {
+		n      int
+		dup    bool
+		allocs float64
+	}{
+		{64, true, 0},
+		{dedupBatchStack, true, 0},
+		{dedupBatchStack + 1, true, 0}, // the other records fit
+		{dedupBatchStack + 2, true, 1},
+		{1000, true, 1},
+		{1000, false, 0},
+	} {
+		before := sys.Metrics()
+		assert.Equal(t, tc.allocs, testing.AllocsPerRun(runs, batches(tc.n, tc.dup)), "batch of %d, a duplicate: %v", tc.n, tc.dup)
+		after := sys.Metrics()
+		dups := uint64(0)
+		if tc.dup {
+			dups = runs + 1
+		}
+		assert.Equal(t, dups, after.DuplicatesSuppressed-before.DuplicatesSuppressed)
+		assert.Equal(t, uint64(runs+1)*uint64(tc.n)-dups, after.Channeled-before.Channeled)
+	}
+}
