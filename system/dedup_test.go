@@ -120,6 +120,13 @@ func TestDedupConfigFromMap(t *testing.T) {
 		{"zero", "0s", true, 0, 0},
 		{"unparsable", "ten seconds", true, 0, 1},
 		{"negative", "-1s", true, 0, 1},
+		{"negative zero", "-0s", true, 0, 0},
+		{"1ns", "1ns", true, 1, 0},
+		{"largest", "2562047h47m16.854775807s", true, math.MaxInt64, 0},
+		{"too large: off", "2562048h", true, 0, 1},
+		{"no unit", "10", true, 0, 1},
+		{"empty", "", true, 0, 1},
+		{"spaces", " 10s", true, 0, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
