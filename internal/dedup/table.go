@@ -164,8 +164,8 @@ type Table struct {
 //
 // Memory. The entries are allocated once by New (16 bytes each, at least
 // one bucket of 4; a table of 64 to 2048 entries takes about 32 KiB, see
-// newBuckets); Suppress
-// allocates nothing (the log line allocates, at most once per LogInterval).
+// newBuckets); Suppress allocates nothing (the log line allocates, at most
+// once per LogInterval of event time, see count).
 // An entry keeps its record reachable until overwritten, so a table keeps
 // at most Size records alive beyond the event history.
 type entry struct { // 16 bytes, four to a cache line
