@@ -169,6 +169,13 @@ func TestDedupAddEvents(t *testing.T) {
 
 	sys.AddEvents([]*si.EventRecord{ask(0), ask(1)}) // all duplicates: nothing claimed
 	assert.EqualValues(t, 4, sys.Metrics().Channeled)
+	assert.Zero(t, testing.AllocsPerRun(10, func() {
+		sys.AddEvents([]*si.EventRecord{nil, nil}) // nil only, or nothing: nothing claimed or counted
+		sys.AddEvents(nil)
+	}))
+	m = sys.Metrics()
+	assert.EqualValues(t, 4, m.Channeled)
+	assert.EqualValues(t, 1+5+2, m.Created)
 
 	long := make([]*si.EventRecord, dedupBatchStack+10)
 	for i := range long {
