@@ -282,7 +282,8 @@ func stressDedup(t *testing.T, lifecycle bool) {
 
 	var clock atomic.Int64
 	clock.Store(int64(time.Hour)) // every record is stamped within a minute of the others
-	calls_ := make([][][]*si.EventRecord, producers) // per producer, its calls in order (AddEvent: one record)
+
+	byProducer := make([][][]*si.EventRecord, producers) // per producer, its calls in order (AddEvent: one record)
 	produced := testutil.Start(producers, func(p int) {
 		rng := rand.New(rand.NewPCG(uint64(p), 42))
 		record := func() *si.EventRecord {
@@ -314,12 +315,12 @@ func stressDedup(t *testing.T, lifecycle bool) {
 				for i := range batch {
 					batch[i] = clone(ev, clock.Add(1))
 				}
-				calls_[p] = append(calls_[p], batch)
+				byProducer[p] = append(byProducer[p], batch)
 				sys.AddEvents(batch)
 				continue
 			case 2:
 				if ev := record(); ev != nil {
-					calls_[p] = append(calls_[p], []*si.EventRecord{ev})
+					byProducer[p] = append(byProducer[p], []*si.EventRecord{ev})
 					sys.AddEvent(ev)
 				}
 				continue
@@ -332,7 +333,7 @@ func stressDedup(t *testing.T, lifecycle bool) {
 				}
 				batch[i] = record()
 			}
-			calls_[p] = append(calls_[p], batch)
+			byProducer[p] = append(byProducer[p], batch)
 			sys.AddEvents(batch)
 		}
 	})
@@ -371,10 +372,10 @@ func stressDedup(t *testing.T, lifecycle bool) {
 		}
 	}
 	var given, dropped uint64
-	for p := range calls_ {
+	for p := range byProducer {
 		model := dedup.NewModel(time.Minute)
 		lastID := int64(-1)
-		for c, batch := range calls_[p] {
+		for c, batch := range byProducer[p] {
 			firstID, place := int64(-1), int64(0)
 			for _, ev := range batch {
 				if ev == nil {
