@@ -54,6 +54,12 @@ type Config struct {
 	// (and that Suppressed reports), so that an owner replacing tables keeps
 	// one count. nil means a counter of the table's own.
 	Counter *atomic.Uint64
+
+	// Logged, when not nil, holds the count reported by the last log line,
+	// shared like Counter, so that the first line of a replacing table says
+	// how many suppressions are new since the last line of any table. nil
+	// means a value of the table's own.
+	Logged *atomic.Uint64
 }
 
 // Table remembers, per entry, one recently recorded event and when it was
@@ -74,20 +80,20 @@ type Table struct {
 	logEvery int64  // ns
 	logger   *slog.Logger
 	counter  *atomic.Uint64
+	logged   *atomic.Uint64 // the count reported by the last log line
 
 	_ cpu.CacheLinePad
 
-	// own is the counter used when Config.Counter is nil.
-	own atomic.Uint64
+	// own and ownLogged are used when Config.Counter and Config.Logged are nil.
+	own, ownLogged atomic.Uint64
 
 	_ cpu.CacheLinePad
 
 	// lastLog is the event time of the last log line (0: none yet; event
-	// times are positive), CASed by the suppression that logs; logged is the
-	// count reported then. Touched at most once per suppression (a load) and
-	// once per LogInterval (a CAS and a swap).
+	// times are positive), CASed by the suppression that logs, which then
+	// swaps the count it reports into logged. Touched at most once per
+	// suppression (a load) and once per LogInterval (a CAS and a swap).
 	lastLog atomic.Int64
-	logged  atomic.Uint64
 
 	_ cpu.CacheLinePad
 }
@@ -195,9 +201,13 @@ func New(cfg Config) *Table {
 		logEvery: logEvery,
 		logger:   cfg.Logger,
 		counter:  cfg.Counter,
+		logged:   cfg.Logged,
 	}
 	if t.counter == nil {
 		t.counter = &t.own
+	}
+	if t.logged == nil {
+		t.logged = &t.ownLogged
 	}
 	return t
 }

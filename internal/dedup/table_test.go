@@ -425,3 +425,26 @@ func TestLogAtExtremeTimestamps(t *testing.T) {
 		})
 	}
 }
+
+// TestLogCountAcrossTables: a table that replaces another (sharing Counter
+// and Logged, as the event system's Reconfigure does) reports in its first
+// line only the suppressions since the last line of the one before.
+func TestLogCountAcrossTables(t *testing.T) {
+	var buf bytes.Buffer
+	var counter, logged atomic.Uint64
+	cfg := Config{Window: time.Hour, Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+		LogInterval: time.Hour, Counter: &counter, Logged: &logged}
+	a := rec(si.EventRecord_REQUEST, "ask-1", "app-1", "does not fit")
+	first := New(cfg)
+	require.False(t, first.Suppress(stamped(a, 0)))
+	for i := 1; i <= 3; i++ {
+		require.True(t, first.Suppress(stamped(clone(a), time.Duration(i)*time.Millisecond)))
+	}
+	second := New(cfg)
+	require.False(t, second.Suppress(stamped(clone(a), time.Second)))
+	require.True(t, second.Suppress(stamped(clone(a), 2*time.Second)))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 2, buf.String())
+	assert.Contains(t, lines[0], "suppressed=1 sinceLastLog=1")
+	assert.Contains(t, lines[1], "suppressed=4 sinceLastLog=3")
+}
