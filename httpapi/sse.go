@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -54,6 +55,10 @@ type idStreamer interface {
 	CreateRecentEventStream(name string, count uint64, opts ...stream.StreamOption) *stream.IDStream
 	RemoveIDStream(*stream.IDStream)
 }
+
+// errNotBegun ends an SSE stream whose response begin answered with an
+// error.
+var errNotBegun = errors.New("httpapi: stream not begun")
 
 // sseCut is why an SSE stream ended, as its cut block says.
 type sseCut string
@@ -136,7 +141,9 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 		cut, err = c.followHistory(from)
 	}
 	if err != nil {
-		h.log.Debug("httpapi: stream client gone", slog.String("client", req.client), slog.Any("error", err))
+		if err != errNotBegun {
+			h.log.Debug("httpapi: stream client gone", slog.String("client", req.client), slog.Any("error", err))
+		}
 		return
 	}
 	c.buf = appendCut(c.buf[:0], cut, &c.st)
@@ -167,6 +174,9 @@ func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) 
 		s = ids.CreateRecentEventStream(c.req.client, c.req.count, opts...)
 	}
 	defer ids.RemoveIDStream(s)
+	if !c.h.begin(c.out, true) {
+		return "", errNotBegun
+	}
 
 	c.buf = c.opening()
 	if err := c.send(c.buf); err != nil {

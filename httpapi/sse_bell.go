@@ -23,6 +23,9 @@ func (c *sseConn) followHistory(from resumePoint) (sseCut, error) {
 	// The wake-up stream is opened before the first read: see above.
 	bl := &bell{s: c.h.sys.CreateEventStream(c.req.client, 0)}
 	defer c.h.sys.RemoveStream(bl.s)
+	if !c.h.begin(c.out, true) {
+		return "", errNotBegun
+	}
 	c.st.next = c.h.startID(c.req.count, from)
 
 	c.buf = c.opening()

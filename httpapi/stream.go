@@ -92,23 +92,41 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "Cannot set read deadline: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if sse {
-		setEventStreamHeaders(w.Header())
-	}
-	// A writer that is no Flusher itself may reach one through Unwrap; the
-	// only way to know is to flush, which sends the status line and the
-	// headers set by now.
-	if _, ok := w.(http.Flusher); !ok && !canFlush(rc) {
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-		writeError(w, msgNoFlusher, http.StatusInternalServerError)
-		return
-	}
 	out := &streamWriter{w: w, rc: rc, timeout: h.cfg.writeTimeout}
 	if sse {
 		h.serveSSE(r, out, req, from)
 		return
 	}
 	h.serveNDJSON(r, out, req)
+}
+
+// begin is called once a stream's event-system stream is open, before
+// anything is written; false means the response was answered with an error
+// and the stream must end.
+//
+// Tracking is checked again here: turning it off closes every open stream,
+// but a request that passed the first check and opened its stream after
+// that would have a stream that stays open while tracking is off. Tracking
+// is turned off before the streams are closed, so a stream opened after the
+// close sees it off here, and one opened before is closed by it.
+func (h *Handler) begin(out *streamWriter, sse bool) bool {
+	w := out.w
+	if !h.sys.IsEventTrackingEnabled() {
+		writeError(w, msgTrackingDisabled, http.StatusInternalServerError)
+		return false
+	}
+	if sse {
+		setEventStreamHeaders(w.Header())
+	}
+	// A writer that is no Flusher itself may reach one through Unwrap; the
+	// only way to know is to flush, which sends the status line and the
+	// headers set by now (with a deadline, as every write of a stream).
+	if _, ok := w.(http.Flusher); !ok && !canFlush(out) {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		writeError(w, msgNoFlusher, http.StatusInternalServerError)
+		return false
+	}
+	return true
 }
 
 // setEventStreamHeaders sets the headers of an SSE response.
@@ -118,9 +136,10 @@ func setEventStreamHeaders(hdr http.Header) {
 	hdr.Set("X-Accel-Buffering", "no")
 }
 
-// canFlush reports whether rc reaches a flusher (through Unwrap).
-func canFlush(rc *http.ResponseController) bool {
-	return !errors.Is(rc.Flush(), http.ErrNotSupported)
+// canFlush reports whether out's writer reaches a flusher (through Unwrap).
+func canFlush(out *streamWriter) bool {
+	_ = out.rc.SetWriteDeadline(time.Now().Add(out.timeout))
+	return !errors.Is(out.rc.Flush(), http.ErrNotSupported)
 }
 
 // streamWriter writes one batch of a stream with a fresh write deadline and
@@ -163,6 +182,9 @@ func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequ
 		}
 		s := ids.CreateRecentEventStream(req.client, req.count, opts...)
 		defer ids.RemoveIDStream(s)
+		if !h.begin(out, false) {
+			return
+		}
 		pumpNDJSON(h, r, out, req.client, buf, s.Items, s.CloseReason, func(b []byte, it stream.Item) []byte {
 			if it.IsGap() {
 				h.log.Warn("httpapi: events displaced before they could be streamed",
@@ -175,6 +197,9 @@ func (h *Handler) serveNDJSON(r *http.Request, out *streamWriter, req streamRequ
 	}
 	s := h.sys.CreateEventStream(req.client, req.count)
 	defer h.sys.RemoveStream(s)
+	if !h.begin(out, false) {
+		return
+	}
 	pumpNDJSON(h, r, out, req.client, buf, s.Events, s.CloseReason, func(b []byte, ev *si.EventRecord) []byte {
 		if !req.match.match(ev) {
 			return b

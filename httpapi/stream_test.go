@@ -350,3 +350,29 @@ func TestStreamWithoutFlusher(t *testing.T) {
 	total, _ := ts.h.limiter.counts("")
 	assert.Zero(t, total)
 }
+
+// unwrapWriter hides the Flusher of the writer it wraps, but reaches it
+// through Unwrap, as middleware writers do.
+type unwrapWriter struct{ noFlushWriter }
+
+func (u unwrapWriter) Unwrap() http.ResponseWriter { return u.w }
+
+func TestStreamThroughUnwrap(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.h.ServeHTTP(unwrapWriter{noFlushWriter{w}}, r)
+	}))
+	t.Cleanup(func() { ts.h.Close(); srv.Close() }) // the streams end first
+	addEvents(ts, 0, 3)
+	resp, nd := openStream(t, srv.URL+StreamPath+"?count=2")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, string(ts.h.uuidLine[:len(ts.h.uuidLine)-1]), nd.next())
+	recs, _, _ := ts.sys.GetEventsFromID(1, 2)
+	for _, ev := range recs {
+		assert.Equal(t, referenceJSON(t, ev), nd.next())
+	}
+	resp, sse := openStream(t, srv.URL+StreamPath, "Accept", "text/event-stream", "Last-Event-ID", "1")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "2", sse.nextSSEData().id)
+}
