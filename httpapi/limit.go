@@ -66,19 +66,19 @@ func (l *streamLimiter) counts(client string) (total, ofClient uint64) {
 	return l.total, l.perClient[client]
 }
 
-// clientAddress returns the address that identifies the client of r for the
+// clientAddress returns the key that identifies the client of r for the
 // per-client limit: the IP of the connection's peer, or, when the peer is a
 // trusted proxy, the rightmost X-Forwarded-For entry that is not a trusted
-// proxy (entries left of it could be written by anybody). The reference keys
-// its per-host limit by the Host header instead, which names the server, not
-// the client.
+// proxy (entries left of it could be written by anybody); see clientKey.
+// The reference keys its per-host limit by the Host header instead, which
+// names the server, not the client.
 func clientAddress(r *http.Request, trusted []netip.Prefix) string {
 	peer, ok := parseIP(r.RemoteAddr)
 	if !ok {
 		return r.RemoteAddr
 	}
 	if !isTrusted(peer, trusted) {
-		return peer.String()
+		return clientKey(peer)
 	}
 	client := peer
 	values := r.Header.Values("X-Forwarded-For")
@@ -89,15 +89,31 @@ func clientAddress(r *http.Request, trusted []netip.Prefix) string {
 			if !ok {
 				// Garbage where an address belongs: stop at the last
 				// address we could trust.
-				return client.String()
+				return clientKey(client)
 			}
 			client = hop
 			if !isTrusted(hop, trusted) {
-				return client.String()
+				return clientKey(client)
 			}
 		}
 	}
-	return client.String()
+	return clientKey(client)
+}
+
+// clientKey is the per-client limit's key for ip: an IPv4 address as it is,
+// an IPv6 address as its /64 network ("2001:db8:1:2::/64"). An IPv6 host is
+// given a /64 (or more) and may use any address in it, so keying by the
+// address would let one client open a stream from each of 2^64 addresses,
+// each with a budget of its own. The zone (fe80::1%eth0) is dropped.
+func clientKey(ip netip.Addr) string {
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.WithZone("").Prefix(64)
+	if err != nil { // cannot happen for a valid IPv6 address
+		return ip.String()
+	}
+	return p.String()
 }
 
 // parseIP reads an IP with or without a port (and IPv6 brackets).

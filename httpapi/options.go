@@ -23,8 +23,8 @@ const (
 	DefaultResponseSize = uint64(10000)
 	// DefaultMaxStreams is how many streams may be open at once, in total.
 	DefaultMaxStreams = uint64(100)
-	// DefaultMaxStreamsPerClient is how many streams one client address may
-	// have open at once.
+	// DefaultMaxStreamsPerClient is how many streams one client address (an
+	// IPv6 client: its /64) may have open at once.
 	DefaultMaxStreamsPerClient = uint64(15)
 	// DefaultWriteTimeout bounds every write to a stream or of a part of a
 	// batch response: a client that takes longer to accept it is dropped.
@@ -89,8 +89,9 @@ func WithResponseSize(n uint64) Option {
 }
 
 // WithStreamLimits sets how many streams may be open in total
-// (event.maxStreams) and per client address (event.maxStreamsPerHost). 0
-// refuses every stream, as in the reference.
+// (event.maxStreams) and per client address (event.maxStreamsPerHost; an
+// IPv6 client is counted by its /64 network). 0 refuses every stream, as in
+// the reference.
 func WithStreamLimits(total, perClient uint64) Option {
 	return func(c *config) {
 		c.maxStreams, c.maxPerClient = total, perClient

@@ -188,6 +188,23 @@ func TestStreamLimitIgnoresUntrustedForwardedFor(t *testing.T) {
 	assert.Equal(t, uint64(2), n)
 }
 
+// TestStreamLimitPerIPv6Network: an IPv6 host picks its own address from
+// (at least) a /64, so one client could open a stream from each of as many
+// addresses as it likes, each with a budget of its own. Clients are counted
+// by their /64 (and without an interface zone), as one IPv4 address is.
+func TestStreamLimitPerIPv6Network(t *testing.T) {
+	ts := newTestServer(t, trackingConfig(), WithStreamLimits(100, 2), WithTrustedProxies("127.0.0.1"))
+	for i := range 2 {
+		openAccepted(t, ts.srv.URL+StreamPath, "X-Forwarded-For", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+	}
+	for _, addr := range []string{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::1%eth0", "[2001:db8:1:2::77]:4242"} {
+		openRefused(t, ts.srv.URL+StreamPath, "X-Forwarded-For", addr)
+	}
+	openAccepted(t, ts.srv.URL+StreamPath, "X-Forwarded-For", "2001:db8:1:3::1") // another /64
+	_, n := ts.h.limiter.counts("2001:db8:1:2::/64")
+	assert.Equal(t, uint64(2), n)
+}
+
 func TestStreamLimitReleasedWhenClientLeaves(t *testing.T) {
 	ts := newTestServer(t, trackingConfig(), WithStreamLimits(1, 1))
 	resp, lr := openStream(t, ts.srv.URL+StreamPath)
@@ -224,7 +241,11 @@ func TestClientAddress(t *testing.T) {
 		{"10.1.2.3:80", []string{"10.2.2.2, 10.3.3.3"}, "10.2.2.2"}, // all trusted: the leftmost
 		{"10.1.2.3:80", []string{"garbage, 203.0.113.1"}, "203.0.113.1"},
 		{"10.1.2.3:80", []string{"203.0.113.1, garbage"}, "10.1.2.3"}, // stop at garbage
-		{"[::1]:80", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"[::1]:80", []string{"2001:db8::1"}, "2001:db8::/64"},
+		{"[::1]:80", []string{"2001:db8::1:2:3:4"}, "2001:db8::/64"},
+		{"[::1]:80", []string{"fe80::1%eth0"}, "fe80::/64"},
+		{"[2001:db8:0:1:2:3:4:5]:80", nil, "2001:db8:0:1::/64"},
+		{"[2001:db8::1%eth0]:80", nil, "2001:db8::/64"},
 		{"[::ffff:10.1.2.3]:80", []string{"203.0.113.5"}, "203.0.113.5"},
 		{"not-an-address", nil, "not-an-address"},
 	}
