@@ -264,18 +264,40 @@ func closeCause(r stream.CloseReason) string {
 	}
 }
 
-// wantsEventStream reports whether the request's Accept header lists
-// text/event-stream.
+// wantsEventStream reports whether the request asks for SSE: its Accept
+// header names text/event-stream with a quality above 0 (0 means "not
+// acceptable"), and names neither application/json nor
+// application/x-ndjson with a higher one. Wildcards (*/*, text/*) ask for
+// neither form, so they get the reference's NDJSON.
 func wantsEventStream(r *http.Request) bool {
+	var sse, json float64 // the best quality of each, 0 when not named
 	for _, v := range r.Header.Values("Accept") {
 		for _, part := range strings.Split(v, ",") {
-			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err == nil && mt == "text/event-stream" {
-				return true
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			switch mt {
+			case "text/event-stream":
+				sse = max(sse, quality(params["q"]))
+			case "application/json", "application/x-ndjson":
+				json = max(json, quality(params["q"]))
 			}
 		}
 	}
-	return false
+	return sse > 0 && sse >= json
+}
+
+// quality reads a q parameter: 1 when absent or unreadable, 0 to 1.
+func quality(q string) float64 {
+	if q == "" {
+		return 1
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+	if err != nil || v > 1 || v != v {
+		return 1
+	}
+	return max(v, 0)
 }
 
 // resumePoint is where an SSE stream starts: after a given event ID, or

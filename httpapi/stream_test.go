@@ -350,6 +350,50 @@ func TestStreamHead(t *testing.T) {
 	assert.Empty(t, ts.sys.GetEventStreams(), "HEAD opens no stream")
 }
 
+// TestStreamAcceptNegotiation: SSE is served when the request accepts
+// text/event-stream and does not prefer JSON; a quality of 0 means "not
+// acceptable" (RFC 9110, section 12.4.2), and wildcards never ask for SSE.
+func TestStreamAcceptNegotiation(t *testing.T) {
+	ts := newTestServer(t, trackingConfig())
+	cases := []struct {
+		accept []string
+		sse    bool
+	}{
+		{nil, false},
+		{[]string{"text/event-stream"}, true},
+		{[]string{"Text/Event-Stream"}, true},
+		{[]string{"text/event-stream; charset=utf-8"}, true},
+		{[]string{"application/json, text/event-stream"}, true},
+		{[]string{"application/json", "text/event-stream"}, true},
+		{[]string{"text/event-stream;q=0.5, application/json;q=0.5"}, true},
+		{[]string{"*/*"}, false},
+		{[]string{"text/*"}, false},
+		{[]string{"application/json"}, false},
+		{[]string{"text/event-stream;q=0"}, false},
+		{[]string{"text/event-stream; q=0.000, application/json"}, false},
+		{[]string{"application/json, text/event-stream;q=0.5"}, false},
+		{[]string{"application/x-ndjson;q=0.9, text/event-stream;q=0.1"}, false},
+		{[]string{"text/event-stream;q=0.8, */*;q=0.9"}, true},
+		{[]string{"text/event-stream;q=bogus"}, true},
+		{[]string{"text/event-stream;q=2"}, true},
+		{[]string{"garbage;;;, text/event-stream"}, true},
+	}
+	for _, tc := range cases {
+		req := newRequest(t, http.MethodHead, ts.srv.URL+StreamPath)
+		for _, a := range tc.accept {
+			req.Header.Add("Accept", a)
+		}
+		resp, err := noGzipClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		want := jsonContentType
+		if tc.sse {
+			want = "text/event-stream"
+		}
+		assert.Equal(t, want, resp.Header.Get("Content-Type"), "Accept: %q", tc.accept)
+	}
+}
+
 // noFlushWriter hides the Flusher of the writer it wraps and offers no
 // Unwrap: a stream cannot be served through it.
 type noFlushWriter struct{ w http.ResponseWriter }
