@@ -108,6 +108,7 @@ func Example_serverSentEvents() {
 	}
 	// Output:
 	// retry: 1000
+	// id: 0
 	// event: instance
 	// data: {"InstanceUUID":"instance-1"}
 	//

@@ -17,9 +17,11 @@ import (
 // Wire format (text/event-stream), one block per event, blocks separated by
 // an empty line:
 //
-//	retry: 1000                              first, the reconnection delay
-//	event: instance                          then the instance, so a client
-//	data: {"InstanceUUID":"..."}             sees IDs start over
+//	retry: 1000                              first, the reconnection delay,
+//	id: 40                                   the ID before the first event
+//	event: instance                          (none before ID 0), and the
+//	data: {"InstanceUUID":"..."}             instance: a client sees IDs
+//	                                         start over
 //
 //	id: 41                                   every event: its ID and the
 //	data: {"type":2,"objectID":"app-1",...}  record as on the NDJSON stream
@@ -34,22 +36,24 @@ import (
 //	: keep-alive                             on an idle stream
 //
 // The ID of every block is what a reconnecting client sends back as
-// Last-Event-ID; the stream then resumes exactly after it: events still in
-// history are sent from there on, with no gap and no duplicate, and an
-// explicit gap block comes first if some were displaced meanwhile. A gap
-// carries the ID of its last missing event, so a client that reconnects
-// after it does not ask for the range again.
+// Last-Event-ID (the opening's too, so a stream lost before its first event
+// resumes where it started); the stream then resumes exactly after it:
+// events still in history are sent from there on, with no gap and no
+// duplicate, and an explicit gap block comes first if some were displaced
+// meanwhile. A gap carries the ID of its last missing event, so a client
+// that reconnects after it does not ask for the range again.
 //
 // Where the events come from: an event system that offers streams from an
 // ID (idStreamer, as *system.EventSystemImpl does) gives each SSE stream one
 // such stream: it starts right after Last-Event-ID (or with the newest count
-// events), carries each event's ID, reports displaced history as gap items,
+// events, the start computed by startID), carries each event's ID, reports displaced history as gap items,
 // and applies the filters before its queue, so a filtered stream is never
 // cut for events it does not want. Its close reason becomes the cut. Any
 // other EventSystem is followed by reading history by ID (sse_bell.go).
 
 // idStreamer is the part of *system.EventSystemImpl that streams with IDs
-// need.
+// need (CreateRecentEventStream for NDJSON: SSE streams start at an ID
+// computed here, see startID).
 type idStreamer interface {
 	CreateEventStreamFrom(name string, fromID uint64, opts ...stream.StreamOption) *stream.IDStream
 	CreateRecentEventStream(name string, count uint64, opts ...stream.StreamOption) *stream.IDStream
@@ -79,7 +83,7 @@ func cutOf(r stream.CloseReason) sseCut {
 
 // sseState is one SSE stream's position.
 type sseState struct {
-	next   uint64 // first ID not yet sent or skipped (history-reading feed)
+	next   uint64 // first ID not yet sent or skipped (feed of streams with IDs: the first ID asked for)
 	sent   bool   // whether any event was sent
 	lastID uint64 // last ID sent; valid when sent
 }
@@ -152,10 +156,20 @@ func (h *Handler) serveSSE(r *http.Request, out *streamWriter, req streamRequest
 		slog.String("reason", string(cut)), slog.Bool("sent", c.st.sent), slog.Uint64("lastID", c.st.lastID))
 }
 
-// opening returns the first block: the retry delay and the instance.
+// opening returns the first block: the retry delay, the ID before the
+// stream's first event (c.st.next, set by now), and the instance. The ID
+// makes the stream resumable before it sent anything: a client that loses
+// it then (or whose stream is cut) sends it back as Last-Event-ID and
+// continues exactly where the stream started, instead of reconnecting as a
+// new stream and skipping what arrived meanwhile. A stream that starts at ID
+// 0 has no ID before it to name.
 func (c *sseConn) opening() []byte {
 	b := append(c.buf[:0], "retry: "...)
 	b = strconv.AppendInt(b, c.h.cfg.retry.Milliseconds(), 10)
+	if c.st.next > 0 {
+		b = append(b, "\nid: "...)
+		b = strconv.AppendUint(b, c.st.next-1, 10)
+	}
 	b = append(b, "\nevent: instance\ndata: "...)
 	b = append(b, c.h.uuidLine[:len(c.h.uuidLine)-1]...)
 	return append(b, "\n\n"...)
@@ -167,12 +181,10 @@ func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) 
 	if c.req.match != nil {
 		opts = append(opts, stream.WithFilter(c.req.match.match))
 	}
-	var s *stream.IDStream
-	if next, ok := c.h.resumeAt(from); ok {
-		s = ids.CreateEventStreamFrom(c.req.client, next, opts...)
-	} else {
-		s = ids.CreateRecentEventStream(c.req.client, c.req.count, opts...)
-	}
+	// The stream starts at an ID known here (not left to
+	// CreateRecentEventStream), so the opening block can name it.
+	c.st.next = c.h.startID(c.req.count, from)
+	s := ids.CreateEventStreamFrom(c.req.client, c.st.next, opts...)
 	defer ids.RemoveIDStream(s)
 	if !c.h.begin(c.out, true) {
 		return "", errNotBegun

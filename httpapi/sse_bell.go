@@ -75,8 +75,8 @@ func (bl *bell) rang(ok bool) {
 	}
 }
 
-// startID returns the first ID a new history-reading stream sends: right
-// after the resume point (see resumeAt), or the newest count events.
+// startID returns the first ID a new stream sends: right after the resume
+// point (see resumeAt), or the newest count events.
 func (h *Handler) startID(count uint64, from resumePoint) uint64 {
 	if next, ok := h.resumeAt(from); ok {
 		return next

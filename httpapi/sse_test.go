@@ -25,7 +25,10 @@ func openSSE(t *testing.T, ts *testServer, query string, headers ...string) *lin
 	require.Equal(t, "retry: 1000", lr.next())
 	open := lr.nextSSE()
 	require.Equal(t, "instance", open.event)
-	require.False(t, open.hasID, "the opening block must not move the client's last event ID")
+	if open.hasID { // the ID before the stream's first event
+		_, err := strconv.ParseUint(open.id, 10, 64)
+		require.NoError(t, err, "opening block ID")
+	}
 	require.JSONEq(t, `{"InstanceUUID":"`+ts.h.InstanceUUID()+`"}`, open.data)
 	return lr
 }
@@ -359,4 +362,55 @@ func TestSSEFilteredStreamNotCutForUnwantedEvents(t *testing.T) {
 	assert.Equal(t, "5001", ev.id)
 	assert.Equal(t, referenceJSON(t, last), ev.data)
 	assert.Zero(t, ts.sys.Metrics().StreamsRemovedSlow)
+}
+
+// TestSSEClientLeavingBeforeTheFirstEventResumes: a client that loses its
+// stream before the first event (the connection drops, or the stream is cut)
+// has been told where the stream started: the opening block carries the ID
+// before the stream's first event, so EventSource sends it back and the
+// reconnect continues exactly there, with the events that arrived meanwhile.
+// Before, the opening block had no ID: the client reconnected without
+// Last-Event-ID, as a new stream, and the events between its first start
+// and the newest count were skipped without a gap block.
+func TestSSEClientLeavingBeforeTheFirstEventResumes(t *testing.T) {
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		addEvents(ts, 0, 10)
+		cases := []struct {
+			name, query string
+			headers     []string
+			wantID      string // the opening's ID; "" for none
+		}{
+			{"newest count", "?count=3", nil, "6"},
+			{"count 0", "", nil, "9"},
+			{"resumed", "?count=3", []string{"Last-Event-ID", "4"}, "4"},
+			{"resumed in the query", "?lastEventID=2", nil, "2"},
+			{"resume point of another instance", "?count=1", []string{"Last-Event-ID", "5000"}, "8"},
+			{"from the first ID", "?count=50", nil, ""}, // no ID before 0
+		}
+		for _, tc := range cases {
+			resp, lr := openStream(t, ts.srv.URL+StreamPath+tc.query, append([]string{"Accept", "text/event-stream"}, tc.headers...)...)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Equal(t, "retry: 1000", lr.next())
+			open := lr.nextSSE()
+			require.Equal(t, "instance", open.event, tc.name)
+			assert.Equal(t, tc.wantID != "", open.hasID, tc.name)
+			assert.Equal(t, tc.wantID, open.id, tc.name)
+			resp.Body.Close()
+		}
+
+		// The client leaves before the first event; IDs 10..14 arrive; it
+		// comes back with the opening's ID, as EventSource would.
+		resp, lr := openStream(t, ts.srv.URL+StreamPath+"?count=3", "Accept", "text/event-stream")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		lr.next()
+		open := lr.nextSSE()
+		resp.Body.Close()
+		addEvents(ts, 10, 5)
+		var hdr []string
+		if open.hasID {
+			hdr = []string{"Last-Event-ID", open.id}
+		}
+		lr2 := openSSE(t, ts, "?count=3", hdr...)
+		requireEvents(t, ts, lr2, 7, 14)
+	})
 }
