@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -81,6 +82,53 @@ func TestSlowClientsAreDropped(t *testing.T) {
 	case err := <-done:
 		require.NoError(t, err, "shutdown waited for nobody")
 	case <-time.After(25 * time.Second):
+		t.Fatal("evserve did not stop")
+	}
+}
+
+// TestShutdownWithClientsThatDoNotRead: SIGTERM (here: the context) while a
+// stream and a large batch are written to clients that stopped reading.
+// Shutdown is bounded by -grace: what is still open then is closed, and
+// evserve returns without an error, with no handler left running (goleak).
+// Before, a batch client that did not read made Shutdown fail after -grace
+// (run returned "context deadline exceeded", and its handler went on after
+// run returned), and Close waited for the stalled stream's writes before
+// the grace period even started.
+func TestShutdownWithClientsThatDoNotRead(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done := startRun(t, ctx, "-addr", "127.0.0.1:0", "-load", "20000", "-grace", "300ms", "-response-size", "100000")
+	require.Eventually(t, func() bool {
+		_, body := getBody(t, base+httpapi.BatchPath+"?count=1")
+		var b struct{ HighestID uint64 }
+		return json.Unmarshal([]byte(body), &b) == nil && b.HighestID >= 50000
+	}, 30*time.Second, 50*time.Millisecond)
+
+	stalled := func(raw string) net.Conn {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(4096))
+		_, err = io.WriteString(conn, raw)
+		require.NoError(t, err)
+		return conn
+	}
+	stream := stalled("GET " + httpapi.StreamPath + "?count=10000 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+	batch := stalled("GET " + httpapi.BatchPath + "?count=50000 HTTP/1.1\r\nHost: x\r\n\r\n")
+	// Both handlers are writing (their first bytes arrive), then stall (the
+	// batch is about 12 MB, more than the socket buffers hold).
+	for _, conn := range []net.Conn{stream, batch} {
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+		_, err := conn.Read(make([]byte, 1))
+		require.NoError(t, err)
+	}
+	time.Sleep(200 * time.Millisecond) // let the writes fill the buffers
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
 		t.Fatal("evserve did not stop")
 	}
 }

@@ -9,8 +9,9 @@
 // The first line of output is "listening on http://HOST:PORT" (with the
 // port chosen when -addr asks for port 0); logs go to stderr. SIGINT or
 // SIGTERM shuts it down gracefully: open streams are ended (NDJSON with a
-// closing line, SSE with a cut event), in-flight requests finish, and the
-// event system is stopped.
+// closing line, SSE with a cut event), in-flight requests finish (within
+// -grace; connections still open then are closed), and the event system is
+// stopped.
 package main
 
 import (
@@ -83,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.maxPerClient, "max-streams-per-client", httpapi.DefaultMaxStreamsPerClient, "streams open at once per client address (event.maxStreamsPerHost)")
 	fs.StringVar(&o.allowOrigins, "allow-origins", "", "comma-separated origins allowed to read the endpoints cross-origin (\"*\" for any; default none)")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is believed")
-	fs.DurationVar(&o.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.DurationVar(&o.grace, "grace", 10*time.Second, "how long shutdown waits for streams to end and requests in flight to finish (then their connections are closed)")
 	fs.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second,
 		"longest time a client may take to send a request, headers and body (headers: at most 10s); streams lift it once open")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", time.Minute,
@@ -177,6 +178,33 @@ func splitList(s string) []string {
 	return out
 }
 
+// shutdown ends the open streams (Close: a closing line or cut block each),
+// stops accepting, and waits for the requests in flight, all within grace.
+// Streams never end on their own, so they are ended first and Shutdown only
+// waits for ordinary requests. A client that does not read holds a stream's
+// Close, or a batch, for up to the write timeout per write: when grace is
+// over, the connections still open are closed (which ends their writes at
+// once) and shutdown goes on.
+func shutdown(srv *http.Server, api *httpapi.Handler, grace time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	closed := make(chan struct{})
+	go func() {
+		api.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-ctx.Done():
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("evserve: requests still in flight after the grace period; closing their connections",
+			slog.Duration("grace", grace), slog.Any("error", err))
+		_ = srv.Close()
+	}
+	<-closed // at once now: every connection is closed
+}
+
 // run serves until ctx is done or SIGINT/SIGTERM arrives, then shuts down.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
@@ -227,12 +255,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("evserve: shutting down")
-		// Streams never end on their own: end them first, so that
-		// Shutdown only waits for ordinary requests.
-		s.api.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), o.grace)
-		defer cancel()
-		return srv.Shutdown(sctx)
+		shutdown(srv, s.api, o.grace, log)
+		return nil
 	})
 	err = g.Wait()
 	log.Info("evserve: stopped", slog.Any("metrics", s.sys.Metrics()))
