@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,8 +17,8 @@ import (
 // threshold: below it the gzip framing costs more than it saves).
 const minCompressSize = 1400
 
-// maxPooledBuffer is the largest encoding buffer kept for reuse (a 10000-event
-// batch takes about 2-3 MiB).
+// maxPooledBuffer is the largest encoding buffer kept for reuse (a part of a
+// response is about maxWriteBatch bytes, more only with a huge record).
 const maxPooledBuffer = 8 << 20
 
 var (
@@ -65,35 +66,114 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	records, lowest, highest := h.sys.GetEventsFromID(start, count)
 
+	// The response is encoded a part at a time as it is written, so that a
+	// client that reads slowly holds one part, not the whole response (a
+	// 10000-event batch is a few MB): the first part, and if it holds the
+	// whole response, it goes out alone with its length.
 	buf := getBuffer()
 	defer putBuffer(buf)
-	*buf = h.appendBatch((*buf)[:0], records, lowest, highest)
+	enc := batchEncoder{h: h, records: records}
+	*buf = enc.head((*buf)[:0], lowest, highest)
+	*buf = enc.next(*buf)
 
 	// A client that does not take the response is dropped, as a stream's
 	// is: every write of up to maxWriteBatch bytes has the write timeout.
 	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.writeTimeout}
-	if h.cfg.compress && len(*buf) >= minCompressSize && acceptsGzip(r) {
+	var out io.Writer = dw
+	var zw *gzip.Writer
+	compress := h.cfg.compress && (!enc.done() || len(*buf) >= minCompressSize) && acceptsGzip(r)
+	if compress {
 		hdr := w.Header()
 		hdr.Set("Content-Encoding", "gzip")
 		hdr.Add("Vary", "Accept-Encoding")
-		zw := gzipPool.Get().(*gzip.Writer)
-		zw.Reset(dw)
-		_, err := zw.Write(*buf)
-		if err == nil {
-			err = zw.Close()
-		}
-		zw.Reset(nil)
-		gzipPool.Put(zw)
-		if err != nil {
-			h.log.Debug("httpapi: batch response not sent", "error", err)
-		}
+	} else if enc.done() {
+		w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
+	}
+	if r.Method == http.MethodHead {
+		// The headers a GET would get; the body would be dropped.
+		w.WriteHeader(http.StatusOK)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
-	if _, err := dw.Write(*buf); err != nil {
+	if compress {
+		zw = gzipPool.Get().(*gzip.Writer)
+		zw.Reset(dw)
+		defer func() {
+			zw.Reset(nil)
+			gzipPool.Put(zw)
+		}()
+		out = zw
+	}
+	err = writeBatch(out, buf, &enc)
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
+	if err != nil {
 		h.log.Debug("httpapi: batch response not sent", "error", err)
 	}
 }
+
+// writeBatch writes the part in buf, then the encoder's next parts, until the
+// response is complete.
+func writeBatch(out io.Writer, buf *[]byte, enc *batchEncoder) error {
+	for {
+		if _, err := out.Write(*buf); err != nil {
+			return err
+		}
+		if enc.done() {
+			return nil
+		}
+		*buf = enc.next((*buf)[:0])
+	}
+}
+
+// batchEncoder encodes the batch object a part at a time, as encoding/json
+// encodes the reference's EventRecordDAO (field names as keys, a nil slice
+// as null), followed by a newline as json.Encoder writes it.
+type batchEncoder struct {
+	h       *Handler
+	records []*si.EventRecord
+	i       int  // next record to encode
+	ended   bool // the object is closed
+}
+
+// head appends the object's start, up to the records.
+func (e *batchEncoder) head(dst []byte, lowest, highest uint64) []byte {
+	dst = append(dst, `{"InstanceUUID":`...)
+	dst = appendString(dst, e.h.cfg.instanceUUID)
+	dst = append(dst, `,"LowestID":`...)
+	dst = strconv.AppendUint(dst, lowest, 10)
+	dst = append(dst, `,"HighestID":`...)
+	dst = strconv.AppendUint(dst, highest, 10)
+	dst = append(dst, `,"EventRecords":`...)
+	if e.records == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+	}
+	return dst
+}
+
+// next appends records until dst holds maxWriteBatch bytes or none are
+// left, and then the object's end.
+func (e *batchEncoder) next(dst []byte) []byte {
+	for ; e.i < len(e.records) && len(dst) < maxWriteBatch; e.i++ {
+		if e.i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendRecord(dst, e.records[e.i])
+	}
+	if e.i == len(e.records) && !e.ended {
+		if e.records != nil {
+			dst = append(dst, ']')
+		}
+		dst = append(dst, "}\n"...)
+		e.ended = true
+	}
+	return dst
+}
+
+// done reports whether the whole object has been encoded.
+func (e *batchEncoder) done() bool { return e.ended }
 
 // deadlineWriter writes to a response in parts of at most maxWriteBatch
 // bytes, each with a fresh write deadline (when the writer supports one),
@@ -120,32 +200,6 @@ func (d *deadlineWriter) Write(b []byte) (int, error) {
 		b = b[len(part):]
 	}
 	return n, nil
-}
-
-// appendBatch appends the batch object as encoding/json encodes the
-// reference's EventRecordDAO (field names as keys, a nil slice as null),
-// followed by a newline as json.Encoder writes it.
-func (h *Handler) appendBatch(dst []byte, records []*si.EventRecord, lowest, highest uint64) []byte {
-	dst = append(dst, `{"InstanceUUID":`...)
-	dst = appendString(dst, h.cfg.instanceUUID)
-	dst = append(dst, `,"LowestID":`...)
-	dst = strconv.AppendUint(dst, lowest, 10)
-	dst = append(dst, `,"HighestID":`...)
-	dst = strconv.AppendUint(dst, highest, 10)
-	dst = append(dst, `,"EventRecords":`...)
-	if records == nil {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, '[')
-		for i, ev := range records {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendRecord(dst, ev)
-		}
-		dst = append(dst, ']')
-	}
-	return append(dst, "}\n"...)
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding lists gzip with

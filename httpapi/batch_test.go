@@ -261,3 +261,57 @@ func TestBatchAfterStopStillServesHistory(t *testing.T) {
 	_, body := get(t, ts.srv.URL+BatchPath)
 	assert.Len(t, decodeBatch(t, body).EventRecords, 5)
 }
+
+// TestBatchInParts: a response encoded in many parts is byte for byte the
+// reference's object (encoding/json of the same fields, and a newline), with
+// and without gzip; HEAD gets the headers a GET gets and no body, whatever
+// the size.
+func TestBatchInParts(t *testing.T) {
+	ts := newTestServer(t, trackingConfig(), WithInstanceUUID("parts"))
+	addEvents(ts, 0, 3000)
+	records, lowest, highest := ts.sys.GetEventsFromID(0, 3000)
+	want, err := json.Marshal(struct {
+		InstanceUUID        string
+		LowestID, HighestID uint64
+		EventRecords        []json.RawMessage
+	}{"parts", lowest, highest, func() (raw []json.RawMessage) {
+		for _, ev := range records {
+			raw = append(raw, json.RawMessage(referenceJSON(t, ev)))
+		}
+		return raw
+	}()})
+	require.NoError(t, err)
+	want = append(want, '\n')
+	require.Greater(t, len(want), 10*maxWriteBatch)
+
+	resp, body := get(t, ts.srv.URL+BatchPath+"?count=3000")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, string(want), string(body))
+	resp, body = get(t, ts.srv.URL+BatchPath+"?count=3000", "Accept-Encoding", "gzip")
+	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	require.NoError(t, err)
+	unzipped, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(unzipped))
+
+	for _, q := range []string{"?count=3000", "?count=1", "?start=99999"} {
+		for _, ae := range []string{"", "gzip"} {
+			getResp, getBody := get(t, ts.srv.URL+BatchPath+q, "Accept-Encoding", ae)
+			head, err := noGzipClient.Do(newRequest(t, http.MethodHead, ts.srv.URL+BatchPath+q, "Accept-Encoding", ae))
+			require.NoError(t, err)
+			headBody, err := io.ReadAll(head.Body)
+			require.NoError(t, err)
+			head.Body.Close()
+			assert.Equal(t, http.StatusOK, head.StatusCode)
+			assert.Empty(t, headBody)
+			for _, h := range []string{"Content-Type", "Content-Encoding", "Vary"} {
+				assert.Equal(t, getResp.Header.Values(h), head.Header.Values(h), "%s %q %s", q, ae, h)
+			}
+			if getResp.ContentLength >= 0 {
+				assert.Equal(t, int64(len(getBody)), getResp.ContentLength)
+				assert.Equal(t, getResp.ContentLength, head.ContentLength, "%s %q", q, ae)
+			}
+		}
+	}
+}

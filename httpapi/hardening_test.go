@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -247,4 +248,47 @@ func TestClientsLeavingReleaseEverything(t *testing.T) {
 			}, 20*time.Second, 5*time.Millisecond)
 		})
 	}
+}
+
+// TestBatchMemoryPerSlowClient: a client that asks for a large batch and
+// then reads slowly (here: not at all, within the write timeout) holds the
+// handler for as long as it keeps taking a part per write timeout. What it
+// holds meanwhile must not be the whole encoded response: a few clients,
+// each with a request of a hundred bytes, would pin megabytes each for
+// minutes. The response is encoded part by part as it is written, so each
+// holds one part (and the slice of records it reads from). Before, every one
+// held its whole response (here about 10 MB).
+func TestBatchMemoryPerSlowClient(t *testing.T) {
+	const clients, events, msgSize = 6, 10000, 1000
+	ts := newTestServer(t, trackingConfig(), WithWriteTimeout(time.Minute))
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for i := range events {
+		msg := make([]byte, msgSize)
+		for j := range msg {
+			msg[j] = byte('a' + rnd.IntN(26))
+		}
+		ts.sys.AddEvent(&si.EventRecord{Type: si.EventRecord_APP, ObjectID: fmt.Sprint(i), Message: string(msg)})
+	}
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+
+	for range clients {
+		conn := dialSmallBuffer(t, ts.srv.Listener.Addr().String())
+		_, err := fmt.Fprintf(conn, "GET %s?count=%d HTTP/1.1\r\nHost: test\r\n\r\n", BatchPath, events)
+		require.NoError(t, err)
+		// The handler has begun to write; it stalls once the socket
+		// buffers are full (the response is far larger).
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+		_, err = conn.Read(make([]byte, 1))
+		require.NoError(t, err)
+	}
+	held := int64(heap()) - int64(before)
+	t.Logf("%d stalled batch clients hold %d KiB", clients, held>>10)
+	assert.Less(t, held, int64(events*msgSize), "the stalled clients hold more than one whole response between them")
 }
