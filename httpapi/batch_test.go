@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -314,4 +315,32 @@ func TestBatchInParts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReconfigureUnparsableLogsWhatIsUsed: on Reconfigure, as in the
+// reference, a value that does not parse returns the key to its default;
+// the warning names the value in use. Before, it said the current value was
+// kept, and named the default as the current one: an operator reading it
+// believed the size set before (here 500) was still in force.
+func TestReconfigureUnparsableLogsWhatIsUsed(t *testing.T) {
+	var logged bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logged, nil))
+	ts := newTestServer(t, trackingConfig(), WithResponseSize(500), WithLogger(log))
+	addEvents(ts, 0, 600)
+	ts.h.Reconfigure(map[string]string{ConfigKeyRESTResponseSize: "lots"})
+	_, body := get(t, ts.srv.URL+BatchPath)
+	assert.Len(t, decodeBatch(t, body).EventRecords, 600, "the default (10000), as in the reference")
+
+	var warning map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logged.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec))
+		if rec["level"] == "WARN" {
+			warning = rec
+		}
+	}
+	require.NotNil(t, warning, "log: %s", logged.String())
+	assert.Equal(t, ConfigKeyRESTResponseSize, warning["key"])
+	assert.Equal(t, float64(DefaultResponseSize), warning["using"], "the warning names the value in use: %v", warning)
+	assert.NotContains(t, warning["msg"], "keeping")
 }

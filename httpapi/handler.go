@@ -102,8 +102,9 @@ func (h *Handler) InstanceUUID() string { return h.cfg.instanceUUID }
 // Reconfigure applies the reference's configuration-map keys (see
 // WithConfigMap) to a running handler, as the reference does on a config
 // map change: the batch size takes effect with the next request, stream
-// limits with the next stream (open streams stay open). A key missing from m
-// returns to its default.
+// limits with the next stream (open streams stay open). A key missing from m,
+// or whose value does not parse (logged), returns to its default, as in the
+// reference.
 func (h *Handler) Reconfigure(m map[string]string) {
 	size, total, perClient := DefaultResponseSize, DefaultMaxStreams, DefaultMaxStreamsPerClient
 	limitsFromMap(h.log, m, &size, &total, &perClient)

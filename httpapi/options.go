@@ -212,7 +212,8 @@ func (c *config) loggerOrDefault() *slog.Logger {
 }
 
 // limitsFromMap reads the reference's keys from m into the given values: a
-// missing key leaves its value, an unparsable one leaves it and logs.
+// missing key leaves its value, an unparsable one leaves it and logs the
+// value left.
 func limitsFromMap(log *slog.Logger, m map[string]string, responseSize, maxStreams, maxPerClient *uint64) {
 	read := func(key string, dst *uint64, zeroIsDefault uint64) {
 		s, ok := m[key]
@@ -221,8 +222,10 @@ func limitsFromMap(log *slog.Logger, m map[string]string, responseSize, maxStrea
 		}
 		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
 		if err != nil {
-			log.Warn("httpapi: config value unparsable, keeping the current one",
-				slog.String("key", key), slog.String("value", s), slog.Uint64("current", *dst), slog.Any("error", err))
+			// *dst is what is in use: the value set so far for New, the
+			// default for Reconfigure (as in the reference).
+			log.Warn("httpapi: config value unparsable, ignored",
+				slog.String("key", key), slog.String("value", s), slog.Uint64("using", *dst), slog.Any("error", err))
 			return
 		}
 		if v == 0 && zeroIsDefault != 0 {
