@@ -414,3 +414,47 @@ func TestSSEClientLeavingBeforeTheFirstEventResumes(t *testing.T) {
 		requireEvents(t, ts, lr2, 7, 14)
 	})
 }
+
+// TestSSEResumeAcrossRestartAndReconfigure: within one process event IDs
+// never start over: a client cut by Stop, Restart, a tracking change or a
+// resize of history resumes after its last ID exactly, with the events added
+// since, and the instance stays the same.
+func TestSSEResumeAcrossRestartAndReconfigure(t *testing.T) {
+	eachFeed(t, trackingConfig(), func(t *testing.T, ts *testServer) {
+		steps := []struct {
+			name string
+			do   func()
+		}{
+			{"stop and start", func() { ts.sys.Stop(); ts.sys.StartServiceWithPublisher(false) }},
+			{"restart", func() { ts.sys.Restart() }},
+			{"tracking off and on", func() {
+				c := ts.sys.Config()
+				c.TrackingEnabled = false
+				ts.sys.Reconfigure(c)
+				c.TrackingEnabled = true
+				ts.sys.Reconfigure(c)
+			}},
+			{"history resized", func() {
+				c := ts.sys.Config()
+				c.RingBufferCapacity /= 2
+				ts.sys.Reconfigure(c)
+				ts.sys.CloseAllStreams()
+			}},
+		}
+		next := uint64(0)
+		lr := openSSE(t, ts, "")
+		for i, step := range steps {
+			addEvents(ts, int(next), 3)
+			requireEvents(t, ts, lr, next, next+2)
+			next += 3
+			step.do()
+			cut := lr.nextSSEData()
+			require.Equal(t, "cut", cut.event, step.name)
+			assert.JSONEq(t, fmt.Sprintf(`{"reason":"closed","lastID":%d}`, next-1), cut.data, step.name)
+			addEvents(ts, int(next), 2+i) // while the client is away
+			lr = openSSE(t, ts, "", "Last-Event-ID", strconv.FormatUint(next-1, 10))
+			requireEvents(t, ts, lr, next, next+uint64(1+i))
+			next += uint64(2 + i)
+		}
+	})
+}
