@@ -86,6 +86,8 @@ type sseState struct {
 	next   uint64 // first ID not yet sent or skipped (feed of streams with IDs: the first ID asked for)
 	sent   bool   // whether any event was sent
 	lastID uint64 // last ID sent; valid when sent
+	named  bool   // whether any block with an ID was sent: the client has a position
+	goneOn int    // times the stream went on after a cut (see goOn)
 }
 
 // sseConn is one SSE response in progress.
@@ -169,6 +171,7 @@ func (c *sseConn) opening() []byte {
 	if c.st.next > 0 {
 		b = append(b, "\nid: "...)
 		b = strconv.AppendUint(b, c.st.next-1, 10)
+		c.st.named = true
 	}
 	b = append(b, "\nevent: instance\ndata: "...)
 	b = append(b, c.h.uuidLine[:len(c.h.uuidLine)-1]...)
@@ -185,7 +188,7 @@ func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) 
 	// CreateRecentEventStream), so the opening block can name it.
 	c.st.next = c.h.startID(c.req.count, from)
 	s := ids.CreateEventStreamFrom(c.req.client, c.st.next, opts...)
-	defer ids.RemoveIDStream(s)
+	defer func() { ids.RemoveIDStream(s) }()
 	if !c.h.begin(c.out, true) {
 		return "", errNotBegun
 	}
@@ -206,13 +209,38 @@ func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) 
 			}
 		}
 		if !ok {
-			return cutOf(s.CloseReason()), nil
+			why := cutOf(s.CloseReason())
+			if !c.goOn(why) {
+				return why, nil
+			}
+			// Nothing was sent: the position is still the start.
+			s = ids.CreateEventStreamFrom(c.req.client, c.st.next, opts...)
 		}
 	}
 }
 
+// maxGoOn is how many times a stream goes on after a cut as slow that left
+// its client without a position (see goOn).
+const maxGoOn = 8
+
+// goOn reports whether a stream whose feed was cut (why) goes on instead of
+// ending: only when it was cut as slow before it named any ID, which can
+// only happen to a stream that starts at ID 0 (its opening has no ID before
+// it). Its client would have no Last-Event-ID to reconnect with, and as a
+// new stream it would skip everything before the newest count events; so
+// the stream goes on from where it is, a few times at most (each time, the
+// events it stalled on wait in history).
+func (c *sseConn) goOn(why sseCut) bool {
+	if why != cutSlow || c.st.named || c.st.goneOn == maxGoOn {
+		return false
+	}
+	c.st.goneOn++
+	return true
+}
+
 // appendItem appends an event block or a gap block.
 func (c *sseConn) appendItem(b []byte, it stream.Item) []byte {
+	c.st.named = true
 	if it.IsGap() {
 		return appendGap(b, it.ID, it.ID+it.Missing-1)
 	}

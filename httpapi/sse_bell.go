@@ -22,7 +22,7 @@ const sseReadBatch = 512
 func (c *sseConn) followHistory(from resumePoint) (sseCut, error) {
 	// The wake-up stream is opened before the first read: see above.
 	bl := &bell{s: c.h.sys.CreateEventStream(c.req.client, 0)}
-	defer c.h.sys.RemoveStream(bl.s)
+	defer func() { c.h.sys.RemoveStream(bl.s) }()
 	if !c.h.begin(c.out, true) {
 		return "", errNotBegun
 	}
@@ -37,6 +37,11 @@ func (c *sseConn) followHistory(from resumePoint) (sseCut, error) {
 			return "", err
 		}
 		if bl.ended != "" {
+			if c.goOn(bl.ended) {
+				// A new bell, opened before the next read, as the first.
+				bl = &bell{s: c.h.sys.CreateEventStream(c.req.client, 0)}
+				continue
+			}
 			// Closed: everything history held was sent above (the last
 			// read came after the close). Slow: the client is told at once.
 			return bl.ended, nil
@@ -104,6 +109,7 @@ func (c *sseConn) catchUp(bl *bell) error {
 		if len(recs) == 0 {
 			if c.st.next < lowest {
 				b = appendGap(b, c.st.next, lowest-1)
+				c.st.named = true
 				c.st.next = lowest
 				continue
 			}
@@ -113,7 +119,7 @@ func (c *sseConn) catchUp(bl *bell) error {
 			id := c.st.next + uint64(i)
 			if c.req.match.match(ev) {
 				b = appendEvent(b, id, ev)
-				c.st.sent, c.st.lastID = true, id
+				c.st.sent, c.st.lastID, c.st.named = true, id, true
 			}
 		}
 		c.st.next += uint64(len(recs))

@@ -458,3 +458,72 @@ func TestSSEResumeAcrossRestartAndReconfigure(t *testing.T) {
 		}
 	})
 }
+
+// TestSSECutAsSlowBeforeAnythingNamedAtIDZero: a stream that starts at ID 0
+// (its opening can name no earlier ID) and is cut as slow before it sent an
+// event leaves its client without a position: the client could only
+// reconnect as a new stream, skipping everything before the newest count.
+// Such a stream goes on from where it started instead; a stream that named
+// an ID is cut as before. Either way the client gets every event, once, in
+// order, across at most one reconnect with the last ID it saw. Before, the
+// history-reading feed ended with a cut without an ID here (and the feed of
+// streams with IDs did when its stream was cut before it delivered an
+// item), and the reconnect skipped the burst.
+func TestSSECutAsSlowBeforeAnythingNamedAtIDZero(t *testing.T) {
+	cfg := trackingConfig()
+	cfg.StreamQueueSize = 16
+	eachFeed(t, cfg, func(t *testing.T, ts *testServer) {
+		var once sync.Once
+		ts.h.testHookIdle = func() {
+			// Stall the stream, idle after its opening, while far more
+			// events arrive than its event-system stream can queue.
+			once.Do(func() {
+				for i := 0; ts.sys.Metrics().StreamsRemovedSlow == 0; i++ {
+					if i == 100000 {
+						t.Error("the stalled stream was never cut")
+						return
+					}
+					ts.sys.AddEvent(testRecord(i))
+					if i%100 == 99 {
+						time.Sleep(time.Millisecond)
+					}
+				}
+			})
+		}
+		resp, lr := openStream(t, ts.srv.URL+StreamPath+"?count=10", "Accept", "text/event-stream")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		lr.next() // retry
+		open := lr.nextSSE()
+		require.Equal(t, "instance", open.event)
+		require.False(t, open.hasID, "no ID before 0")
+
+		next := uint64(0) // the next ID expected
+		position := ""    // the last ID the stream named
+		read := func(lr *lineReader, until uint64) bool {
+			for next <= until {
+				ev := lr.nextSSEData()
+				if ev.event == "cut" {
+					return false
+				}
+				require.Equal(t, "", ev.event, "%s %s", ev.event, ev.data)
+				require.Equal(t, strconv.FormatUint(next, 10), ev.id)
+				position = ev.id
+				next++
+			}
+			return true
+		}
+		require.Eventually(t, func() bool { return ts.sys.Metrics().StreamsRemovedSlow > 0 }, 20*time.Second, time.Millisecond)
+		addEvents(ts, 0, 500) // more than count
+		last := ts.sys.GetLastEventID()
+		if !read(lr, last) {
+			var hdr []string
+			if position != "" {
+				hdr = []string{"Last-Event-ID", position}
+			}
+			lr = openSSE(t, ts, "?count=10", hdr...)
+			require.True(t, read(lr, last), "cut again")
+		}
+		addEvents(ts, 0, 1)
+		require.True(t, read(lr, last+1))
+	})
+}
