@@ -515,15 +515,12 @@ func TestSSECutAsSlowBeforeAnythingNamedAtIDZero(t *testing.T) {
 		require.Eventually(t, func() bool { return ts.sys.Metrics().StreamsRemovedSlow > 0 }, 20*time.Second, time.Millisecond)
 		addEvents(ts, 0, 500) // more than count
 		last := ts.sys.GetLastEventID()
-		if !read(lr, last) {
-			var hdr []string
-			if position != "" {
-				hdr = []string{"Last-Event-ID", position}
-			}
-			lr = openSSE(t, ts, "?count=10", hdr...)
-			require.True(t, read(lr, last), "cut again")
+		// Later cuts (the queue is tiny) come after an ID was named: the
+		// client resumes after it.
+		for reconnects := 0; !read(lr, last); reconnects++ {
+			require.NotEmpty(t, position, "cut before any ID was named")
+			require.Less(t, reconnects, 100)
+			lr = openSSE(t, ts, "?count=10", "Last-Event-ID", position)
 		}
-		addEvents(ts, 0, 1)
-		require.True(t, read(lr, last+1))
 	})
 }
