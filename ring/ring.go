@@ -72,7 +72,8 @@ import (
 // window is above it starts at its own lowest and moves it past IDs it never
 // looked at, so for a reader with an older window (or view) it may vouch for a
 // hole. A reader therefore reads without a per-slot check only the IDs its own
-// scan saw published (validRun); the rest of a run gets the full check.
+// scan saw published (validRun); the rest of a run gets the full check, and a
+// read stops before (GetRecentEvents: starts over below) a hole it finds.
 //
 // Resize. Resizes are serialized among themselves by resizeMu; Add and the
 // readers never touch it. When the slot count stays, Resize swaps in a view
@@ -298,7 +299,8 @@ type Buffer struct {
 	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
 
 	// afterWindow, when set (by tests only, before any concurrent use), runs
-	// in GetEventsFromID between taking the window and finding its end.
+	// in AppendEventsFromID and GetRecentEvents between taking the window and
+	// finding its end.
 	afterWindow func()
 }
 
@@ -566,22 +568,41 @@ func (b *Buffer) validRun(v *view, first, scanned uint64, run []*si.EventRecord)
 
 // GetRecentEvents returns the newest min(count, held) events, oldest first
 // (held ends before the first hole). It returns nil when there is nothing.
+//
+// Each record is read with the full check (seq, record, seq). A record found
+// overwritten means the writers lapped the read: the newer, consecutive part
+// is kept. A hole found among the IDs read is one the watermark vouched for
+// (an ID this call's own scan saw published never becomes a hole again, see
+// The window): held ends before it, so the read starts over below it. A
+// vouched hole below the IDs read is not looked for, as that would cost a
+// scan of the whole window on every call; so a reader whose window is older
+// than that of the reader that moved the watermark may return newest events
+// that lie after such a hole (each still the record of its ID, consecutive).
 func (b *Buffer) GetRecentEvents(count uint64) []*si.EventRecord {
 	v, lowest, next := b.window()
+	if b.afterWindow != nil {
+		b.afterWindow()
+	}
 	end := b.readEnd(v, lowest, next)
 	if end <= lowest || count == 0 {
 		return nil
 	}
-	n := min(count, end-lowest)
-	out := make([]*si.EventRecord, 0, n)
-	for k := end - n; k < end; k++ {
-		ev, st := v.st.read(k)
-		if st != readOK {
-			// Overwritten while we read: keep the newer, consecutive part.
-			out = out[:0]
-			continue
+	out := make([]*si.EventRecord, 0, min(count, end-lowest))
+read:
+	for end > lowest {
+		for k := end - min(count, end-lowest); k < end; k++ {
+			ev, st := v.st.read(k)
+			switch st {
+			case readHole:
+				out, end = out[:0], k
+				continue read
+			case readGone:
+				out = out[:0] // keep the newer, consecutive part
+				continue
+			}
+			out = append(out, ev)
 		}
-		out = append(out, ev)
+		break
 	}
 	if len(out) == 0 {
 		return nil

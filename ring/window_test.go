@@ -117,3 +117,37 @@ func TestWatermarkDoesNotVouchForAHoleBelowAnotherWindow(t *testing.T) {
 	b.gens[0].Load().write(hole, rec(4)) // the stalled writer finishes
 	assert.Equal(t, seq(5, 8), marks(b.GetRecentEvents(10)))
 }
+
+// The same stale window for GetRecentEvents: the watermark, moved by a
+// reader whose window is above a hole, makes the read end of an older window
+// lie past that hole. The held events end before the hole: GetRecentEvents
+// must return the newest of those, never records from after the hole.
+func TestRecentEventsStopAtAHoleTheWatermarkVouchedFor(t *testing.T) {
+	b := New(5) // 8 slots: IDs 1..5 are still in their slots when 6..8 come
+	fill(b, 3)
+	b.next.Add(1) // ID 3: claimed, its writer stalls
+	b.Add(rec(4))
+	b.Add(rec(5))
+	b.afterWindow = func() {
+		b.afterWindow = nil
+		for i := uint64(6); i < 9; i++ {
+			b.Add(rec(i))
+		}
+		require.Equal(t, seq(4, 9), marks(b.GetRecentEvents(5)), "window [4, 9): watermark to 9")
+	}
+	// Window [1, 6), taken before the Adds; the first hole in it is ID 3.
+	assert.Equal(t, []int64{1, 2}, marks(b.GetRecentEvents(10)))
+}
+
+// When the oldest IDs of a GetRecentEvents read are overwritten while it
+// runs, it returns the newer, consecutive part, not nothing.
+func TestRecentEventsOverwrittenWhileRead(t *testing.T) {
+	b := New(4) // 4 slots
+	fill(b, 4)
+	b.afterWindow = func() {
+		b.afterWindow = nil
+		b.Add(rec(4)) // takes the slot of ID 0
+	}
+	// Window [0, 4), taken before the Add.
+	assert.Equal(t, []int64{1, 2, 3}, marks(b.GetRecentEvents(4)))
+}
