@@ -3,6 +3,7 @@ package ring
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,7 +61,7 @@ func TestWindowDuringResize(t *testing.T) {
 	b.Resize(16)
 	fill(b, 12) // IDs 4..15 go to the new storage
 	require.Equal(t, uint64(16), b.ReadEnd())
-	limited := &view{st: v.st, capacity: v.capacity, floor: v.floor, limit: next}
+	limited := newView(v.st, v.capacity, v.floor.Load(), next)
 	end := b.readEnd(limited, lowest, next)
 	assert.Equal(t, next, end, "the read end stays inside the old view")
 }
@@ -150,4 +151,83 @@ func TestRecentEventsOverwrittenWhileRead(t *testing.T) {
 	}
 	// Window [0, 4), taken before the Add.
 	assert.Equal(t, []int64{1, 2, 3}, marks(b.GetRecentEvents(4)))
+}
+
+// window is what one reader is told: the lowest ID held and the newest
+// readable one. A reader's successive windows never move back: once an ID
+// is reported displaced it stays displaced, and the newest readable ID does
+// not decrease.
+type window struct{ low, high uint64 }
+
+func look(b *Buffer) window {
+	_, low, high := b.GetEventsFromID(0, 0)
+	return window{low, high}
+}
+
+func assertNeverBack(t *testing.T, seen []window) {
+	t.Helper()
+	for i := 1; i < len(seen); i++ {
+		assert.GreaterOrEqual(t, seen[i].low, seen[i-1].low, "lowest moved back: %v", seen)
+		assert.GreaterOrEqual(t, seen[i].high, seen[i-1].high, "highest moved back: %v", seen)
+	}
+}
+
+// TestResizeToNewStorageNeverMovesTheWindowBack: events added while Resize
+// moves to a new storage (after it flipped the generation, before readers
+// are given the new storage) must not make a reader's window jump ahead
+// under the old capacity and then fall back to the resized one.
+func TestResizeToNewStorageNeverMovesTheWindowBack(t *testing.T) {
+	b := New(4)
+	fill(b, 3)
+	hole := b.next.Add(1) - 1 // ID 3: a stalled writer, which Resize waits for
+	old := b.gens[0].Load()
+	inResize, goOn := make(chan struct{}), make(chan struct{})
+	b.duringResize = func() {
+		close(inResize)
+		<-goOn
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Resize(16)
+	}()
+	<-inResize
+	seen := []window{look(b)}
+	for i := uint64(4); i < 12; i++ {
+		b.Add(rec(i)) // IDs of the new storage
+	}
+	seen = append(seen, look(b))
+	close(goOn)
+	seen = append(seen, look(b))
+	old.write(hole, rec(3)) // the stalled writer finishes; Resize copies ID 3
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a bound against hanging, not a timing check
+		require.FailNow(t, "Resize did not finish")
+	}
+	seen = append(seen, look(b))
+	assertNeverBack(t, seen)
+	assert.Equal(t, window{0, 11}, seen[len(seen)-1])
+	assert.Equal(t, seq(0, 12), marks(b.GetRecentEvents(100)))
+}
+
+// TestResizeSameSlotsNeverMovesTheWindowBack: the same for a Resize that
+// keeps the storage and only widens the window: events added while it runs
+// must not let a reader see IDs displaced under the old capacity come back.
+func TestResizeSameSlotsNeverMovesTheWindowBack(t *testing.T) {
+	b := New(5) // 8 slots
+	fill(b, 20)
+	seen := []window{look(b)}
+	b.duringResize = func() {
+		b.duringResize = nil
+		for i := uint64(20); i < 30; i++ {
+			b.Add(rec(i))
+		}
+		seen = append(seen, look(b))
+	}
+	b.Resize(8) // 8 slots still
+	seen = append(seen, look(b))
+	assertNeverBack(t, seen)
+	low := seen[len(seen)-1].low
+	assert.Equal(t, seq(int64(low), 30), marks(b.GetRecentEvents(100)))
 }
