@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -230,4 +231,39 @@ func TestResizeSameSlotsNeverMovesTheWindowBack(t *testing.T) {
 	assertNeverBack(t, seen)
 	low := seen[len(seen)-1].low
 	assert.Equal(t, seq(int64(low), 30), marks(b.GetRecentEvents(100)))
+}
+
+// TestStressWindowNeverMovesBack: 3 writers, a resizer moving between tiny
+// capacities (new storages and same-slot changes), and 3 readers that each
+// check their own successive windows never move back.
+func TestStressWindowNeverMovesBack(t *testing.T) {
+	b := New(2)
+	written := testutil.Start(3, func(int) {
+		for i := 0; i < 30_000; i++ {
+			b.Add(rec(uint64(i)))
+		}
+	})
+	caps := []uint64{1, 3, 4, 2, 8, 5, 16, 6}
+	i := 0
+	resize := func() {
+		b.Resize(caps[i%len(caps)])
+		i++
+	}
+	errs := make([]string, 3)
+	reader := func(r int) func() {
+		var last window
+		return func() {
+			w := look(b)
+			if errs[r] == "" && (w.low < last.low || w.high < last.high) {
+				errs[r] = fmt.Sprintf("window moved back from %v to %v", last, w)
+			}
+			last = w
+		}
+	}
+	stop := testutil.Loop(resize, reader(0), reader(1), reader(2))
+	written()
+	stop()
+	for _, e := range errs {
+		assert.Empty(t, e)
+	}
 }
