@@ -525,15 +525,19 @@ func highestOf(end uint64) uint64 {
 }
 
 // ReadEnd returns the ID one past the newest readable event: the events with
-// IDs in [GetLowestID(), ReadEnd()) can be read now. A follower at position p
-// has work when p < ReadEnd(). Amortized O(1).
+// IDs in [GetLowestID(), ReadEnd()) can be read now (a reader with an older
+// window may be told of a hole there, see The window; its read then stops
+// before it). A follower at position p has work when p < ReadEnd(). It never
+// decreases for one caller. Amortized O(1).
 func (b *Buffer) ReadEnd() uint64 {
 	v, lowest, next := b.window()
 	return b.readEnd(v, lowest, next)
 }
 
-// GetLastEventID returns the ID of the newest event that can be read (the one
-// before the first hole), or 0 when there is none.
+// GetLastEventID returns ReadEnd()-1: the ID of the newest event that can be
+// read (the one before the first hole). It is 0 when the buffer is empty, and
+// one below GetLowestID when the lowest ID held is a hole. It never
+// decreases for one caller.
 func (b *Buffer) GetLastEventID() uint64 {
 	return highestOf(b.ReadEnd())
 }
@@ -552,7 +556,8 @@ func (b *Buffer) Capacity() uint64 {
 
 // GetEventsFromID returns the events with IDs id, id+1, ..., at most count of
 // them and never past the newest readable one, with the lowest ID held and the
-// newest readable ID (0 when empty). If id is not held, it returns no records.
+// newest readable ID (as GetLastEventID). If id is not held, it returns no
+// records.
 // A returned record under ID k is always the event added as ID k; if the
 // writers overwrite the range while it is read, the result stops early.
 func (b *Buffer) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {

@@ -364,3 +364,25 @@ func TestReadsAdvanceTheWatermark(t *testing.T) {
 	assert.Equal(t, uint64(6), high)
 	assert.Equal(t, uint64(7), b.watermark.Load())
 }
+
+// A hole at the lowest ID held: nothing can be read, and the newest
+// readable ID is reported one below the lowest (not 0, which would move it
+// back).
+func TestHoleAtTheLowestID(t *testing.T) {
+	b := New(4)
+	fill(b, 4)
+	hole := b.next.Add(1) - 1 // ID 4: claimed, its writer stalls
+	for i := uint64(5); i < 8; i++ {
+		b.Add(rec(i))
+	}
+	assert.Equal(t, uint64(4), b.GetLowestID())
+	assert.Equal(t, uint64(3), b.GetLastEventID())
+	assert.Equal(t, uint64(4), b.ReadEnd())
+	evs, low, high := b.GetEventsFromID(4, 10)
+	assert.Empty(t, evs)
+	assert.Equal(t, [2]uint64{4, 3}, [2]uint64{low, high})
+	assert.Empty(t, b.GetRecentEvents(10))
+	b.gens[0].Load().write(hole, rec(4))
+	assert.Equal(t, seq(4, 8), marks(b.GetRecentEvents(10)))
+	assert.Equal(t, uint64(7), b.GetLastEventID())
+}
