@@ -588,9 +588,10 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 		clear(run[k:])
 		dst = dst[:start+k]
 		if k == 0 {
-			// Overwritten before we read it: report a fresh window (lowest
-			// and highest from one moment), whose lowest is above id, so
-			// the caller knows it was overtaken.
+			// Overwritten before we read it (or a hole the watermark
+			// vouched for): report a fresh window (lowest and highest from
+			// one moment). When id was overwritten its lowest is above id,
+			// so the caller knows it was overtaken.
 			v, lowest, next = b.window()
 			end = b.readEnd(v, lowest, next)
 		}
