@@ -349,7 +349,8 @@ type Buffer struct {
 	// Test hooks, set by tests only, before any concurrent use; nil
 	// otherwise. afterWindow runs in AppendEventsFromID and GetRecentEvents
 	// between taking the window and finding its end. duringResize runs in
-	// Resize once it has decided on the new window, before readers see it.
+	// Resize after it published the same-slot view (before fixing its
+	// floor) or flipped to a new storage (before copying into it).
 	afterWindow  func()
 	duringResize func()
 }
