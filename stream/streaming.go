@@ -386,11 +386,11 @@ func (es *EventStreaming) GetEventStreams() []EventStreamData {
 // dispatcher was stopped under mu, and each stream goroutine has done its
 // last step and only returns), and every stream's channel is closed.
 //
-// Close waits on nothing that waits for Close: a stream goroutine needs mu
-// only after Close released it, and a concurrent Remove has ended its stream
-// before it waits for anything. The dispatcher is stopped under mu; it may
-// be in a filter or logger call, which must not call back (WithFilter,
-// WithLogger).
+// Close waits on nothing that waits for Close: it waits for the stream
+// goroutines (which take mu in finish) only after it has released mu, and a
+// concurrent Remove has ended its stream before it waits for anything. Under
+// mu it waits only for the dispatcher, which may be in a filter or logger
+// call; those must not call back (WithFilter, WithLogger).
 
 // Close ends every stream (ReasonClosed) and stops the dispatcher; streams
 // created later are closed at once. It returns once every goroutine of the
