@@ -1,7 +1,9 @@
 // Package stream delivers the event flow to live consumers, each on a Go
 // channel of its own, like a per-subscriber tail of a log: a stream gets the
 // newest events of the history ring (or the events from a given ID on), then
-// every later event, in ID order, with no gap and no duplicate.
+// every later event, in ID order, with no gap and no duplicate. Package
+// system opens its streams through it; most programs use it through that
+// package.
 //
 // Every method of EventStreaming is safe for concurrent use. PublishEvent, the
 // call on the producers' path, never blocks, takes no lock and does not

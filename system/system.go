@@ -121,7 +121,10 @@ type EventSystemImpl struct {
 	// suppressed counts records dropped as duplicates; every table the
 	// system installs counts into it (the flood path, on its own line).
 	suppressed atomic.Uint64
-	_          cpu.CacheLinePad
+	// suppressedLogged is the count the last "duplicate events suppressed"
+	// line reported, shared by the tables like suppressed.
+	suppressedLogged atomic.Uint64
+	_                cpu.CacheLinePad
 
 	// rejected counts AddEvent calls while stopped (the cold path).
 	rejected atomic.Uint64
@@ -198,7 +201,8 @@ func (e *EventSystemImpl) newDedup(cfg Config) *dedup.Table {
 	if cfg.DedupWindow <= 0 {
 		return nil
 	}
-	return dedup.New(dedup.Config{Window: cfg.DedupWindow, Logger: cfg.Logger, Counter: &e.suppressed})
+	return dedup.New(dedup.Config{Window: cfg.DedupWindow, Logger: cfg.Logger,
+		Counter: &e.suppressed, Logged: &e.suppressedLogged})
 }
 
 // newStreaming builds a streaming over the history with the current config.
