@@ -1,6 +1,8 @@
 # lfevents: make test (everything CI checks), make bench (the comparison), make fuzz.
 GO        ?= go
-GOBIN     := $(shell $(GO) env GOPATH)/bin
+# Where `go install` puts benchstat: GOBIN when set (also by `go env -w`), else the
+# first GOPATH entry's bin.
+GOBIN     := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
 BENCHSTAT := $(GOBIN)/benchstat
 FUZZTIME  ?= 30s
 # Benchmark run knobs: make bench COUNT=10 BENCHTIME=1s
@@ -13,8 +15,9 @@ PKGS      := ./...
 
 all: test
 
-## test: vet, race-enabled tests (including every fuzz seed corpus), each benchmark once
-## (quietly), the chart module's tests, short load runs.
+## test: gofmt and vet, race-enabled tests (including every fuzz seed corpus and the README
+## checks), each benchmark once (quietly), the chart module's tests, short load runs, and the
+## viewer in headless Chromium.
 test: vet race benchsmoke plot-test evload-smoke e2e
 
 vet:
@@ -37,9 +40,13 @@ plot-test:
 	$(GO) -C bench/plot vet ./...
 	$(GO) -C bench/plot test -count=1 ./...
 
-## e2e: the live viewer in headless Chromium (own module; skipped without chromium unless CI is set).
-## -mod=mod: a dependency new to the library is added to e2e/go.sum on the fly.
+## e2e: the live viewer in headless Chromium (own module; skipped without chromium unless CI is set,
+## and then a notice says so). -mod=mod: a dependency new to the library is added to e2e/go.sum
+## on the fly.
+CHROMIUM ?= /usr/bin/chromium
 e2e:
+	@if [ -z "$$CI" ] && ! command -v "$(CHROMIUM)" >/dev/null 2>&1; then \
+	  echo "e2e: no chromium at $(CHROMIUM): the browser test will be skipped (apt-get install -y chromium, or set CHROMIUM)"; fi
 	$(GO) -C e2e vet -mod=mod ./...
 	$(GO) -C e2e test -mod=mod -count=1 -timeout 5m ./...
 

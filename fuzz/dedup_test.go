@@ -3,6 +3,7 @@ package fuzz
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 
@@ -37,34 +38,49 @@ func dedupEvent(o *model.Ops, ts int64) *si.EventRecord {
 }
 
 // FuzzDedup runs a sequence of events with fuzzed fields and timestamps
-// (mostly rising, sometimes falling back, sometimes missing) through a
-// dedup.Table of a fuzzed size and window, and checks every decision against
-// dedup.Model: a suppression must be justified by an equal event recorded
-// within the window; and for a bucket that no more distinct events used than
-// it has ways, the table must decide exactly as the model (nothing evicted
-// them).
+// (mostly rising, sometimes falling back, sometimes missing, negative or
+// MinInt64, sometimes a jump to just below MaxInt64) through a dedup.Table of
+// a fuzzed size and window (1 to 64 ns, or MaxInt64), and checks every
+// decision against dedup.Model: a suppression must be justified by an equal
+// event recorded within the window; and for a bucket that no more distinct
+// events used than it has ways, the table must decide exactly as the model
+// (nothing evicted them). Each event is also compared with the one before:
+// dedup.Equal must say what the model's key says, and equal events must
+// share a hash.
 func FuzzDedup(f *testing.F) {
 	f.Add([]byte{10, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0})           // one event repeated inside the window
 	f.Add([]byte{2, 1, 3, 0, 0, 3, 9, 0, 3, 0, 0, 3, 9, 0})   // two events sharing the one entry
 	f.Add([]byte{5, 2, 4, 0, 1, 4, 1, 1, 4, 0, 1, 254, 0, 1}) // a missing timestamp, then one far back
 	f.Add([]byte{50, 3, 1, 24, 0, 1, 25, 0, 1, 24, 2, 1, 24, 4, 1, 24, 0})
+	f.Add([]byte{255, 3, 253, 0, 1, 0, 1, 0, 1, 0, 255, 255, 1, 0, 1, 0, 1, 0, 252, 1, 1, 0, 1, 0, 1, 0}) // window MaxInt64: MaxInt64, far back, MinInt64
+	f.Add([]byte{0, 3, 0, 1, 2, 0, 1, 2, 0, 1, 0, 0, 1, 3})                                               // window 1ns: the same time again is a repeat
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o := model.NewOps(data)
 		window := time.Duration(1 + o.Intn(64))
+		if window == 64 { // the byte 255 (63 and 127 give 64 too: rare enough)
+			window = math.MaxInt64
+		}
 		size := []int{1, 2, 4, dedup.DefaultSize}[o.Intn(4)]
 		tab := dedup.New(dedup.Config{Window: window, Size: size, Logger: slog.New(slog.DiscardHandler)})
 		m := dedup.NewModel(window)
 		users := map[int]map[string]bool{} // bucket -> the distinct events that used it
 		ts := int64(1000)
 		var suppressed uint64
+		var prev *si.EventRecord // the event before, and its key
+		var prevKey string
 		for step := 0; !o.Done(); step++ {
 			switch d := o.Byte(); {
 			case d == 255:
 				ts -= int64(o.Byte()) // out of order, as concurrent producers add
 			case d == 254:
 				ts = 0 // no timestamp
+			case d == 253:
+				ts = math.MaxInt64 - int64(o.Byte()) // far in the future: no difference may overflow
+			case d == 252:
+				ts = []int64{-1, math.MinInt64, -int64(time.Hour)}[o.Intn(3)] // negative: no timestamp either
 			default:
-				ts = max(ts, 1000) + int64(d%16)
+				ts = max(ts, 1000)
+				ts += min(int64(d%16), math.MaxInt64-ts)
 			}
 			ev := dedupEvent(o, ts)
 			key := fmt.Sprintf("%v|%q|%q|%q|%v|%v|%x", ev.Type, ev.ObjectID, ev.ReferenceID, ev.Message,
@@ -75,6 +91,13 @@ func FuzzDedup(f *testing.F) {
 			}
 			users[bucket][key] = true
 			exact := len(users[bucket]) <= tab.Ways() // no more distinct events used its bucket than it has ways
+			if prev != nil {
+				require.Equal(t, key == prevKey, dedup.Equal(prev, ev), "step %d: Equal against the key %s", step, key)
+				if key == prevKey {
+					require.Equal(t, dedup.Hash(prev), dedup.Hash(ev), "step %d: equal events, different hashes", step)
+				}
+			}
+			prev, prevKey = ev, key
 			got, err := m.Follow(tab, ev, exact)
 			require.NoError(t, err, "step %d (ts %d, exact %v)", step, ts, exact)
 			if got {

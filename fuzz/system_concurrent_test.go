@@ -39,7 +39,8 @@ const (
 // methods of the same event system, then stops it and checks what must hold
 // under any interleaving: every non-nil AddEvent is counted once, as accepted or
 // rejected; history holds exactly the accepted IDs (dense, each producer's
-// events in its order); every accepted event is in at most one batch, each
+// events in its order, each AddEvents call's records under consecutive IDs);
+// every accepted event is in at most one batch, each
 // batch keeps each producer's order, and batches plus not stored add up to
 // the accepted events; each stream receives each producer's events in order,
 // without duplicates, and a stream still open at the end has the newest
@@ -87,6 +88,18 @@ func FuzzSystemConcurrent(f *testing.F) {
 					}
 					recs[p] = append(recs[p], ev)
 				}
+			}
+		}
+
+		// The slices given to AddEvents, for the contiguity check below.
+		var batches [][]*si.EventRecord
+		for p := range bursts {
+			i := 0
+			for _, b := range bursts[p] {
+				if n := burstLen(b); b >= 192 {
+					batches = append(batches, recs[p][i:i+n])
+				}
+				i += burstLen(b)
 			}
 		}
 
@@ -181,6 +194,28 @@ func FuzzSystemConcurrent(f *testing.F) {
 		idOf := make(map[*si.EventRecord]uint64, len(low))
 		for k, ev := range low {
 			idOf[ev] = accepted - uint64(len(low)) + uint64(k)
+		}
+
+		// AddEvents: the non-nil records of one call got consecutive IDs,
+		// so any two of them history still holds lie as far apart in it
+		// as in the call (no other producer's event landed in between).
+		for bi, batch := range batches {
+			var firstID, firstPos uint64
+			found := false
+			pos := uint64(0)
+			for _, ev := range batch {
+				if ev == nil {
+					continue
+				}
+				if id, ok := idOf[ev]; ok {
+					if !found {
+						firstID, firstPos, found = id, pos, true
+					} else if id-firstID != pos-firstPos {
+						require.Equal(t, pos-firstPos, id-firstID, "AddEvents call %d: IDs not consecutive", bi)
+					}
+				}
+				pos++
+			}
 		}
 
 		// Batches.

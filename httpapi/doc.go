@@ -1,8 +1,11 @@
 // Package httpapi serves an event system to remote consumers over HTTP: the
-// reference webservice's batch and stream endpoints with their formats, error
-// bodies, configuration keys and defaults, plus resumable Server-Sent Events
-// on the stream path, filters, per-client stream limits and an explicit CORS
-// policy. It is a plain http.Handler, so it mounts on any mux or server.
+// batch and stream endpoints of the Apache YuniKorn core's webservice with
+// their formats, error bodies, configuration keys and defaults, plus
+// resumable Server-Sent Events on the stream path, filters, per-client stream
+// limits and an explicit CORS policy. New(sys) returns a plain http.Handler:
+// mount it at BatchPath and StreamPath on any mux or server, and call its
+// Close before shutting the server down. docs/http.md describes the
+// endpoints and formats.
 //
 // Concurrency contract: a Handler is safe for any number of concurrent
 // requests. The batch endpoint reads history without blocking the event

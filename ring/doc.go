@@ -1,6 +1,8 @@
 // Package ring is the event history: a bounded, lock-free, multi-producer ring
 // of *si.EventRecord that gives every event its ID, in the manner of the LMAX
-// Disruptor's multi-producer sequencer and Vyukov's bounded queue.
+// Disruptor's multi-producer sequencer and Vyukov's bounded queue. Package
+// system builds its history on it; most programs use it through that
+// package.
 //
 // Concurrency contract: every method is safe from any number of goroutines.
 // Add claims an ID with one atomic add, writes the slot and publishes it

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 )
 
@@ -20,7 +19,11 @@ func addNamed(history *ring.Buffer, prefix string, n int) []uint64 {
 
 // names returns the ObjectIDs of recs.
 func names(recs []*si.EventRecord) []string {
-	return testutil.Map(recs, (*si.EventRecord).GetObjectID)
+	out := make([]string, 0, len(recs))
+	for _, ev := range recs {
+		out = append(out, ev.GetObjectID())
+	}
+	return out
 }
 
 // A ring keeps the newest Capacity events; every Add returns the event's ID,

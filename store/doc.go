@@ -1,6 +1,8 @@
 // Package store keeps the batch of events that the publisher hands to the
 // resource manager every push interval; it is the lock-free counterpart of a
-// mutex-guarded slice that is copied out on every collect.
+// mutex-guarded slice that is copied out on every collect. Package system
+// builds its publisher's batch on it (sequenced by the history ring's IDs);
+// most programs use it through that package.
 //
 // Concurrency contract: Store, StoreWithID and StoreRunWithID may be called
 // from any number of goroutines at once; they take no lock, never wait and

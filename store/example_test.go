@@ -5,14 +5,17 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
-	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/store"
 )
 
 // names returns the ObjectIDs of recs.
 func names(recs []*si.EventRecord) []string {
-	return testutil.Map(recs, (*si.EventRecord).GetObjectID)
+	out := make([]string, 0, len(recs))
+	for _, ev := range recs {
+		out = append(out, ev.GetObjectID())
+	}
+	return out
 }
 
 // A store holds at most its size between two collects; CollectEvents hands

@@ -3,6 +3,10 @@ package system
 import (
 	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lfevents/lfevents/internal/dedup"
 	"github.com/lfevents/lfevents/internal/testutil"
 )
 
@@ -115,6 +120,13 @@ func TestDedupConfigFromMap(t *testing.T) {
 		{"zero", "0s", true, 0, 0},
 		{"unparsable", "ten seconds", true, 0, 1},
 		{"negative", "-1s", true, 0, 1},
+		{"negative zero", "-0s", true, 0, 0},
+		{"1ns", "1ns", true, 1, 0},
+		{"largest", "2562047h47m16.854775807s", true, math.MaxInt64, 0},
+		{"too large: off", "2562048h", true, 0, 1},
+		{"no unit", "10", true, 0, 1},
+		{"empty", "", true, 0, 1},
+		{"spaces", " 10s", true, 0, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,6 +169,13 @@ func TestDedupAddEvents(t *testing.T) {
 
 	sys.AddEvents([]*si.EventRecord{ask(0), ask(1)}) // all duplicates: nothing claimed
 	assert.EqualValues(t, 4, sys.Metrics().Channeled)
+	assert.Zero(t, testing.AllocsPerRun(10, func() {
+		sys.AddEvents([]*si.EventRecord{nil, nil}) // nil only, or nothing: nothing claimed or counted
+		sys.AddEvents(nil)
+	}))
+	m = sys.Metrics()
+	assert.EqualValues(t, 4, m.Channeled)
+	assert.EqualValues(t, 1+5+2, m.Created)
 
 	long := make([]*si.EventRecord, dedupBatchStack+10)
 	for i := range long {
@@ -230,4 +249,330 @@ func TestDedupConcurrentWithReconfigure(t *testing.T) {
 		}
 	}
 	assert.Equal(t, producers*perProducer, unique, "no unique event suppressed")
+}
+
+// TestDedupStressAddEvents: producers add batches with duplication on
+// (duplicates of earlier events, of one another inside a batch, nil entries,
+// records without a timestamp, batches beyond the dedupBatchStack buffer,
+// batches of duplicates only) and some single AddEvent calls, while the
+// control plane resizes the history (always large enough to keep every
+// event), turns suppression off and on and changes its window, and the store
+// is collected. Afterwards: the records of each batch that were kept hold
+// consecutive IDs in slice order; every record is either in history or
+// counted as suppressed, once; a dropped record of a producer's own keys
+// (including the first of a unique key) is justified by the
+// map-with-timestamps model replaying that producer's records, and a dropped record of a key all producers share has an equal
+// record in history; the store hands out each kept record at most once.
+// Run a second time with the system stopped and started meanwhile: then a
+// record not in history was suppressed or rejected, and the counts of both
+// add up to the records left out.
+func TestDedupStressAddEvents(t *testing.T) {
+	t.Run("running", func(t *testing.T) { stressDedup(t, false) })
+	t.Run("stopped and started", func(t *testing.T) { stressDedup(t, true) })
+}
+
+func stressDedup(t *testing.T, lifecycle bool) {
+	const producers, calls, ownKeys, sharedKeys = 4, 400, 24, 4
+	quietLog := slog.New(slog.DiscardHandler)
+	ringSize := func(i uint64) uint64 { return 1<<18 + i*4096%(1<<18) }
+	windows := []time.Duration{time.Hour, 0, time.Minute, time.Hour}
+	sys := New(Config{RingBufferCapacity: ringSize(0), RequestCapacity: 64, DedupWindow: time.Hour, Logger: quietLog})
+	sys.StartServiceWithPublisher(false)
+	t.Cleanup(sys.Stop)
+
+	var clock atomic.Int64
+	clock.Store(int64(time.Hour)) // every record is stamped within a minute of the others
+
+	byProducer := make([][][]*si.EventRecord, producers) // per producer, its calls in order (AddEvent: one record)
+	produced := testutil.Start(producers, func(p int) {
+		rng := rand.New(rand.NewPCG(uint64(p), 42))
+		record := func() *si.EventRecord {
+			var ev *si.EventRecord
+			switch r := rng.IntN(20); {
+			case r == 0:
+				return nil
+			case r < 3:
+				ev = CreateAppEventRecord(fmt.Sprint("unique-", p, "-", clock.Load()), "unique", "", si.EventRecord_ADD, si.EventRecord_APP_NEW, nil, "New")
+			case r < 5:
+				ev = CreateRequestEventRecord(fmt.Sprint("shared-", rng.IntN(sharedKeys)), "app-1", "does not fit", nil, "Pending")
+			default:
+				ev = CreateRequestEventRecord(fmt.Sprint("ask-", p, "-", rng.IntN(ownKeys)), "app-1", "does not fit", nil, "Pending")
+			}
+			ev.TimestampNano = clock.Add(1)
+			if rng.IntN(50) == 0 {
+				ev.TimestampNano = -rng.Int64N(2) // 0 or -1: no timestamp, never suppressed
+			}
+			return ev
+		}
+		for c := 0; c < calls; c++ {
+			n := 1 + rng.IntN(8)
+			switch rng.IntN(10) {
+			case 0:
+				n = dedupBatchStack + rng.IntN(80) // beyond the stack buffer
+			case 1: // a batch of one key only: after its first record, duplicates
+				ev := record()
+				batch := make([]*si.EventRecord, 1+rng.IntN(6))
+				for i := range batch {
+					batch[i] = clone(ev, clock.Add(1))
+				}
+				byProducer[p] = append(byProducer[p], batch)
+				sys.AddEvents(batch)
+				continue
+			case 2:
+				if ev := record(); ev != nil {
+					byProducer[p] = append(byProducer[p], []*si.EventRecord{ev})
+					sys.AddEvent(ev)
+				}
+				continue
+			}
+			batch := make([]*si.EventRecord, n)
+			for i := range batch {
+				if i > 0 && rng.IntN(4) == 0 && batch[i-1] != nil {
+					batch[i] = clone(batch[i-1], clock.Add(1)) // a duplicate inside the batch
+					continue
+				}
+				batch[i] = record()
+			}
+			byProducer[p] = append(byProducer[p], batch)
+			sys.AddEvents(batch)
+		}
+	})
+	var i uint64
+	reconfigure := func() {
+		i++
+		sys.Reconfigure(Config{RingBufferCapacity: ringSize(i), RequestCapacity: 64, DedupWindow: windows[i%uint64(len(windows))], Logger: quietLog})
+	}
+	collected := map[*si.EventRecord]int{}
+	collect := func() {
+		for _, ev := range sys.Store.CollectEvents() {
+			collected[ev]++
+		}
+	}
+	lifecycleStep := func() {
+		if lifecycle {
+			sys.Stop()
+			sys.StartServiceWithPublisher(false)
+		}
+	}
+	stop := testutil.Loop(reconfigure, collect, lifecycleStep)
+	produced()
+	stop()
+	collect()
+
+	history, lowest, _ := sys.GetEventsFromID(0, math.MaxUint64)
+	require.Zero(t, lowest, "the history keeps every event")
+	idOf := make(map[*si.EventRecord]uint64, len(history))
+	kept := map[string][]int64{} // shared key -> timestamps kept
+	for id, ev := range history {
+		_, twice := idOf[ev]
+		require.False(t, twice, "record %v twice in history", ev)
+		idOf[ev] = uint64(id)
+		if strings.HasPrefix(ev.ObjectID, "shared-") {
+			kept[ev.ObjectID] = append(kept[ev.ObjectID], ev.TimestampNano)
+		}
+	}
+	var given, dropped uint64
+	for p := range byProducer {
+		model := dedup.NewModel(time.Minute)
+		lastID := int64(-1)
+		for c, batch := range byProducer[p] {
+			firstID, place := int64(-1), int64(0)
+			for _, ev := range batch {
+				if ev == nil {
+					continue
+				}
+				given++
+				id, ok := idOf[ev]
+				if !ok {
+					dropped++
+					if lifecycle {
+						continue // suppressed or rejected: only the counts can tell
+					}
+					require.Positive(t, ev.TimestampNano, "producer %d call %d: a record without a timestamp was suppressed", p, c)
+					if strings.HasPrefix(ev.ObjectID, "shared-") {
+						require.NotEmpty(t, kept[ev.ObjectID], "producer %d call %d: %s suppressed, none in history", p, c, ev.ObjectID)
+					} else {
+						require.True(t, model.Justified(ev), "producer %d call %d: %s suppressed without an equal one recorded before", p, c, ev.ObjectID)
+					}
+					continue
+				}
+				model.Recorded(ev)
+				if firstID < 0 {
+					firstID = int64(id)
+					require.Greater(t, firstID, lastID, "producer %d call %d: recorded before its previous call", p, c)
+				}
+				require.Equal(t, firstID+place, int64(id), "producer %d call %d: the batch's kept records are not consecutive in slice order", p, c)
+				place++
+				lastID = int64(id)
+			}
+		}
+	}
+	m := sys.Metrics()
+	assert.Equal(t, given, m.Created, "created: every non-nil record given")
+	assert.Equal(t, uint64(len(history)), m.Channeled)
+	assert.Equal(t, dropped, m.DuplicatesSuppressed+m.NotChanneled, "suppressed or rejected: exactly the records not in history")
+	if !lifecycle {
+		assert.Zero(t, m.NotChanneled)
+	}
+	assert.Positive(t, m.DuplicatesSuppressed)
+	for ev, n := range collected {
+		require.Equal(t, 1, n, "record %v collected %d times", ev, n)
+		_, ok := idOf[ev]
+		require.True(t, ok, "a collected record is in history")
+	}
+	assert.Equal(t, m.Channeled, m.Stored+m.NotStored)
+	assert.Equal(t, m.Stored, uint64(len(collected)))
+}
+
+// clone returns a record equal to ev (for duplicate suppression) stamped at
+// ts, or nil for nil.
+func clone(ev *si.EventRecord, ts int64) *si.EventRecord {
+	if ev == nil {
+		return nil
+	}
+	c := &si.EventRecord{Type: ev.Type, ObjectID: ev.ObjectID, ReferenceID: ev.ReferenceID, Message: ev.Message,
+		EventChangeType: ev.EventChangeType, EventChangeDetail: ev.EventChangeDetail, TimestampNano: ts}
+	if u := ev.ProtoReflect().GetUnknown(); len(u) > 0 {
+		c.ProtoReflect().SetUnknown(append([]byte(nil), u...))
+	}
+	return c
+}
+
+// TestDedupMatchesModel is the differential test of suppression through the
+// system: one producer adds random sequences by AddEvent and AddEvents (nil
+// entries, duplicates inside a batch, batches beyond dedupBatchStack,
+// timestamps rising, falling back, missing, negative, MinInt64 and near
+// MaxInt64) with windows from 1ns to MaxInt64, and every record's fate (in
+// history or suppressed) must be the map-with-timestamps model's. The keys
+// are few enough that no bucket of the table holds more than it has ways,
+// so the table forgets nothing and must decide exactly as the model does.
+func TestDedupMatchesModel(t *testing.T) {
+	keys := []*si.EventRecord{}
+	for i := 0; i < 6; i++ {
+		keys = append(keys,
+			CreateRequestEventRecord(fmt.Sprint("ask-", i), "app-1", "Request does not fit in queue 'root.a'", nil, "Pending"),
+			CreateAppEventRecord(fmt.Sprint("app-", i), "state change", "", si.EventRecord_SET, si.EventRecord_APP_RUNNING, nil, "Running"),
+			CreateAppEventRecord(fmt.Sprint("app-", i), "state change", "", si.EventRecord_SET, si.EventRecord_APP_RUNNING, nil, "Completing"))
+	}
+	for _, window := range []time.Duration{1, 7, time.Microsecond, time.Duration(math.MaxInt64)} {
+		t.Run(fmt.Sprint("window=", int64(window)), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(window), 3))
+			for run := 0; run < 10; run++ {
+				sys := New(Config{RingBufferCapacity: 1 << 14, DedupWindow: window, Logger: slog.New(slog.DiscardHandler)})
+				tab := sys.dupes.Load()
+				users := map[int]int{}
+				for _, k := range keys {
+					users[tab.BucketOf(k)]++
+				}
+				for b, n := range users {
+					require.LessOrEqual(t, n, tab.Ways(), "bucket %d holds more keys than ways: change the keys", b)
+				}
+				model := dedup.NewModel(window)
+				ts := int64(time.Hour)
+				next := func() *si.EventRecord {
+					switch r := rng.IntN(40); {
+					case r == 0:
+						return nil
+					case r == 1:
+						ts -= rng.Int64N(16) // out of order
+					case r == 2:
+						return clone(keys[rng.IntN(len(keys))], []int64{0, -1, math.MinInt64}[rng.IntN(3)])
+					case r == 3:
+						ts = math.MaxInt64 - rng.Int64N(64) // far in the future
+					case r == 4:
+						ts = int64(time.Hour) + rng.Int64N(16) // back
+					case r < 20:
+						// the same time again
+					default:
+						ts += rng.Int64N(8)
+					}
+					ts = max(ts, 1)
+					return clone(keys[rng.IntN(len(keys))], ts)
+				}
+				var want []*si.EventRecord // the records the model keeps, in order
+				suppressed := uint64(0)
+				for call := 0; call < 200; call++ {
+					n := 1 + rng.IntN(12)
+					if rng.IntN(8) == 0 {
+						n = dedupBatchStack - 2 + rng.IntN(100)
+					}
+					batch := make([]*si.EventRecord, n)
+					for i := range batch {
+						batch[i] = next()
+						if batch[i] != nil && rng.IntN(3) == 0 && i+1 < n {
+							batch[i+1] = clone(batch[i], batch[i].TimestampNano) // a duplicate right after it
+						}
+					}
+					for _, ev := range batch {
+						if ev == nil {
+							continue
+						}
+						if model.Suppress(ev) {
+							suppressed++
+						} else {
+							want = append(want, ev)
+						}
+					}
+					if n == 1 && batch[0] != nil && rng.IntN(2) == 0 {
+						sys.AddEvent(batch[0])
+					} else {
+						sys.AddEvents(batch)
+					}
+					require.Equal(t, suppressed, sys.Metrics().DuplicatesSuppressed, "run %d call %d", run, call)
+				}
+				got, _, _ := sys.GetEventsFromID(0, math.MaxUint64)
+				require.Equal(t, len(want), len(got))
+				for i := range want {
+					require.Same(t, want[i], got[i], "run %d: record %d of history", run, i)
+				}
+			}
+		})
+	}
+}
+
+// TestDedupAddEventsAllocations: AddEvents with duplicate suppression on
+// allocates only to leave a duplicate out of a batch whose other records do
+// not fit dedupBatchStack: once per such call, and never for a batch
+// without duplicates or a shorter one.
+func TestDedupAddEventsAllocations(t *testing.T) {
+	sys, _ := dedupSystem(t, time.Hour)
+	const runs = 20
+	serial := 0
+	batches := func(n int, dup bool) func() {
+		all := make([][]*si.EventRecord, runs+1) // AllocsPerRun calls once more to warm up
+		for r := range all {
+			b := make([]*si.EventRecord, n)
+			for i := range b {
+				serial++
+				b[i] = CreateRequestEventRecord(fmt.Sprint("ask-", serial), "app-1", "does not fit", nil, "Pending")
+			}
+			if dup { // right after its original: nothing can have displaced that from the table
+				b[1] = clone(b[0], b[0].TimestampNano)
+			}
+			all[r] = b
+		}
+		return func() { sys.AddEvents(all[0]); all = all[1:] }
+	}
+	for _, tc := range []struct {
+		n      int
+		dup    bool
+		allocs float64
+	}{
+		{64, true, 0},
+		{dedupBatchStack, true, 0},
+		{dedupBatchStack + 1, true, 0}, // the other records fit
+		{dedupBatchStack + 2, true, 1},
+		{1000, true, 1},
+		{1000, false, 0},
+	} {
+		before := sys.Metrics()
+		assert.Equal(t, tc.allocs, testing.AllocsPerRun(runs, batches(tc.n, tc.dup)), "batch of %d, a duplicate: %v", tc.n, tc.dup)
+		after := sys.Metrics()
+		dups := uint64(0)
+		if tc.dup {
+			dups = runs + 1
+		}
+		assert.Equal(t, dups, after.DuplicatesSuppressed-before.DuplicatesSuppressed)
+		assert.Equal(t, uint64(runs+1)*uint64(tc.n)-dups, after.Channeled-before.Channeled)
+	}
 }

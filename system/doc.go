@@ -1,14 +1,27 @@
 // Package system is the drop-in event system: schedulers record their events
 // with AddEvent, read the history by ID, stream it live, and have it published
 // in batches to the resource manager's EventPlugin. It keeps the method sets
-// and the observable contract of the Apache YuniKorn core's event system and
-// replaces its locks and its channel hop with the lock-free ring, store and
-// stream packages of this module.
+// and the observable contract of the Apache YuniKorn core's event system
+// (pkg/events) and replaces its locks and its channel hop with the lock-free
+// ring, store and stream packages of this module.
+//
+// Where to start: New(DefaultConfig()) builds an event system (Default
+// returns the process-wide one, which GetEventSystem returns as the
+// EventSystem interface); StartService starts it with its publisher and Stop
+// stops both. Build records with CreateAppEventRecord and the other Create
+// constructors and hand them to AddEvent, or a slice of them to AddEvents.
+// Read history with GetEventsFromID, follow it live with CreateEventStream or
+// CreateEventStreamFrom, and see what happened to the events with Metrics.
+// The publisher sends batches to Config.Plugin, or else to the plugin
+// registered with SetEventPlugin; with neither, events wait in the store.
+// ConfigFromMap reads the reference's configuration keys. Package httpapi
+// serves an event system over HTTP, package promevents exports its Metrics
+// to Prometheus.
 //
 // Concurrency contract: every exported function and method is safe from any
 // number of goroutines. AddEvent runs entirely in the caller's goroutine,
-// takes no lock, never blocks and allocates nothing (for messages within
-// MaxMessageLength and string fields of valid UTF-8); its only channel
+// takes no lock, never blocks and allocates nothing (unless a message longer
+// than MaxMessageLength must be cut); its only channel
 // operation is the streams' non-blocking wake-up of their dispatcher, and only
 // while streams exist. It reads the lifecycle state with one atomic load, so
 // it never waits for StartService, Stop, Restart or Reconfigure, which are

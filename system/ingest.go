@@ -35,7 +35,8 @@ func (e *EventSystemImpl) AddEvent(ev *si.EventRecord) {
 // counted. It takes no lock and does not allocate (unless a message must be
 // cut); the system keeps the pointers, the slice itself is not retained.
 // With Config.DedupWindow on, duplicates are left out (counted), also of one
-// another within the batch.
+// another within the batch; leaving them out of a batch of more than 129
+// entries allocates one slice for the records kept.
 func (e *EventSystemImpl) AddEvents(records []*si.EventRecord) {
 	if e.state.Load() == stateStopped {
 		n := uint64(0)
@@ -76,14 +77,17 @@ func (e *EventSystemImpl) addBatch(records []*si.EventRecord, last *si.EventReco
 	e.streaming.Load().PublishEvent(last)
 }
 
-// dedupBatchStack is the longest batch addEventsDeduped filters duplicates
-// out of without allocating.
+// dedupBatchStack is the number of records addEventsDeduped can keep of a
+// batch with duplicates without allocating: a batch of up to
+// dedupBatchStack+1 entries.
 const dedupBatchStack = 128
 
 // addEventsDeduped is AddEvents with the duplicate table d: records are
 // prepared and looked up in slice order, and the batch that is claimed holds
-// the ones that are not duplicates. It allocates only to leave duplicates out
-// of a batch longer than dedupBatchStack.
+// the ones that are not duplicates. A batch without duplicates is claimed as
+// it is. Leaving duplicates out of a batch of more than dedupBatchStack+1
+// entries allocates, once per call (the ring takes the batch as one slice,
+// and the caller's is not to be changed).
 func (e *EventSystemImpl) addEventsDeduped(d *dedup.Table, records []*si.EventRecord) {
 	var spare [dedupBatchStack]*si.EventRecord
 	kept, filtered := records, false
@@ -97,7 +101,7 @@ func (e *EventSystemImpl) addEventsDeduped(d *dedup.Table, records []*si.EventRe
 			if !filtered { // first duplicate: copy the records before it
 				filtered = true
 				kept = spare[:0]
-				if len(records) > len(spare) {
+				if len(records)-1 > len(spare) { // the records kept: at most all but ev
 					kept = make([]*si.EventRecord, 0, len(records)-1)
 				}
 				kept = append(kept, records[:i]...)

@@ -8,7 +8,9 @@
 //   - store: every accepted event was either handed to the plugin exactly
 //     once, in order, or counted as not stored;
 //   - streams: each stream received events in order, with no duplicate and
-//     (lock-free) no gap, or was closed and counted.
+//     (lock-free) no gap and nothing lost where it joined (every event a
+//     producer began to add after the stream was created), or was closed
+//     and counted.
 //
 // The default run is paced like a busy scheduler (a few thousand events/s
 // from a few goroutines, a few live streams, a publisher whose batch is sized
@@ -17,21 +19,31 @@
 // explains every figure of the progress line and the report.
 //
 // While it runs it prints a progress line to stderr every second. The final
-// report goes to stdout; the exit status is 1 when a check fails.
+// report goes to stdout; the exit status is 1 when a check fails, 2 for bad
+// flags. Ctrl-C (or SIGTERM) ends the run early: the producers stop, and the
+// system is stopped, checked and reported as at the end of -duration; a
+// second one quits at once.
 //
 // Producers allocate a new record per event and encode who made it in
 // TimestampNano (producer<<40 | sequence), which is what the checks read.
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
 	"time"
+
+	"github.com/lfevents/lfevents/system"
 )
 
 // options are the command-line flags.
@@ -110,16 +122,34 @@ Report (stdout, at the end):
                 refused while running (baseline), refused while stopped
   one line per check, "ok" or "FAIL": accounting, no loss, history (newest,
                 window, capacity, order), plugin count, store conservation,
-                store order, stream order, streams counted, close reasons
+                store order, stream order (lock-free: no gap, nothing lost
+                at the join), streams counted, close reasons
   streams       how many were opened, events received, why each closed
                 (removed: by evload at the end of its life; slow: cut)
   load          whether the system kept up: no stream cut and nothing left
                 unstored, or how much overflowed (expected under -preset stress)
   PASS / FAIL   PASS: every check held (the exit status is 0); a stress run
-                passes too, because overflow and cuts are counted
+                passes too, because overflow and cuts are counted; FAIL: the
+                exit status is 1 (2 for bad flags)
+
+Ctrl-C or SIGTERM ends the run early: producers stop, then the system is
+stopped, checked and reported as after -duration ("interrupted after" in the
+report); a second Ctrl-C quits at once, without a report.
 
 Flags:
 `
+
+// usageLine is printed under every flag error.
+const usageLine = "usage: evload [flags]; evload -h lists the flags and explains the report"
+
+// Limits of the flags that size what evload allocates: a mistyped number
+// must give a flag error, not a crash or a machine out of memory.
+const (
+	maxProducers = 4096
+	maxBatch     = 1 << 16
+	maxStreams   = 1000
+	maxRate      = 1e9
+)
 
 func usage(fs *flag.FlagSet) func() {
 	return func() {
@@ -131,29 +161,36 @@ func usage(fs *flag.FlagSet) func() {
 	}
 }
 
-func parseFlags(args []string, errOut io.Writer) (options, error) {
+// parseFlags reads the command line. -h writes the help to helpOut and
+// returns flag.ErrHelp; any other error says what is wrong with which flag
+// (the caller prints it with usageLine).
+func parseFlags(args []string, helpOut io.Writer) (options, error) {
 	o, _ := preset("paced")
 	fs := flag.NewFlagSet("evload", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.Usage = usage(fs)
+	fs.SetOutput(io.Discard) // errors are returned; the caller prints them
+	fs.Usage = func() {}
 	fs.StringVar(&o.preset, "preset", "paced", "paced or stress: the load's defaults (see above)")
 	fs.StringVar(&o.impl, "impl", "lockfree", "implementation: lockfree or baseline (the reference design's re-build)")
-	fs.IntVar(&o.producers, "producers", o.producers, "producer goroutines")
-	fs.IntVar(&o.batch, "batch", 1, "events per call: 1 = AddEvent, more = AddEvents with that many (the baseline loops AddEvent)")
-	fs.Float64Var(&o.rate, "rate", o.rate, "target events/s over all producers; 0 = flat out")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run")
-	fs.IntVar(&o.streams, "streams", o.streams, "streams open at a time; each leaves after about -stream-life and a new one joins")
+	fs.IntVar(&o.producers, "producers", o.producers, fmt.Sprintf("producer goroutines, 1 to %d", maxProducers))
+	fs.IntVar(&o.batch, "batch", 1, fmt.Sprintf("events per call, 1 to %d: 1 = AddEvent, more = AddEvents with that many (the baseline loops AddEvent)", maxBatch))
+	fs.Float64Var(&o.rate, "rate", o.rate, "target events/s over all producers, up to 1e9; 0 = flat out")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long producers run (Ctrl-C ends the run earlier, with the report)")
+	fs.IntVar(&o.streams, "streams", o.streams, fmt.Sprintf("streams open at a time, 0 to %d; each leaves after about -stream-life and a new one joins", maxStreams))
 	fs.DurationVar(&o.streamLife, "stream-life", o.streamLife, "average stream lifetime")
 	fs.Uint64Var(&o.streamHistory, "stream-history", o.streamHistory, "history events each new stream asks for")
-	fs.Uint64Var(&o.ring, "ring", o.ring, "history ring capacity")
-	fs.Uint64Var(&o.store, "store", o.store, "store capacity (events between two pushes)")
-	fs.IntVar(&o.queue, "queue", 0, "per-stream queue size; 0 = the implementation's default")
+	fs.Uint64Var(&o.ring, "ring", o.ring, fmt.Sprintf("history ring capacity, 1 to %d", system.MaxRingBufferCapacity))
+	fs.Uint64Var(&o.store, "store", o.store, fmt.Sprintf("store capacity (events between two pushes), 1 to %d", system.MaxRequestCapacity))
+	fs.IntVar(&o.queue, "queue", 0, fmt.Sprintf("per-stream queue size, up to %d; 0 = the implementation's default", system.MaxStreamQueueSize))
 	fs.DurationVar(&o.push, "push", o.push, "publisher push interval")
 	fs.DurationVar(&o.reload, "reload", 0, "reconfigure period (lockfree only): ring and store capacities alternate between the given ones and half/double; 0 = off")
 	fs.DurationVar(&o.grace, "grace", time.Minute, "after -duration, fail (with a goroutine dump) if stopping and checking take longer")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	fs.BoolVar(&o.verbose, "v", false, "show the systems' log (cut-off streams, resizes)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(helpOut)
+			usage(fs)()
+		}
 		return o, err
 	}
 	if fs.NArg() > 0 {
@@ -187,20 +224,24 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	switch {
 	case o.impl != "lockfree" && o.impl != "baseline":
 		return o, fmt.Errorf("-impl must be lockfree or baseline, not %q", o.impl)
-	case o.producers < 1 || o.producers >= 1<<20:
-		return o, fmt.Errorf("-producers must be in [1, 2^20)")
-	case o.batch < 1 || o.batch > 1<<16:
-		return o, fmt.Errorf("-batch must be in [1, 65536]")
-	case o.rate < 0:
-		return o, fmt.Errorf("-rate must be >= 0")
+	case o.producers < 1 || o.producers > maxProducers:
+		return o, fmt.Errorf("-producers must be in [1, %d], not %d", maxProducers, o.producers)
+	case o.batch < 1 || o.batch > maxBatch:
+		return o, fmt.Errorf("-batch must be in [1, %d], not %d", maxBatch, o.batch)
+	case math.IsNaN(o.rate) || o.rate < 0 || o.rate > maxRate:
+		return o, fmt.Errorf("-rate must be in [0, %g] events/s (0: flat out), not %g", float64(maxRate), o.rate)
 	case o.duration <= 0:
 		return o, fmt.Errorf("-duration must be > 0")
-	case o.streams < 0:
-		return o, fmt.Errorf("-streams must be >= 0")
+	case o.streams < 0 || o.streams > maxStreams:
+		return o, fmt.Errorf("-streams must be in [0, %d], not %d", maxStreams, o.streams)
 	case o.streamLife <= 0:
 		return o, fmt.Errorf("-stream-life must be > 0")
-	case o.ring == 0:
-		return o, fmt.Errorf("-ring must be > 0")
+	case o.ring < 1 || o.ring > system.MaxRingBufferCapacity:
+		return o, fmt.Errorf("-ring must be in [1, %d], not %d", system.MaxRingBufferCapacity, o.ring)
+	case o.store < 1 || o.store > system.MaxRequestCapacity:
+		return o, fmt.Errorf("-store must be in [1, %d], not %d", system.MaxRequestCapacity, o.store)
+	case o.queue < 0 || o.queue > system.MaxStreamQueueSize:
+		return o, fmt.Errorf("-queue must be in [0, %d] (0: the default), not %d", system.MaxStreamQueueSize, o.queue)
 	case o.push <= 0:
 		return o, fmt.Errorf("-push must be > 0")
 	case o.grace <= 0:
@@ -214,12 +255,12 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 }
 
 func main() {
-	o, err := parseFlags(os.Args[1:], os.Stderr)
+	o, err := parseFlags(os.Args[1:], os.Stdout)
 	if err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "evload:", err)
+		fmt.Fprintf(os.Stderr, "evload: %v\n%s\n", err, usageLine)
 		os.Exit(2)
 	}
 	// The systems log resizes and cut-off streams; unless asked for, keep the
@@ -235,14 +276,34 @@ func main() {
 	}
 	// A system that hangs (in Stop, a collect, a stream removal) must fail
 	// the run, not wedge it: after the grace period, dump and exit.
-	hang := time.AfterFunc(o.duration+o.grace, func() {
+	hang := time.AfterFunc(addSaturated(o.duration, o.grace), func() {
 		fmt.Fprintf(os.Stdout, "FAIL: not finished %s after the run's end; goroutines:\n", o.grace)
 		_ = pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)
 		os.Exit(1)
 	})
-	ok := run(o, os.Stdout, progress)
+	// The first Ctrl-C or SIGTERM ends the run (the report follows, within
+	// the grace period); cancel restores the default handling, so a second
+	// one ends the process at once.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		cancel()
+		hang.Reset(o.grace)
+		fmt.Fprintln(os.Stderr, "evload: stopping early, then checking and reporting (Ctrl-C again quits at once)")
+	}()
+	ok := run(ctx, o, os.Stdout, progress)
 	hang.Stop()
 	if !ok {
 		os.Exit(1)
 	}
+}
+
+// addSaturated is a+b for positive durations, capped at the largest
+// Duration instead of wrapping to a negative one (which would fire a timer
+// at once).
+func addSaturated(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -1,9 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"io"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,8 +21,40 @@ import (
 	"go.uber.org/goleak"
 )
 
+// envRunMain makes the test binary run evload's main with its arguments
+// instead of the tests (see evload below).
+const envRunMain = "EVLOAD_TEST_RUN_MAIN"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(envRunMain) == "1" {
+		main()
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m)
+}
+
+// evload returns a command that runs this test binary as evload with args.
+func evload(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envRunMain+"=1")
+	return cmd
+}
+
+// waitBounded waits for f to return, failing the test if it has not within
+// d: a bound against hanging, not a timing assertion.
+func waitBounded(t *testing.T, d time.Duration, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s: not done within %v", what, d)
+	}
 }
 
 func TestParseFlags(t *testing.T) {
@@ -38,6 +78,21 @@ func TestParseFlags(t *testing.T) {
 		{"zero batch", []string{"-batch", "0"}, true},
 		{"unknown preset", []string{"-preset", "flat"}, true},
 		{"stray argument", []string{"stress"}, true},
+		{"negative duration", []string{"-duration", "-1s"}, true},
+		{"too many producers", []string{"-producers", "5000"}, true},
+		{"huge batch", []string{"-batch", "70000"}, true},
+		{"rate NaN", []string{"-rate", "NaN"}, true},
+		{"rate +Inf", []string{"-rate", "+Inf"}, true},
+		{"huge rate", []string{"-rate", "1e300"}, true},
+		{"too many streams", []string{"-streams", "1000000"}, true},
+		{"negative queue", []string{"-queue", "-5"}, true},
+		{"huge queue", []string{"-queue", "1000000000"}, true},
+		{"zero store", []string{"-store", "0"}, true},
+		{"huge store", []string{"-store", "1000000000000000000"}, true},
+		{"huge ring", []string{"-ring", "1000000000000000000"}, true},
+		{"huge ring on baseline", []string{"-impl", "baseline", "-ring", "1000000000000000000"}, true},
+		{"largest values", []string{"-producers", "4096", "-batch", "65536", "-rate", "1e9", "-streams", "1000",
+			"-queue", "1048576", "-store", "4194304", "-ring", "67108864"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,13 +127,52 @@ func TestPresets(t *testing.T) {
 	assert.Equal(t, stress.push, mixed.push, "flags not given take the preset's value")
 }
 
+// TestFlagErrorsAreShort checks that a flag error is returned, not printed
+// with the whole help text; -h alone prints the help.
+func TestFlagErrorsAreShort(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseFlags([]string{"-nope"}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-nope")
+	assert.Empty(t, out.String())
+}
+
+// TestFlagErrorExit runs evload with bad flags: each must exit with status 2,
+// say what is wrong and print the usage line, without running a load.
+func TestFlagErrorExit(t *testing.T) {
+	for _, args := range [][]string{
+		{"-producers", "0"}, {"-duration", "-1s"}, {"-nope"}, {"-impl", "chan"},
+		{"-impl", "baseline", "-ring", "1000000000000000000"}, {"-queue", "-1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			cmd := evload(t, args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+			assert.Equal(t, 2, exit.ExitCode(), "stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), "evload: ")
+			assert.Contains(t, stderr.String(), usageLine)
+			assert.NotContains(t, stderr.String(), "panic")
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
+
+func TestAddSaturated(t *testing.T) {
+	assert.Equal(t, 3*time.Second, addSaturated(time.Second, 2*time.Second))
+	assert.Equal(t, time.Duration(math.MaxInt64), addSaturated(math.MaxInt64-time.Hour, time.Minute+time.Hour))
+	assert.Equal(t, time.Duration(math.MaxInt64), addSaturated(math.MaxInt64, math.MaxInt64))
+}
+
 // TestHelp checks that -h explains the figures a run prints.
 func TestHelp(t *testing.T) {
 	var out bytes.Buffer
 	_, err := parseFlags([]string{"-h"}, &out)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, figure := range []string{"ev/s", "accepted", "dropped", "lag", "cut", "collected", "not stored",
-		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate"} {
+		"rejected", "store conservation", "load", "PASS", "-preset stress", "-rate", "Ctrl-C", "exit status"} {
 		assert.Contains(t, out.String(), figure)
 	}
 }
@@ -123,20 +217,26 @@ func TestOrderCheck(t *testing.T) {
 	tests := []struct {
 		name    string
 		strict  bool
+		firstBy []uint64
 		events  []*si.EventRecord
 		wantErr bool
 	}{
-		{"in order", true, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6), ev(1, 1)}, false},
-		{"gap strict", true, []*si.EventRecord{ev(0, 5), ev(0, 7)}, true},
-		{"gap lenient", false, []*si.EventRecord{ev(0, 5), ev(0, 7)}, false},
-		{"duplicate", false, []*si.EventRecord{ev(0, 5), ev(0, 5)}, true},
-		{"reorder", false, []*si.EventRecord{ev(0, 5), ev(0, 4)}, true},
-		{"nil", false, []*si.EventRecord{nil}, true},
-		{"unknown producer", false, []*si.EventRecord{ev(2, 0)}, true},
+		{"in order", true, nil, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6), ev(1, 1)}, false},
+		{"gap strict", true, nil, []*si.EventRecord{ev(0, 5), ev(0, 7)}, true},
+		{"gap lenient", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 7)}, false},
+		{"duplicate", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 5)}, true},
+		{"reorder", false, nil, []*si.EventRecord{ev(0, 5), ev(0, 4)}, true},
+		{"nil", false, nil, []*si.EventRecord{nil}, true},
+		{"unknown producer", false, nil, []*si.EventRecord{ev(2, 0)}, true},
+		{"first events within their bounds", true, []uint64{5, 0}, []*si.EventRecord{ev(0, 5), ev(1, 0), ev(0, 6)}, false},
+		{"first events from history", true, []uint64{5, 9}, []*si.EventRecord{ev(0, 1), ev(1, 2), ev(0, 2)}, false},
+		{"lost at the join", true, []uint64{5, 0}, []*si.EventRecord{ev(1, 0), ev(0, 6), ev(0, 7)}, true},
+		{"lost at the join, other producer first", true, []uint64{5, 0}, []*si.EventRecord{ev(0, 4), ev(1, 1)}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newOrderCheck(2, tt.strict)
+			c.firstBy = tt.firstBy
 			for _, e := range tt.events {
 				c.see(e)
 			}
@@ -144,6 +244,18 @@ func TestOrderCheck(t *testing.T) {
 			assert.Equal(t, uint64(len(tt.events)), c.n)
 		})
 	}
+}
+
+// TestOrderCheckFollowsAfterError checks that a flow keeps being followed
+// after its first violation (the progress line's lag reads last), and that
+// the first error is the one kept.
+func TestOrderCheckFollowsAfterError(t *testing.T) {
+	c := newOrderCheck(1, true)
+	for _, seq := range []uint64{0, 2, 2, 9} {
+		c.see(&si.EventRecord{TimestampNano: encode(0, seq)})
+	}
+	assert.Equal(t, "producer 0: gap, event 2 after 0", c.err)
+	assert.Equal(t, int64(9), c.last[0].Load())
 }
 
 func TestEncodeDecode(t *testing.T) {
@@ -175,7 +287,7 @@ func TestRunPasses(t *testing.T) {
 			o, err := parseFlags(args, io.Discard)
 			require.NoError(t, err)
 			var out bytes.Buffer
-			ok := run(o, &out, io.Discard)
+			ok := run(context.Background(), o, &out, io.Discard)
 			assert.True(t, ok, "report:\n%s", out.String())
 			assert.Contains(t, out.String(), "PASS")
 		})
@@ -190,7 +302,7 @@ func TestDefaultRunPasses(t *testing.T) {
 			o, err := parseFlags([]string{"-impl", impl, "-duration", "1500ms", "-stream-life", "400ms"}, io.Discard)
 			require.NoError(t, err)
 			var out bytes.Buffer
-			ok := run(o, &out, io.Discard)
+			ok := run(context.Background(), o, &out, io.Discard)
 			assert.True(t, ok, "report:\n%s", out.String())
 			assert.Contains(t, out.String(), "preset paced")
 			assert.Contains(t, out.String(), "  load: ")
@@ -212,4 +324,81 @@ func TestReportFails(t *testing.T) {
 	var out bytes.Buffer
 	assert.False(t, report(o, lf, plugin, producers, nil, runFacts{elapsed: time.Second}, &out))
 	assert.Contains(t, out.String(), "FAIL")
+}
+
+// TestRunEndsPromptly checks that the end of the run is not held back by a
+// side goroutine waiting for its next period: with -reload 1h, a 200ms run
+// must report well before the hour.
+func TestRunEndsPromptly(t *testing.T) {
+	o, err := parseFlags([]string{"-duration", "200ms", "-producers", "1", "-streams", "1",
+		"-reload", "1h", "-stream-life", "1h", "-rate", "1000"}, io.Discard)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	var ok bool
+	waitBounded(t, time.Minute, "a 200ms run with -reload 1h", func() { ok = run(context.Background(), o, &out, io.Discard) })
+	assert.True(t, ok, "report:\n%s", out.String())
+}
+
+// TestRunStopsEarly cancels an hour-long run: it must stop, check and report
+// as usual, saying it was interrupted.
+func TestRunStopsEarly(t *testing.T) {
+	o, err := parseFlags([]string{"-duration", "1h", "-producers", "2", "-streams", "2",
+		"-stream-life", "50ms", "-push", "5ms", "-reload", "1h"}, io.Discard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	var ok bool
+	waitBounded(t, time.Minute, "a cancelled run", func() { ok = run(ctx, o, &out, io.Discard) })
+	assert.True(t, ok, "report:\n%s", out.String())
+	assert.Contains(t, out.String(), "interrupted after")
+	assert.Contains(t, out.String(), "PASS")
+}
+
+// TestSignalStopsWithReport runs evload for an hour and sends it SIGINT
+// (Ctrl-C) or SIGTERM once it is running: it must stop, print the report
+// and exit with the status of its checks (0), not die without a report.
+func TestSignalStopsWithReport(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT/SIGTERM to send on Windows")
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := evload(t, "-duration", "1h", "-producers", "1", "-streams", "1", "-rate", "2000")
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() }) // if the test fails half-way
+			// The first progress line says the load runs.
+			lines := bufio.NewScanner(stderr)
+			started := false
+			waitBounded(t, time.Minute, "the first progress line", func() {
+				for lines.Scan() {
+					if strings.HasPrefix(lines.Text(), "evload lockfree t=") {
+						started = true
+						return
+					}
+				}
+			})
+			if !started {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("no progress line; stdout:\n%s", stdout.String())
+			}
+			require.NoError(t, cmd.Process.Signal(sig))
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			var waitErr error
+			waitBounded(t, time.Minute, "evload after "+sig.String(), func() { waitErr = cmd.Wait() })
+			assert.NoError(t, waitErr, "stdout:\n%s", stdout.String())
+			assert.Contains(t, stdout.String(), "interrupted after")
+			assert.Contains(t, stdout.String(), "PASS")
+		})
+	}
+}
+
+func TestCountsString(t *testing.T) {
+	assert.Equal(t, "removed 3, slow 1", countsString(map[string]int{"slow": 1, "removed": 3}))
+	assert.Equal(t, "", countsString(nil))
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -26,6 +29,9 @@ type runFacts struct {
 	reloads int           // reconfigurations done
 	elapsed time.Duration // how long the producers ran
 	maxLag  uint64        // the largest lag of a live stream on the progress line
+	// interrupted is when a signal ended the run before -duration (0: it
+	// ran its course).
+	interrupted time.Duration
 }
 
 // report stops the system, checks the invariants and prints the result.
@@ -50,6 +56,10 @@ func report(o options, t target, plugin *countingPlugin, producers []producerSta
 	fmt.Fprintf(out, "evload %s, preset %s: %d producers (batch %d), rate %s, %s, ring %d (now %d), store %d, %d reloads\n",
 		o.impl, o.preset, o.producers, o.batch, rateString(o.rate), elapsed.Round(time.Millisecond), o.ring,
 		t.GetRingBufferCapacity(), o.store, reloads)
+	if f.interrupted > 0 {
+		fmt.Fprintf(out, "  interrupted after %s of %s: stopped early, checked as usual\n",
+			f.interrupted.Round(time.Millisecond), o.duration)
+	}
 	fmt.Fprintf(out, "  sent %d, accepted %d (%.0f/s), dropped %d (%.2f%%), rejected %d\n",
 		sent, c.Accepted, float64(c.Accepted)/elapsed.Seconds(), c.Dropped, pct(c.Dropped, sent), c.Rejected)
 
@@ -134,13 +144,17 @@ func checkStreams(ck *checker, t target, c counts, streams []*streamRun) {
 		}
 		reasons[s.reason]++
 	}
-	fmt.Fprintf(ck.out, "  streams: %d opened, %d events received, closed: %v\n", len(streams), received, reasons)
-	ck.check(firstErr == "", "stream order", "%s", okOr(firstErr, "every stream in order, no duplicate"+map[bool]string{true: ", no gap", false: ""}[t.strict()]))
+	fmt.Fprintf(ck.out, "  streams: %d opened, %d events received, closed: %s\n", len(streams), received, countsString(reasons))
+	ok := "every stream in order, no duplicate"
+	if t.strict() {
+		ok += ", no gap, nothing lost at the join"
+	}
+	ck.check(firstErr == "", "stream order", "%s", okOr(firstErr, ok))
 	if t.strict() {
 		ck.check(uint64(reasons["slow"]) == c.StreamsCut, "streams counted",
 			"%d streams closed as slow, system counted %d", reasons["slow"], c.StreamsCut)
 		ck.check(reasons["slow"]+reasons["removed"] == len(streams), "stream close reasons",
-			"every stream closed as removed or slow: %v", reasons)
+			"every stream closed as removed or slow: %s", countsString(reasons))
 	} else {
 		cut := reasons["cut"]
 		ck.check(uint64(cut) <= c.StreamsCut && c.StreamsCut <= uint64(cut+reasons["removed"]), "streams counted",
@@ -164,6 +178,16 @@ func loadVerdict(out io.Writer, o options, c counts, maxLag uint64) {
 		return
 	}
 	fmt.Fprintln(out, "; to absorb this rate raise -store or shorten -push (not stored), raise -queue (cut)")
+}
+
+// countsString lists counts by name, sorted: "removed 3, slow 1".
+func countsString(m map[string]int) string {
+	names := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func okOr(err, ok string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,23 +25,34 @@ func decode(ev *si.EventRecord) (producer int, seq uint64) {
 	return int(v >> seqBits), v & (1<<seqBits - 1)
 }
 
-// producerState is one producer's progress, on its own cache line.
+// producerState is one producer's progress, on its own cache line. Before
+// each AddEvent (or AddEvents) call the producer stores in begun the count of
+// events once the call is done; after the call it stores the same in sent.
+// So an event numbered begun or above (as loaded at some moment) is added by
+// a call that began after that moment.
 type producerState struct {
-	sent atomic.Uint64 // events given to AddEvent
-	_    cpu.CacheLinePad
+	begun atomic.Uint64 // events of the calls begun so far
+	sent  atomic.Uint64 // events given to AddEvent by the calls that returned
+	_     cpu.CacheLinePad
 }
 
 // orderCheck follows each producer's sequence numbers through an ordered
 // flow (a stream, or the batches of the plugin) and records the first
 // violation: a number not above the last one seen (duplicate or reorder),
-// or, when strict, a number that skips (gap).
+// or, when strict, a number that skips (gap), or, with firstBy, a first
+// number above its bound (events lost before it).
 //
 // One goroutine at a time calls see; last may be read by others (progress).
 type orderCheck struct {
 	strict bool
-	last   []atomic.Int64 // per producer; -1 before the first
-	err    string
-	n      uint64
+	last   []atomic.Int64 // per producer: the highest seen; -1 before the first
+	// firstBy, when set (before the first see), bounds each producer's
+	// first number: a stream must receive every event a producer began to
+	// add after the stream was created, so its first one of producer p is
+	// at most firstBy[p] (see openStream).
+	firstBy []uint64
+	err     string // the first violation; "" while none
+	n       uint64
 }
 
 func newOrderCheck(producers int, strict bool) *orderCheck {
@@ -51,28 +63,40 @@ func newOrderCheck(producers int, strict bool) *orderCheck {
 	return c
 }
 
+// see checks the next record of the flow. After a violation it keeps
+// following the producers (the progress line's lag stays meaningful) but
+// keeps the first error.
 func (c *orderCheck) see(ev *si.EventRecord) {
 	c.n++
-	if c.err != "" {
-		return
-	}
 	if ev == nil {
-		c.err = "nil record"
+		c.fail("nil record")
 		return
 	}
 	p, seq := decode(ev)
 	if p >= len(c.last) {
-		c.err = fmt.Sprintf("record of unknown producer %d", p)
+		c.fail("record of unknown producer %d", p)
 		return
 	}
 	prev := c.last[p].Load()
 	switch {
+	case prev < 0 && c.firstBy != nil && seq > c.firstBy[p]:
+		c.fail("producer %d: first event %d, but every event from %d on was added after the stream opened (lost at the join)",
+			p, seq, c.firstBy[p])
 	case prev >= 0 && int64(seq) <= prev:
-		c.err = fmt.Sprintf("producer %d: event %d after %d (duplicate or out of order)", p, seq, prev)
+		c.fail("producer %d: event %d after %d (duplicate or out of order)", p, seq, prev)
 	case c.strict && prev >= 0 && int64(seq) != prev+1:
-		c.err = fmt.Sprintf("producer %d: gap, event %d after %d", p, seq, prev)
+		c.fail("producer %d: gap, event %d after %d", p, seq, prev)
 	}
-	c.last[p].Store(int64(seq))
+	if int64(seq) > prev {
+		c.last[p].Store(int64(seq))
+	}
+}
+
+// fail records a violation unless one is recorded already.
+func (c *orderCheck) fail(format string, args ...any) {
+	if c.err == "" {
+		c.err = fmt.Sprintf(format, args...)
+	}
 }
 
 // countingPlugin receives the published batches and checks their order.
@@ -129,7 +153,9 @@ type load struct {
 	t         target
 	plugin    *countingPlugin
 	start     time.Time
-	stop      atomic.Bool // set when the duration is over
+	stop      atomic.Bool   // set when the run is over (duration, or ctx done); producers poll it
+	done      chan struct{} // closed with stop: wakes the stream churn and the reloads
+	early     time.Duration // when ctx ended the run before -duration; 0 if it ran its course
 	producers []producerState
 	workers   sync.WaitGroup // producers
 	side      sync.WaitGroup // stream churn and reloads
@@ -144,11 +170,12 @@ type load struct {
 }
 
 // run puts the system under load as o says, prints the report to out and
-// returns whether every check passed.
-func run(o options, out, progress io.Writer) bool {
+// returns whether every check passed. When ctx ends first (Ctrl-C), the
+// producers stop there and the run is checked and reported as usual.
+func run(ctx context.Context, o options, out, progress io.Writer) bool {
 	// The store refuses events when full, so the plugin sees each producer's
 	// events in order but with gaps: its check is never strict.
-	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}}
+	l := &load{o: o, plugin: &countingPlugin{check: newOrderCheck(o.producers, false)}, done: make(chan struct{})}
 	l.t = newTarget(o, l.plugin)
 	l.t.StartService()
 	l.start = time.Now()
@@ -161,12 +188,14 @@ func run(o options, out, progress io.Writer) bool {
 		l.side.Add(1)
 		go l.reload()
 	}
-	l.showProgress(progress)
+	l.showProgress(ctx, progress)
 	l.stop.Store(true)
+	close(l.done)
 	l.workers.Wait()
 	elapsed := time.Since(l.start)
 	l.side.Wait()
-	return report(o, l.t, l.plugin, l.producers, l.ended, runFacts{reloads: l.reloads, elapsed: elapsed, maxLag: l.maxLag}, out)
+	return report(o, l.t, l.plugin, l.producers, l.ended,
+		runFacts{reloads: l.reloads, elapsed: elapsed, maxLag: l.maxLag, interrupted: l.early}, out)
 }
 
 func (l *load) startProducers() {
@@ -181,9 +210,23 @@ func (l *load) startProducers() {
 	}
 }
 
+// openStream creates a stream and starts its reader.
+//
+// On a strict (lock-free) system a stream receives every event added after
+// it was created, so the first event it gets from producer p is bounded:
+// begun is loaded after CreateEventStream returned, so every event of p from
+// begun on was added by a call that began after the stream existed. A stream
+// whose first event of p is above that lost events at the join (history
+// and live events not meeting).
 func (l *load) openStream() *streamRun {
 	s := &streamRun{check: newOrderCheck(l.o.producers, l.t.strict()), done: make(chan struct{})}
 	s.h = l.t.CreateEventStream("evload", l.o.streamHistory)
+	if l.t.strict() {
+		s.check.firstBy = make([]uint64, len(l.producers))
+		for p := range l.producers {
+			s.check.firstBy[p] = l.producers[p].begun.Load()
+		}
+	}
 	l.streamsMu.Lock()
 	l.ended = append(l.ended, s)
 	l.streamsMu.Unlock()
@@ -208,11 +251,19 @@ func (l *load) churnStreams() {
 	for i := range open {
 		open[i], ends[i] = l.openStream(), life()
 	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	for !l.stop.Load() {
 		l.streamsMu.Lock()
 		l.live = append(l.live[:0], open...)
 		l.streamsMu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-tick.C:
+		case <-l.done:
+		}
+		if l.stop.Load() {
+			break
+		}
 		for i, s := range open {
 			if !isDone(s) {
 				if time.Now().Before(ends[i]) {
@@ -232,12 +283,19 @@ func (l *load) churnStreams() {
 }
 
 // reload reconfigures every o.reload until stop, alternating between the
-// given capacities and a halved history with a doubled store.
+// given capacities and a halved history with a doubled store. It returns as
+// soon as the run ends, not at the next tick (-reload 1h must not hold the
+// report back for an hour).
 func (l *load) reload() {
 	defer l.side.Done()
 	tick := time.NewTicker(l.o.reload)
 	defer tick.Stop()
-	for range tick.C {
+	for {
+		select {
+		case <-tick.C:
+		case <-l.done:
+			return
+		}
 		if l.stop.Load() {
 			return
 		}
@@ -250,15 +308,22 @@ func (l *load) reload() {
 	}
 }
 
-// showProgress prints a progress line every second until the duration is over.
-func (l *load) showProgress(w io.Writer) {
+// showProgress prints a progress line every second until the duration is
+// over or ctx is done (then it prints one last line and sets l.early).
+func (l *load) showProgress(ctx context.Context, w io.Writer) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	end := time.NewTimer(l.o.duration - time.Since(l.start))
+	defer end.Stop()
 	last, lastAt := l.t.counts(), l.start
-	for deadline := l.start.Add(l.o.duration); time.Now().Before(deadline); {
+	for over := false; !over; {
 		select {
 		case <-tick.C:
-		case <-time.After(time.Until(deadline)):
+		case <-end.C:
+			over = true
+		case <-ctx.Done():
+			over = true
+			l.early = time.Since(l.start)
 		}
 		now, c := time.Now(), l.t.counts()
 		var maxLag uint64
@@ -385,14 +450,17 @@ func produce(t target, p int, perRate float64, batch int, st *producerState, sto
 			}
 		}
 		if batch <= 1 {
-			t.AddEvent(record(mix, p, seq))
+			ev := record(mix, p, seq)
 			seq++
+			st.begun.Store(seq)
+			t.AddEvent(ev)
 		} else {
 			buf = buf[:0]
 			for range batch {
 				buf = append(buf, record(mix, p, seq))
 				seq++
 			}
+			st.begun.Store(seq)
 			t.addEvents(buf)
 		}
 		st.sent.Store(seq)

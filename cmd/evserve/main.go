@@ -55,6 +55,7 @@ type options struct {
 	load           float64
 	seed           uint64
 	ring           uint64
+	requests       uint64
 	tracking       bool
 	responseSize   uint64
 	maxStreams     uint64
@@ -74,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.load, "load", 0, "synthetic scheduler events per second (0: none)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic load")
 	fs.Uint64Var(&o.ring, "ring", system.DefaultRingBufferCapacity, "events kept in history (event.ringBufferCapacity)")
+	fs.Uint64Var(&o.requests, "request-capacity", 0,
+		"events the store keeps for the publisher between two pushes (event.requestCapacity; 0: the default, raised to twice what -load adds per push)")
 	fs.BoolVar(&o.tracking, "tracking", true, "event tracking enabled (event.trackingEnabled); off makes the endpoints answer 500")
 	fs.Uint64Var(&o.responseSize, "response-size", httpapi.DefaultResponseSize, "batch default and largest count (event.RESTResponseSize)")
 	fs.Uint64Var(&o.maxStreams, "max-streams", httpapi.DefaultMaxStreams, "streams open at once, in total (event.maxStreams)")
@@ -107,10 +110,27 @@ type server struct {
 	handler http.Handler
 }
 
+// requestCapacity is the store size evserve uses: the one asked for, or,
+// when none is (0), the library's default raised to twice the events the
+// synthetic load adds per push, so that the demo does not warn of events not
+// stored merely because its own load outgrows the default. The system clamps
+// it to MaxRequestCapacity.
+func requestCapacity(asked uint64, load float64, push time.Duration) uint64 {
+	if asked != 0 {
+		return asked
+	}
+	perPush := 2 * load * push.Seconds()
+	if perPush <= float64(system.DefaultRequestCapacity) {
+		return system.DefaultRequestCapacity
+	}
+	return uint64(min(perPush, float64(system.MaxRequestCapacity)))
+}
+
 // newServer builds and starts the event system and the handlers.
 func newServer(o options, log *slog.Logger) *server {
 	cfg := system.DefaultConfig()
 	cfg.RingBufferCapacity = o.ring
+	cfg.RequestCapacity = requestCapacity(o.requests, o.load, cfg.PushInterval)
 	cfg.TrackingEnabled = o.tracking
 	cfg.Logger = log
 	// The resource manager's side of the publisher: evserve has none, so

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lfevents/lfevents/httpapi"
+	"github.com/lfevents/lfevents/system"
 )
 
 func TestMain(m *testing.M) {
@@ -166,4 +167,28 @@ func TestFlags(t *testing.T) {
 	assert.Error(t, err)
 	err = run(context.Background(), []string{"-addr", "256.0.0.1:0"}, io.Discard, io.Discard)
 	assert.Error(t, err, "a bad address fails before anything runs")
+}
+
+// TestRequestCapacityFollowsLoad: with no -request-capacity the store holds
+// twice what -load adds per push (at least the library's default), so the
+// README's demo command does not warn of events not stored; an explicit
+// value is used as given.
+func TestRequestCapacityFollowsLoad(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want uint64
+	}{
+		{nil, system.DefaultRequestCapacity},
+		{[]string{"-load", "100"}, system.DefaultRequestCapacity},
+		{[]string{"-load", "2000"}, 2 * 2000 * uint64(system.DefaultPushInterval/time.Second)},
+		{[]string{"-load", "1e12"}, system.MaxRequestCapacity},
+		{[]string{"-load", "2000", "-request-capacity", "10"}, 10},
+	} {
+		o, err := parseFlags(tc.args, io.Discard)
+		require.NoError(t, err)
+		s := newServer(o, slog.New(slog.DiscardHandler))
+		assert.Equal(t, tc.want, s.sys.GetRequestCapacity(), "%v", tc.args)
+		s.api.Close()
+		s.sys.Stop()
+	}
 }

@@ -3,7 +3,6 @@ package dedup
 import (
 	"bytes"
 	"log/slog"
-	"math"
 	"math/bits"
 	"reflect"
 	"sync/atomic"
@@ -26,6 +25,11 @@ const (
 // events.
 const DefaultLogInterval = 10 * time.Second
 
+// logRewind is how far (or LogInterval, if longer) a suppression's time must
+// lie before the last log line's for the rate limit to start again from it:
+// further than producers' clocks plausibly differ.
+const logRewind = int64(time.Hour)
+
 // Config configures a Table.
 type Config struct {
 	// Window is how long a recorded event suppresses its equals. Must be
@@ -41,14 +45,21 @@ type Config struct {
 	// nil means slog.Default(), looked up at each log.
 	Logger *slog.Logger
 
-	// LogInterval is the least time between two log lines. 0 or less means
-	// DefaultLogInterval.
+	// LogInterval is the least event time between two log lines (unless
+	// the second is stamped an hour or more before the first, see count).
+	// 0 or less means DefaultLogInterval.
 	LogInterval time.Duration
 
 	// Counter, when not nil, is the counter each suppression increments
 	// (and that Suppressed reports), so that an owner replacing tables keeps
 	// one count. nil means a counter of the table's own.
 	Counter *atomic.Uint64
+
+	// Logged, when not nil, holds the count reported by the last log line,
+	// shared like Counter, so that the first line of a replacing table says
+	// how many suppressions are new since the last line of any table. nil
+	// means a value of the table's own.
+	Logged *atomic.Uint64
 }
 
 // Table remembers, per entry, one recently recorded event and when it was
@@ -69,19 +80,20 @@ type Table struct {
 	logEvery int64  // ns
 	logger   *slog.Logger
 	counter  *atomic.Uint64
+	logged   *atomic.Uint64 // the count reported by the last log line
 
 	_ cpu.CacheLinePad
 
-	// own is the counter used when Config.Counter is nil.
-	own atomic.Uint64
+	// own and ownLogged are used when Config.Counter and Config.Logged are nil.
+	own, ownLogged atomic.Uint64
 
 	_ cpu.CacheLinePad
 
-	// lastLog is the event time of the last log line, CASed by the suppression that
-	// logs; logged is the count reported then. Touched at most once per
+	// lastLog is the event time of the last log line (0: none yet; event
+	// times are positive), CASed by the suppression that logs, which then
+	// swaps the count it reports into logged. Touched at most once per
 	// suppression (a load) and once per LogInterval (a CAS and a swap).
 	lastLog atomic.Int64
-	logged  atomic.Uint64
 
 	_ cpu.CacheLinePad
 }
@@ -158,8 +170,8 @@ type Table struct {
 //
 // Memory. The entries are allocated once by New (16 bytes each, at least
 // one bucket of 4; a table of 64 to 2048 entries takes about 32 KiB, see
-// newBuckets); Suppress
-// allocates nothing (the log line allocates, at most once per LogInterval).
+// newBuckets); Suppress allocates nothing (the log line allocates, at most
+// once per LogInterval of event time, see count).
 // An entry keeps its record reachable until overwritten, so a table keeps
 // at most Size records alive beyond the event history.
 type entry struct { // 16 bytes, four to a cache line
@@ -189,12 +201,14 @@ func New(cfg Config) *Table {
 		logEvery: logEvery,
 		logger:   cfg.Logger,
 		counter:  cfg.Counter,
+		logged:   cfg.Logged,
 	}
 	if t.counter == nil {
 		t.counter = &t.own
 	}
-
-	t.lastLog.Store(math.MinInt64 / 2) // the first suppression logs
+	if t.logged == nil {
+		t.logged = &t.ownLogged
+	}
 	return t
 }
 
@@ -330,12 +344,18 @@ func within(a, b, window int64) bool {
 	return d < window && d > -window
 }
 
-// count counts one suppression of ev and logs at most once per LogInterval
-// (of event time).
+// count counts one suppression of ev, whose time at is positive, and logs
+// the first one, then one whenever at is a LogInterval or more after the
+// time of the last line, or logRewind or more before it (a line stamped far
+// in the future, by a wrong clock or unit, must not silence the log until
+// the clock gets there; a producer that is merely behind the others must not
+// make every suppression log). No difference here can overflow, both times
+// being positive.
 func (t *Table) count(ev *si.EventRecord, at int64) {
 	n := t.counter.Add(1)
 	last := t.lastLog.Load()
-	if at-last < t.logEvery || !t.lastLog.CompareAndSwap(last, at) {
+	if last != 0 && at-last < t.logEvery && last-at < max(t.logEvery, logRewind) ||
+		!t.lastLog.CompareAndSwap(last, at) {
 		return
 	}
 	since := n - t.logged.Swap(n)

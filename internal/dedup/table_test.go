@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -380,4 +381,70 @@ func TestUnknownFieldsDirect(t *testing.T) {
 // (tests look inside a bucket through it).
 func (t *Table) bucket(hash uint64) []entry {
 	return t.buckets[hash&t.mask][:t.ways]
+}
+
+// TestLogAtExtremeTimestamps: the log's rate limit is by event time, and an
+// event time far from the others must neither silence the first line nor
+// every later one. The first suppression logs at once whatever its
+// timestamp (MaxInt64 included); after a line at a far-future time (a
+// record stamped in the wrong unit, a clock gone wrong), a suppression at
+// an ordinary time logs again instead of waiting for the clock to reach
+// that future; a suppression less than an hour before the last line (a
+// producer behind the others) does not.
+func TestLogAtExtremeTimestamps(t *testing.T) {
+	cases := []struct {
+		name          string
+		first, second int64
+		lines         int
+	}{
+		{"MaxInt64, then an ordinary time", math.MaxInt64, int64(time.Hour), 2},
+		{"just above 2^62, then an ordinary time", 1<<62 + 1, int64(time.Hour), 2},
+		{"year 2096, then an ordinary time", 4e18, int64(time.Hour), 2},
+		{"ordinary, then far in the future", int64(time.Hour), math.MaxInt64, 2},
+		{"two ordinary times within the interval", int64(time.Hour), int64(time.Hour + time.Second), 1},
+		{"a producer ten minutes behind: no new line", int64(time.Hour), int64(50 * time.Minute), 1},
+		{"an hour before", int64(2 * time.Hour), int64(time.Hour), 2},
+		{"1ns, then MaxInt64-1", 1, math.MaxInt64 - 1, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tab := New(Config{Window: math.MaxInt64, Logger: slog.New(slog.NewTextHandler(&buf, nil)), LogInterval: time.Minute})
+			lines := func() int { return strings.Count(buf.String(), "duplicate events suppressed") }
+			at := func(ts int64) *si.EventRecord {
+				ev := rec(si.EventRecord_REQUEST, "ask-1", "app-1", "does not fit")
+				ev.TimestampNano = ts
+				return ev
+			}
+			require.False(t, tab.Suppress(at(tc.first)))
+			require.True(t, tab.Suppress(at(tc.first)))
+			assert.Equal(t, 1, lines(), "the first suppression logs at once: %s", buf.String())
+			require.True(t, tab.Suppress(at(tc.second)), "within a window of MaxInt64")
+			assert.Equal(t, tc.lines, lines(), buf.String())
+			assert.EqualValues(t, 2, tab.Suppressed())
+		})
+	}
+}
+
+// TestLogCountAcrossTables: a table that replaces another (sharing Counter
+// and Logged, as the event system's Reconfigure does) reports in its first
+// line only the suppressions since the last line of the one before.
+func TestLogCountAcrossTables(t *testing.T) {
+	var buf bytes.Buffer
+	var counter, logged atomic.Uint64
+	cfg := Config{Window: time.Hour, Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+		LogInterval: time.Hour, Counter: &counter, Logged: &logged}
+	a := rec(si.EventRecord_REQUEST, "ask-1", "app-1", "does not fit")
+	first := New(cfg)
+	require.False(t, first.Suppress(stamped(a, 0)))
+	for i := 1; i <= 3; i++ {
+		require.True(t, first.Suppress(stamped(clone(a), time.Duration(i)*time.Millisecond)))
+	}
+	second := New(cfg)
+	require.False(t, second.Suppress(stamped(clone(a), time.Second)))
+	require.True(t, second.Suppress(stamped(clone(a), 2*time.Second)))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 2, buf.String())
+	assert.Contains(t, lines[0], "suppressed=1 sinceLastLog=1")
+	assert.Contains(t, lines[1], "suppressed=4 sinceLastLog=3")
 }

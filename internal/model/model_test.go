@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/lfevents/lfevents/internal/testutil"
+	"github.com/lfevents/lfevents/store"
 )
 
 // TestRules holds the window rule and the stream start rule to examples.
@@ -76,4 +77,47 @@ func TestLockedStoreConservation(t *testing.T) {
 	st := s.Stats()
 	assert.Equal(t, uint64(collected), st.Stored)
 	assert.Equal(t, uint64(4000), st.Stored+st.NotStored)
+}
+
+// TestSequencedStoreIgnoresIDsBeforeItsStart holds the model to the store's
+// contract and to the store itself: IDs below the value the sequence
+// returned when the store was created are ignored, neither stored nor
+// counted.
+func TestSequencedStoreIgnoresIDsBeforeItsStart(t *testing.T) {
+	next := uint64(10)
+	seq := func() uint64 { return next }
+	m, real := NewSequencedStore(3, seq), store.NewSequenced(3, seq)
+	for _, id := range []uint64{0, 9} {
+		ev := Rec(int64(id))
+		m.StoreWithID(id, ev)
+		real.StoreWithID(id, ev)
+	}
+	next = 11
+	ev := Rec(10)
+	m.StoreWithID(10, ev)
+	real.StoreWithID(10, ev)
+	got := real.Stats()
+	assert.Equal(t, Stats{Stored: got.Stored, NotStored: got.NotStored}, m.Stats(), "the model's counters against the store's")
+	assert.Equal(t, Stats{Stored: 1}, m.Stats())
+	assert.Equal(t, real.CountStoredEvents(), m.CountStoredEvents())
+	assert.Equal(t, []*si.EventRecord{ev}, m.CollectEvents())
+	assert.Equal(t, []*si.EventRecord{ev}, real.CollectEvents())
+}
+
+// TestRingReadsAreCopies checks that what the model's reads return belongs to
+// the caller, as the ring's do: writing over it changes nothing held.
+func TestRingReadsAreCopies(t *testing.T) {
+	m := NewRing(4)
+	for i := range 6 {
+		m.Add(Rec(int64(i)))
+	}
+	recent := m.GetRecentEvents(math.MaxUint64)
+	from, _, _ := m.GetEventsFromID(2, math.MaxUint64)
+	for i := range recent {
+		recent[i] = Rec(-1)
+	}
+	for i := range from {
+		from[i] = Rec(-1)
+	}
+	assert.Equal(t, []int64{2, 3, 4, 5}, Tags(m.GetRecentEvents(math.MaxUint64)))
 }

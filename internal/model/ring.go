@@ -1,10 +1,16 @@
 package model
 
-import "github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+import (
+	"slices"
+
+	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
+)
 
 // Ring is the reference history: it keeps every event ever added and derives
 // the window with Lowest. Its methods are those of ring.Buffer with the same
-// results; capacity 0 counts as 1, as in ring.New.
+// results; capacity 0 counts as 1, as in ring.New. ring.New and Resize also
+// cap the capacity at ring.MaxCapacity, which Ring does not: compare them
+// with capacities below it.
 type Ring struct {
 	capacity uint64
 	floor    uint64            // the lowest ID held at the last Resize
@@ -59,14 +65,15 @@ func (m *Ring) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]*s
 	return dst, low, m.GetLastEventID()
 }
 
-// GetRecentEvents returns the newest count events held, oldest first.
+// GetRecentEvents returns the newest count events held, oldest first, in a
+// slice of the caller's (nil when there are none).
 func (m *Ring) GetRecentEvents(count uint64) []*si.EventRecord {
 	low, next := m.GetLowestID(), m.NextID()
 	n := min(count, next-low)
 	if n == 0 {
 		return nil
 	}
-	return m.events[next-n : next]
+	return slices.Clone(m.events[next-n : next])
 }
 
 // Resize keeps capacity events from now on (0 counts as 1).

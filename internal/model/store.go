@@ -15,9 +15,11 @@ import (
 // A plain store numbers records itself, in the order of Store calls. A
 // sequenced one takes IDs from StoreWithID: a record lands at slot
 // id - base of the current batch, a nil record or an ID past the batch's
-// capacity is counted as not stored, and Store is refused and counted.
+// capacity is counted as not stored, an ID below the sequence's value at
+// creation is ignored (not counted), and Store is refused and counted.
 type Store struct {
 	seq       func() uint64     // sequenced: the ID the next claim takes; nil: plain
+	origin    uint64            // sequenced: seq() at creation; lower IDs are ignored
 	slots     []*si.EventRecord // the current batch; slots[id-base]; len = its capacity
 	base      uint64            // the ID of slots[0]
 	next      uint64            // plain: the ID the next Store takes
@@ -38,6 +40,7 @@ func NewStore(size uint64) *Store {
 func NewSequencedStore(size uint64, seq func() uint64) *Store {
 	s := NewStore(size)
 	s.seq, s.base = seq, seq()
+	s.origin = s.base
 	return s
 }
 
@@ -56,11 +59,13 @@ func (s *Store) Store(ev *si.EventRecord) {
 
 // StoreWithID places ev under id (sequenced); a plain store ignores id.
 func (s *Store) StoreWithID(id uint64, ev *si.EventRecord) {
-	if s.seq == nil {
+	switch {
+	case s.seq == nil:
 		s.Store(ev)
-		return
+	case id < s.origin: // before the store's time: not its ID
+	default:
+		s.place(id, ev)
 	}
-	s.place(id, ev)
 }
 
 func (s *Store) place(id uint64, ev *si.EventRecord) {

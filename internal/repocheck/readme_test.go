@@ -111,10 +111,20 @@ func TestReadmeQuickStart(t *testing.T) {
 	defer cancelRun()
 	run := exec.CommandContext(runCtx, bin)
 	run.Dir = dir
-	out, err = run.CombinedOutput()
-	require.NoError(t, err, "running the README's Quick start:\n%s", out)
-	assert.NotEmpty(t, strings.TrimSpace(string(out)), "the Quick start prints what it did")
+	var stderr strings.Builder
+	run.Stderr = &stderr
+	out, err = run.Output()
+	require.NoError(t, err, "running the README's Quick start:\n%s%s", out, stderr.String())
+
+	// The sentence after the program says what it prints: check that it does.
+	said := quickStartPrints.FindStringSubmatch(quick)
+	require.NotNil(t, said, "the Quick start section no longer says \"It prints `...` ... and then `...`\"")
+	assert.Equal(t, said[1]+"\n"+said[2]+"\n", string(out), "what the Quick start prints on standard output")
 }
+
+// quickStartPrints is the README's sentence that tells what the Quick start
+// program prints: its two lines of standard output.
+var quickStartPrints = regexp.MustCompile("It prints `([^`]+)`[^`]*and then `([^`]+)`")
 
 // exampleRef is a line of the README's examples section: a package directory
 // in backquotes followed by the example functions it holds.

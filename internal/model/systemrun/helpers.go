@@ -69,11 +69,15 @@ type Reader struct {
 	histStart uint64 // no event before this ID may arrive
 	join      uint64 // the history's read end when it was created
 	removed   bool   // the test removed it
-	release   chan struct{}
-	done      chan struct{}
-	mu        sync.Mutex
-	got       []*si.EventRecord
-	released  bool // by the test's goroutine only
+	// closedEarly: the stream was already closed (ReasonClosed) before
+	// Run's final Stop, so a stop, restart, CloseAllStreams or tracking
+	// change of the run must account for it.
+	closedEarly bool
+	release     chan struct{}
+	done        chan struct{}
+	mu          sync.Mutex
+	got         []*si.EventRecord
+	released    bool // by the test's goroutine only
 }
 
 // StartReader starts reading s; a stalled reader does not read until Unblock.

@@ -298,10 +298,13 @@ func Run(data []byte) error {
 		}
 	}
 
-	// Shut down; then nothing runs and every channel is closed.
+	// Shut down; then nothing runs and every channel is closed. A stream
+	// closed before this must have been closed by one of the run's steps.
+	for _, r := range readers {
+		r.closedEarly = r.S.CloseReason() == stream.ReasonClosed
+	}
 	e.Stop()
 	e.CloseAllStreams() // a system never started still had its streams
-	closeEpoch++        // which closed every stream still open
 	for _, r := range readers {
 		if err := r.AwaitClosed(); err != nil {
 			return err
@@ -376,6 +379,9 @@ func checkBatch(b []*si.EventRecord, idOf map[*si.EventRecord]uint64, inBatch ma
 // checkStreams checks what each reader received after the system stopped:
 // a run of consecutive IDs starting where the stream was allowed to start,
 // and a close reason the test can account for; and the stream counters.
+// closeEpoch counts the steps of the run that closed every stream, not
+// the final shutdown: a stream closed before it (closedEarly) must have
+// been created before one of those steps.
 func checkStreams(c *checks, readers []*Reader, idOf map[*si.EventRecord]uint64, closeEpoch int, m system.Metrics) {
 	delivered, slow := uint64(0), uint64(0)
 	for i, r := range readers {
@@ -387,7 +393,7 @@ func checkStreams(c *checks, readers []*Reader, idOf map[*si.EventRecord]uint64,
 			slow++
 		case reason == stream.ReasonRemoved && !r.removed:
 			c.fail("stream %d: removed without RemoveStream", i)
-		case reason == stream.ReasonClosed && !r.whenDown && closeEpoch <= r.createdAt:
+		case reason == stream.ReasonClosed && r.closedEarly && !r.whenDown && closeEpoch <= r.createdAt:
 			c.fail("stream %d: closed while nothing closed the streams", i)
 		case reason != stream.ReasonRemoved && reason != stream.ReasonClosed:
 			c.fail("stream %d: not closed after Stop: reason %v", i, reason)
@@ -404,8 +410,11 @@ func checkStreams(c *checks, readers []*Reader, idOf map[*si.EventRecord]uint64,
 }
 
 // checkReceived checks what reader r received: accepted records with
-// consecutive IDs, the first no earlier than the history asked for and no
-// later than where the stream joined.
+// consecutive IDs, the first exactly where the history asked for starts.
+// Run adds events from one goroutine, so when the stream is created history
+// holds every ID below r.join: the stream owes the newest of them (from
+// r.histStart), all of them, then every later one. A stream closed or cut
+// early received a prefix of that, which starts there too.
 func checkReceived(r *Reader, got []*si.EventRecord, idOf map[*si.EventRecord]uint64) error {
 	for k, ev := range got {
 		id, ok := idOf[ev]
@@ -414,6 +423,8 @@ func checkReceived(r *Reader, got []*si.EventRecord, idOf map[*si.EventRecord]ui
 			return errors.New("a record that was never accepted")
 		case k == 0 && id < r.histStart:
 			return fmt.Errorf("first event %d before the history asked for (from %d)", id, r.histStart)
+		case k == 0 && id > r.histStart && r.histStart < r.join:
+			return fmt.Errorf("first event %d: history from %d asked for and held, lost before it", id, r.histStart)
 		case k == 0 && id > r.join:
 			return fmt.Errorf("first event %d: skipped events after it joined at %d", id, r.join)
 		case k > 0 && id != idOf[got[k-1]]+1:
