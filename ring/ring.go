@@ -88,10 +88,14 @@ import (
 // first goroutine that uses the view (Resize right after the store, or a
 // reader), with one CAS, as the store fixes a batch's base: a counter loaded
 // after the view is at least the one at the takeover, so the fixed value
-// keeps every earlier reader's window inside the new one. When the slot count
+// keeps every earlier reader's window inside the new one. Resize fixes the
+// view before it returns, so the next Resize starts from fixed values and a
+// late fix of a replaced view fails its CAS. When the slot count
 // stays, Resize swaps in a view with the new capacity and a pending floor,
 // fixed to the lowest ID the old view holds at the takeover, so events
-// already displaced do not come back when the buffer grows. When the slot
+// already displaced do not come back when the buffer grows (a reader whose
+// own counter is below the count the floor was fixed from uses the lower
+// floor its own count gives, see bounds). When the slot
 // count changes, Resize allocates a new storage N, then gives readers a view
 // of the old storage O with a pending limit, fixed to the claim count at the
 // takeover (before the flip below, so every ID under it is in O). It then
@@ -295,7 +299,7 @@ type view struct {
 	floor    atomic.Uint64 // no ID below floor is held (set by Resize); or pending
 	limit    atomic.Uint64 // IDs at or above limit are not in st (while Resize copies); noLimit; or pending
 	// For a pending floor: the floor and capacity of the view this one
-	// replaced (which held every ID).
+	// replaced (which held every ID); prevCapacity is 0 in other views.
 	prevFloor, prevCapacity uint64
 }
 
@@ -309,19 +313,25 @@ func newView(st *storage, capacity, floor, limit uint64) *view {
 // fix fixes a pending floor or limit from claimed, the claim counter loaded
 // after v was loaded, so at least the count at the moment v replaced the
 // previous view. A pending limit becomes claimed; a pending floor the lowest
-// ID the previous view holds at claimed. The first fix wins (one CAS; a
-// fixed value never changes).
+// ID the previous view holds at claimed (prevLowest). The first fix wins (one
+// CAS; a fixed value never changes).
 func (v *view) fix(claimed uint64) {
 	if v.limit.Load() == pending {
 		v.limit.CompareAndSwap(pending, claimed)
 	}
 	if v.floor.Load() == pending {
-		lowest := v.prevFloor
-		if claimed > v.prevCapacity {
-			lowest = max(lowest, claimed-v.prevCapacity)
-		}
-		v.floor.CompareAndSwap(pending, lowest)
+		v.floor.CompareAndSwap(pending, v.prevLowest(claimed))
 	}
+}
+
+// prevLowest is the lowest ID the view v replaced holds when claimed IDs are
+// claimed (for a view made with a pending floor).
+func (v *view) prevLowest(claimed uint64) uint64 {
+	lowest := v.prevFloor
+	if claimed > v.prevCapacity {
+		lowest = max(lowest, claimed-v.prevCapacity)
+	}
+	return lowest
 }
 
 // Buffer is the history ring. The zero value is not usable: create one with
@@ -470,7 +480,18 @@ func (b *Buffer) window() (v *view, lowest, next uint64) {
 
 // bounds returns the claim counter's next ID limited to the view, and the
 // lowest ID the view holds when that many IDs are claimed. claimed must have
-// been loaded after v (it fixes v's pending fields, see fix).
+// been loaded while v was the current view (it fixes v's pending fields, see
+// fix).
+//
+// A floor that was pending may have been fixed by another goroutine from a
+// later count than claimed (this reader paused between its counter load and
+// this call while writers went on and Resize fixed the floor), and can then
+// lie above claimed itself. So the reader takes the lower of that floor and
+// the one its own fix would have set, prevLowest(claimed): its window is
+// the one the view has when it takes over at claimed, with lowest at most
+// next and at most the capacity wide. As prevLowest grows with the count,
+// one reader's lowest still never moves back, within the view or from the
+// previous one (whose lowest at a count is prevLowest).
 func (v *view) bounds(claimed uint64) (next, lowest uint64) {
 	floor, limit := v.floor.Load(), v.limit.Load()
 	if floor == pending || limit == pending {
@@ -479,6 +500,9 @@ func (v *view) bounds(claimed uint64) (next, lowest uint64) {
 	}
 	next = min(claimed, limit)
 	lowest = floor
+	if v.prevCapacity != 0 {
+		lowest = min(lowest, v.prevLowest(claimed))
+	}
 	if next > v.capacity && next-v.capacity > lowest {
 		lowest = next - v.capacity
 	}

@@ -267,3 +267,37 @@ func TestStressWindowNeverMovesBack(t *testing.T) {
 		assert.Empty(t, e)
 	}
 }
+
+// TestPendingFloorFixedAfterTheReadersCount: a reader takes the window of a
+// same-slot view whose floor is still pending (the view was current when it
+// loaded the claim counter), then, before it looks at the floor, writers
+// add more than the old capacity and Resize fixes the floor from that later
+// count. The reader's window must still be one of its own count: its lowest
+// not above its next (a floor from a later moment would report lowest >
+// highest+1, an impossible window), never back from a read before the Resize,
+// and never ahead of a read after it.
+func TestPendingFloorFixedAfterTheReadersCount(t *testing.T) {
+	b := New(3) // 4 slots; Resize(4) keeps them
+	for i := uint64(0); i < 10; i++ {
+		b.Add(rec(i))
+	}
+	before := look(b)
+	var v *view
+	var claimed uint64
+	b.duringResize = func() {
+		b.duringResize = nil
+		// What window() takes: the new view, the counter, the same view again.
+		v = b.view.Load()
+		claimed = b.next.Load() & idMask
+		require.Same(t, v, b.view.Load())
+		for i := uint64(10); i < 15; i++ {
+			b.Add(rec(i))
+		}
+	}
+	b.Resize(4) // fixes the floor from count 15 before the reader uses it
+	next, lowest := v.bounds(claimed)
+	after := look(b)
+	assert.Equal(t, uint64(10), next)
+	assert.LessOrEqual(t, lowest, next, "lowest %d above next %d", lowest, next)
+	assertNeverBack(t, []window{before, {lowest, highestOf(next)}, after})
+}
