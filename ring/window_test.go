@@ -235,7 +235,8 @@ func TestResizeSameSlotsNeverMovesTheWindowBack(t *testing.T) {
 
 // TestStressWindowNeverMovesBack: 3 writers, a resizer moving between tiny
 // capacities (new storages and same-slot changes), and 3 readers that each
-// check their own successive windows never move back.
+// check their own successive windows never move back, and that no window has
+// its lowest above its newest readable ID + 1.
 func TestStressWindowNeverMovesBack(t *testing.T) {
 	b := New(2)
 	written := testutil.Start(3, func(int) {
@@ -256,6 +257,9 @@ func TestStressWindowNeverMovesBack(t *testing.T) {
 			w := look(b)
 			if errs[r] == "" && (w.low < last.low || w.high < last.high) {
 				errs[r] = fmt.Sprintf("window moved back from %v to %v", last, w)
+			}
+			if errs[r] == "" && w.low > w.high+1 {
+				errs[r] = fmt.Sprintf("lowest above the newest readable ID + 1: %v", w)
 			}
 			last = w
 		}
