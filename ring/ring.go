@@ -616,7 +616,12 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 			// Overwritten before we read it (or a hole the watermark
 			// vouched for): report a fresh window (lowest and highest from
 			// one moment). When id was overwritten its lowest is above id,
-			// so the caller knows it was overtaken.
+			// so the caller knows it was overtaken; except under the
+			// limited view while Resize moves to a new storage, when the
+			// overwriting ID was claimed after the limit (before the flip):
+			// then lowest is still at most id and the caller, told id is
+			// held but given nothing, looks again (once Resize gives
+			// readers the new storage, its floor is above id).
 			v, lowest, next = b.window()
 			end = b.readEnd(v, lowest, next)
 		}
