@@ -305,3 +305,42 @@ func TestPendingFloorFixedAfterTheReadersCount(t *testing.T) {
 	assert.LessOrEqual(t, lowest, next, "lowest %d above next %d", lowest, next)
 	assertNeverBack(t, []window{before, {lowest, highestOf(next)}, after})
 }
+
+// TestLateFixAfterASecondResize: a reader takes the window of a same-slot
+// view while its floor is pending and uses it only after two more Resizes
+// (one same-slot, one to a new storage) replaced it. Its late use must not
+// change the floor the first Resize fixed (the next views were built on it),
+// and its window lies between the reads before and after.
+func TestLateFixAfterASecondResize(t *testing.T) {
+	b := New(3) // 4 slots
+	for i := uint64(0); i < 10; i++ {
+		b.Add(rec(i))
+	}
+	before := look(b)
+	var v *view
+	var claimed uint64
+	b.duringResize = func() {
+		b.duringResize = nil
+		v = b.view.Load()
+		claimed = b.next.Load() & idMask
+		for i := uint64(10); i < 12; i++ {
+			b.Add(rec(i))
+		}
+	}
+	b.Resize(4)
+	floor := v.floor.Load()
+	for i := uint64(12); i < 20; i++ {
+		b.Add(rec(i))
+	}
+	b.Resize(2) // 4 slots still
+	for i := uint64(20); i < 22; i++ {
+		b.Add(rec(i))
+	}
+	b.Resize(16) // a new storage
+	after := look(b)
+	next, lowest := v.bounds(claimed)
+	assert.Equal(t, floor, v.floor.Load(), "a late use does not fix the floor again")
+	assertNeverBack(t, []window{before, {lowest, highestOf(next)}, after})
+	assert.Equal(t, window{20, 21}, after)
+	assert.Equal(t, seq(20, 22), marks(b.GetRecentEvents(100)))
+}
