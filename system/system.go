@@ -371,7 +371,8 @@ func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
 }
 
 // GetEventsFromID returns up to count consecutive events of history from id
-// on, with the lowest and highest IDs held; see ring.Buffer.GetEventsFromID.
+// on, with the lowest ID held and the newest readable ID; see
+// ring.Buffer.GetEventsFromID.
 // It never blocks a writer.
 func (e *EventSystemImpl) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
 	return e.history.GetEventsFromID(id, count)
@@ -382,8 +383,9 @@ func (e *EventSystemImpl) GetRecentEvents(count uint64) []*si.EventRecord {
 	return e.history.GetRecentEvents(count)
 }
 
-// GetLastEventID returns the ID of the newest event in history (0 when
-// empty; see ring.Buffer.GetLastEventID).
+// GetLastEventID returns the ID of the newest readable event in history (0
+// when empty; see ring.Buffer.GetLastEventID for the case of a lowest ID
+// still being written).
 func (e *EventSystemImpl) GetLastEventID() uint64 {
 	return e.history.GetLastEventID()
 }
