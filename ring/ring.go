@@ -64,37 +64,59 @@ import (
 //
 // The window. Events held are the IDs in [lowest, next) with
 // lowest = max(floor, next-capacity); the storage has at least capacity slots,
-// so every ID in the window has its own slot. readEnd, the first hole at or
-// above lowest, is found by scanning up from a shared watermark, which readers
-// advance with a CAS: a scan covers the slots published since the last read
-// (at most the capacity), and writers never touch the watermark, so Add has no
-// occasional slow call. The watermark is a hint, not a proof: a reader whose
-// window is above it starts at its own lowest and moves it past IDs it never
-// looked at, so for a reader with an older window (or view) it may vouch for a
-// hole. A reader therefore reads without a per-slot check only the IDs its own
-// scan saw published (validRun); the rest of a run gets the full check.
+// so every ID in the window has its own slot. A reader takes the view and
+// the claim counter from one moment: it loads the view again after the
+// counter and starts over if Resize replaced it (window). So for one reader
+// lowest and next never move back, also across a Resize (below). readEnd,
+// the first hole at or above lowest, is found by scanning up from a shared
+// watermark, which readers advance with a CAS: a scan covers the slots
+// published since the last read (at most the capacity), and writers never
+// touch the watermark, so Add has no occasional slow call. The watermark is a
+// hint, not a proof: a reader whose window is above it starts at its own
+// lowest and moves it past IDs it never looked at, so for a reader with an
+// older window (or view) it may vouch for a hole. A reader therefore reads
+// without a per-slot check only the IDs its own scan saw published
+// (validRun); the rest of a run gets the full check, and a read stops before
+// (GetRecentEvents: starts over below) a hole it finds. The read end is never
+// below the watermark a reader's previous read left (nor past its next), so
+// one reader's newest readable ID never moves back either.
 //
 // Resize. Resizes are serialized among themselves by resizeMu; Add and the
-// readers never touch it. When the slot count stays, Resize swaps in a view
-// with the new capacity and floor = the lowest ID held, so events already
-// displaced do not come back when the buffer grows. When the slot count
-// changes, Resize installs a new storage N in the unused generation entry,
-// then flips the generation with one add: IDs below B (the ID bits at the flip)
-// belong to the old storage O, IDs from B on go straight into N. Readers are
-// given a view of O limited to IDs below B while Resize waits for the writers
-// of the IDs it keeps (the newest min(newCapacity, held) below B, all within
-// O's last lap, so each is eventually published) and copies them into N with
-// the writer protocol above (a slot a newer lap already took is left alone).
-// Then readers are given N. Writers that claimed in O's generation but were
-// so slow that a second Resize reused that generation entry find N.minID above
-// their ID and do nothing: their event was displaced long before (only IDs of
-// O's last lap are waited for). Writers still holding O write into O, which
-// nobody reads any more.
+// readers never touch it. A new view takes over at a moment Resize cannot
+// know in advance (claims go on while it stores the view), so a view it
+// publishes may carry one pending field, fixed from the claim counter by the
+// first goroutine that uses the view (Resize right after the store, or a
+// reader), with one CAS, as the store fixes a batch's base: a counter loaded
+// after the view is at least the one at the takeover, so the fixed value
+// keeps every earlier reader's window inside the new one. Resize fixes the
+// view before it returns, so the next Resize starts from fixed values and a
+// late fix of a replaced view fails its CAS. When the slot count
+// stays, Resize swaps in a view with the new capacity and a pending floor,
+// fixed to the lowest ID the old view holds at the takeover, so events
+// already displaced do not come back when the buffer grows (a reader whose
+// own counter is below the count the floor was fixed from uses the lower
+// floor its own count gives, see bounds). When the slot
+// count changes, Resize allocates a new storage N, then gives readers a view
+// of the old storage O with a pending limit, fixed to the claim count at the
+// takeover (before the flip below, so every ID under it is in O). It then
+// installs N in the unused generation entry and flips the generation with
+// one add: IDs below B (the ID bits at the flip, at least the limit) belong
+// to O, IDs from B on go straight into N. Resize waits for the writers of the
+// IDs it keeps (the newest min(newCapacity, held) below B, all within O's
+// last lap, so each is eventually published) and copies them into N with the
+// writer protocol above (a slot a newer lap already took is left alone).
+// Then readers are given N, whose floor is at least the lowest ID of the
+// limited view. Writers that claimed in O's generation but were so slow that
+// a second Resize reused that generation entry find N.minID above their ID
+// and do nothing: their event was displaced long before (only IDs of O's last
+// lap are waited for). Writers still holding O write into O, which only
+// readers with an old view still read (their reads are checked as above).
 
 const (
 	genBit  = uint64(1) << 63 // generation of the slot storage, in Buffer.next
 	idMask  = genBit - 1      // the ID bits of Buffer.next
 	noLimit = math.MaxUint64  // view.limit when the view holds every ID
+	pending = noLimit - 1     // view.floor or view.limit not fixed yet (see Resize)
 )
 
 // slot is one entry of the storage. See the algorithm above for seq.
@@ -267,12 +289,49 @@ func backoff(spins int) {
 }
 
 // view is what readers see: one storage and the window rules. A new view is
-// swapped in whole by Resize.
+// swapped in whole by Resize. floor and limit are fixed when the view is
+// made, except in a view Resize publishes before it knows them: there one of
+// them is pending until the first goroutine that uses the view (Resize
+// itself, or a reader) fixes it from the claim counter (see fix).
 type view struct {
 	st       *storage
-	capacity uint64 // the capacity asked for
-	floor    uint64 // no ID below floor is held (set by Resize)
-	limit    uint64 // IDs at or above limit are not in st (while Resize copies); else noLimit
+	capacity uint64        // the capacity asked for
+	floor    atomic.Uint64 // no ID below floor is held (set by Resize); or pending
+	limit    atomic.Uint64 // IDs at or above limit are not in st (while Resize copies); noLimit; or pending
+	// For a pending floor: the floor and capacity of the view this one
+	// replaced (which held every ID); prevCapacity is 0 in other views.
+	prevFloor, prevCapacity uint64
+}
+
+func newView(st *storage, capacity, floor, limit uint64) *view {
+	v := &view{st: st, capacity: capacity}
+	v.floor.Store(floor)
+	v.limit.Store(limit)
+	return v
+}
+
+// fix fixes a pending floor or limit from claimed, the claim counter loaded
+// after v was loaded, so at least the count at the moment v replaced the
+// previous view. A pending limit becomes claimed; a pending floor the lowest
+// ID the previous view holds at claimed (prevLowest). The first fix wins (one
+// CAS; a fixed value never changes).
+func (v *view) fix(claimed uint64) {
+	if v.limit.Load() == pending {
+		v.limit.CompareAndSwap(pending, claimed)
+	}
+	if v.floor.Load() == pending {
+		v.floor.CompareAndSwap(pending, v.prevLowest(claimed))
+	}
+}
+
+// prevLowest is the lowest ID the view v replaced holds when claimed IDs are
+// claimed (for a view made with a pending floor).
+func (v *view) prevLowest(claimed uint64) uint64 {
+	lowest := v.prevFloor
+	if claimed > v.prevCapacity {
+		lowest = max(lowest, claimed-v.prevCapacity)
+	}
+	return lowest
 }
 
 // Buffer is the history ring. The zero value is not usable: create one with
@@ -297,9 +356,13 @@ type Buffer struct {
 	_         cpu.CacheLinePad
 	resizeMu  sync.Mutex // serializes Resize calls; never taken by Add or readers
 
-	// afterWindow, when set (by tests only, before any concurrent use), runs
-	// in GetEventsFromID between taking the window and finding its end.
-	afterWindow func()
+	// Test hooks, set by tests only, before any concurrent use; nil
+	// otherwise. afterWindow runs in AppendEventsFromID and GetRecentEvents
+	// between taking the window and finding its end. duringResize runs in
+	// Resize after it published the same-slot view (before fixing its
+	// floor) or flipped to a new storage (before copying into it).
+	afterWindow  func()
+	duringResize func()
 }
 
 // New returns an empty buffer that holds the newest capacity events. A
@@ -331,7 +394,7 @@ func NewWithLayout(capacity uint64, l Layout) *Buffer {
 	b := &Buffer{}
 	st := newStorage(capacity, l, 0)
 	b.gens[0].Store(st)
-	b.view.Store(&view{st: st, capacity: capacity, limit: noLimit})
+	b.view.Store(newView(st, capacity, 0, noLimit))
 	return b
 }
 
@@ -396,18 +459,50 @@ func (b *Buffer) NextID() uint64 {
 }
 
 // window returns the current view, the lowest ID held and the claim counter's
-// next ID (limited to the view).
+// next ID (limited to the view), all from one moment: the view is loaded
+// again after the claim counter and the pair taken only if it is unchanged,
+// so the view was current when the counter was read. A reader that paired
+// an old view with a later count could report a window that a later read,
+// under the new view, contradicts (see Resize). A retry means a Resize
+// replaced the view meanwhile; the reader never waits for one.
 func (b *Buffer) window() (v *view, lowest, next uint64) {
 	v = b.view.Load()
-	next, lowest = v.bounds(b.next.Load() & idMask)
-	return v, lowest, next
+	for {
+		claimed := b.next.Load() & idMask
+		w := b.view.Load()
+		if w == v {
+			next, lowest = v.bounds(claimed)
+			return v, lowest, next
+		}
+		v = w
+	}
 }
 
 // bounds returns the claim counter's next ID limited to the view, and the
-// lowest ID the view holds when that many IDs are claimed.
+// lowest ID the view holds when that many IDs are claimed. claimed must have
+// been loaded while v was the current view (it fixes v's pending fields, see
+// fix).
+//
+// A floor that was pending may have been fixed by another goroutine from a
+// later count than claimed (this reader paused between its counter load and
+// this call while writers went on and Resize fixed the floor), and can then
+// lie above claimed itself. So the reader takes the lower of that floor and
+// the one its own fix would have set, prevLowest(claimed): its window is
+// the one the view has when it takes over at claimed, with lowest at most
+// next and at most the capacity wide. As prevLowest grows with the count,
+// one reader's lowest still never moves back, within the view or from the
+// previous one (whose lowest at a count is prevLowest).
 func (v *view) bounds(claimed uint64) (next, lowest uint64) {
-	next = min(claimed, v.limit)
-	lowest = v.floor
+	floor, limit := v.floor.Load(), v.limit.Load()
+	if floor == pending || limit == pending {
+		v.fix(claimed)
+		floor, limit = v.floor.Load(), v.limit.Load()
+	}
+	next = min(claimed, limit)
+	lowest = floor
+	if v.prevCapacity != 0 {
+		lowest = min(lowest, v.prevLowest(claimed))
+	}
 	if next > v.capacity && next-v.capacity > lowest {
 		lowest = next - v.capacity
 	}
@@ -455,15 +550,19 @@ func highestOf(end uint64) uint64 {
 }
 
 // ReadEnd returns the ID one past the newest readable event: the events with
-// IDs in [GetLowestID(), ReadEnd()) can be read now. A follower at position p
-// has work when p < ReadEnd(). Amortized O(1).
+// IDs in [GetLowestID(), ReadEnd()) can be read now (a reader with an older
+// window may be told of a hole there, see The window; its read then stops
+// before it). A follower at position p has work when p < ReadEnd(). It never
+// decreases for one caller. Amortized O(1).
 func (b *Buffer) ReadEnd() uint64 {
 	v, lowest, next := b.window()
 	return b.readEnd(v, lowest, next)
 }
 
-// GetLastEventID returns the ID of the newest event that can be read (the one
-// before the first hole), or 0 when there is none.
+// GetLastEventID returns ReadEnd()-1: the ID of the newest event that can be
+// read (the one before the first hole). It is 0 when the buffer is empty, and
+// one below GetLowestID when the lowest ID held is a hole. It never
+// decreases for one caller.
 func (b *Buffer) GetLastEventID() uint64 {
 	return highestOf(b.ReadEnd())
 }
@@ -482,7 +581,8 @@ func (b *Buffer) Capacity() uint64 {
 
 // GetEventsFromID returns the events with IDs id, id+1, ..., at most count of
 // them and never past the newest readable one, with the lowest ID held and the
-// newest readable ID (0 when empty). If id is not held, it returns no records.
+// newest readable ID (as GetLastEventID). If id is not held, it returns no
+// records.
 // A returned record under ID k is always the event added as ID k; if the
 // writers overwrite the range while it is read, the result stops early.
 func (b *Buffer) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
@@ -513,9 +613,15 @@ func (b *Buffer) AppendEventsFromID(dst []*si.EventRecord, id, count uint64) ([]
 		clear(run[k:])
 		dst = dst[:start+k]
 		if k == 0 {
-			// Overwritten before we read it: report a fresh window (lowest
-			// and highest from one moment), whose lowest is above id, so
-			// the caller knows it was overtaken.
+			// Overwritten before we read it (or a hole the watermark
+			// vouched for): report a fresh window (lowest and highest from
+			// one moment). When id was overwritten its lowest is above id,
+			// so the caller knows it was overtaken; except under the
+			// limited view while Resize moves to a new storage, when the
+			// overwriting ID was claimed after the limit (before the flip):
+			// then lowest is still at most id and the caller, told id is
+			// held but given nothing, looks again (once Resize gives
+			// readers the new storage, its floor is above id).
 			v, lowest, next = b.window()
 			end = b.readEnd(v, lowest, next)
 		}
@@ -566,22 +672,41 @@ func (b *Buffer) validRun(v *view, first, scanned uint64, run []*si.EventRecord)
 
 // GetRecentEvents returns the newest min(count, held) events, oldest first
 // (held ends before the first hole). It returns nil when there is nothing.
+//
+// Each record is read with the full check (seq, record, seq). A record found
+// overwritten means the writers lapped the read: the newer, consecutive part
+// is kept. A hole found among the IDs read is one the watermark vouched for
+// (an ID this call's own scan saw published never becomes a hole again, see
+// The window): held ends before it, so the read starts over below it. A
+// vouched hole below the IDs read is not looked for, as that would cost a
+// scan of the whole window on every call; so a reader whose window is older
+// than that of the reader that moved the watermark may return newest events
+// that lie after such a hole (each still the record of its ID, consecutive).
 func (b *Buffer) GetRecentEvents(count uint64) []*si.EventRecord {
 	v, lowest, next := b.window()
+	if b.afterWindow != nil {
+		b.afterWindow()
+	}
 	end := b.readEnd(v, lowest, next)
 	if end <= lowest || count == 0 {
 		return nil
 	}
-	n := min(count, end-lowest)
-	out := make([]*si.EventRecord, 0, n)
-	for k := end - n; k < end; k++ {
-		ev, st := v.st.read(k)
-		if st != readOK {
-			// Overwritten while we read: keep the newer, consecutive part.
-			out = out[:0]
-			continue
+	out := make([]*si.EventRecord, 0, min(count, end-lowest))
+read:
+	for end > lowest {
+		for k := end - min(count, end-lowest); k < end; k++ {
+			ev, st := v.st.read(k)
+			switch st {
+			case readHole:
+				out, end = out[:0], k
+				continue read
+			case readGone:
+				out = out[:0] // keep the newer, consecutive part
+				continue
+			}
+			out = append(out, ev)
 		}
-		out = append(out, ev)
+		break
 	}
 	if len(out) == 0 {
 		return nil
@@ -600,23 +725,39 @@ func (b *Buffer) Resize(newCapacity uint64) {
 	b.resizeMu.Lock()
 	defer b.resizeMu.Unlock()
 
-	old := b.view.Load()
+	old := b.view.Load() // fixed: every Resize fixes the views it makes
 	if slotCount(newCapacity) == old.st.size() {
 		// Same slots: only the window changes. The floor keeps events that
-		// were displaced under the old capacity from coming back.
-		_, lowest, _ := b.window()
-		b.view.Store(&view{st: old.st, capacity: newCapacity, floor: lowest, limit: noLimit})
+		// were displaced under the old capacity from coming back: it is
+		// the lowest ID old holds at the moment the new view took over,
+		// fixed by whoever uses the new view first.
+		v := newView(old.st, newCapacity, pending, noLimit)
+		v.prevFloor, v.prevCapacity = old.floor.Load(), old.capacity
+		b.view.Store(v)
+		if b.duringResize != nil {
+			b.duringResize()
+		}
+		v.fix(b.next.Load() & idMask)
 		return
 	}
 
-	// Install the new storage in the unused generation, then flip.
+	// Allocate the new storage (readers still see everything), limit the
+	// readers to the IDs claimed when the limited view took over (fixed by
+	// whoever uses it first), then install the new storage in the unused
+	// generation and flip. The limit is fixed before the flip, so it is at
+	// most the boundary: every ID below it is in old's storage.
 	fresh := newStorage(newCapacity, old.st.layout, b.NextID())
+	limited := newView(old.st, old.capacity, old.floor.Load(), pending)
+	b.view.Store(limited)
+	limited.fix(b.next.Load() & idMask)
 	gen := b.next.Load() >> 63
 	b.gens[gen^1].Store(fresh)
 	boundary := (b.next.Add(genBit) - genBit) & idMask
-	b.view.Store(&view{st: old.st, capacity: old.capacity, floor: old.floor, limit: boundary})
+	if b.duringResize != nil {
+		b.duringResize()
+	}
 
-	keep := old.floor
+	keep := old.floor.Load()
 	if boundary > old.capacity {
 		keep = max(keep, boundary-old.capacity)
 	}
@@ -631,5 +772,5 @@ func (b *Buffer) Resize(newCapacity uint64) {
 			fresh.write(id, ev)
 		}
 	}
-	b.view.Store(&view{st: fresh, capacity: newCapacity, floor: keep, limit: noLimit})
+	b.view.Store(newView(fresh, newCapacity, keep, noLimit))
 }

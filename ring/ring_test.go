@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
@@ -315,4 +316,73 @@ func TestResizeKeepsLayout(t *testing.T) {
 	b.Resize(1000)
 	assert.Equal(t, Scattered, b.view.Load().st.layout)
 	assert.NotZero(t, b.view.Load().st.up, "a 1024-slot storage is scattered")
+}
+
+// Resize keeps the newest events with their IDs even when one of them is
+// claimed but not yet written into the old storage: it waits for that
+// writer and copies its record, instead of leaving a hole in the new
+// storage that no writer would ever fill (reads would stop there).
+func TestResizeWaitsForAStalledWriterItKeeps(t *testing.T) {
+	b := New(4)
+	fill(b, 3)
+	hole := b.next.Add(1) - 1 // ID 3: claimed, its writer stalls
+	old := b.gens[0].Load()
+	before := b.view.Load()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Resize(16)
+	}()
+	for b.view.Load() == before {
+		runtime.Gosched() // until Resize has flipped to the new storage
+	}
+	old.write(hole, rec(3)) // the stalled writer finishes, into the old storage
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a bound against hanging, not a timing check
+		require.FailNow(t, "Resize did not finish after the stalled writer published")
+	}
+	assert.Equal(t, seq(0, 4), marks(b.GetRecentEvents(10)), "ID 3 was copied")
+	assert.Equal(t, uint64(4), b.Add(rec(4)))
+	assert.Equal(t, seq(0, 5), marks(b.GetRecentEvents(10)))
+}
+
+// The watermark follows the reads: a read moves it to the read end it
+// found, so the next read scans only what was published since.
+func TestReadsAdvanceTheWatermark(t *testing.T) {
+	b := New(8)
+	fill(b, 5)
+	assert.Equal(t, uint64(5), b.ReadEnd())
+	assert.Equal(t, uint64(5), b.watermark.Load())
+	b.next.Add(1) // ID 5: a hole
+	b.Add(rec(6))
+	assert.Equal(t, uint64(5), b.ReadEnd())
+	assert.Equal(t, uint64(5), b.watermark.Load(), "not past the hole")
+	b.gens[0].Load().write(5, rec(5))
+	evs, _, high := b.GetEventsFromID(4, 10)
+	assert.Equal(t, seq(4, 7), marks(evs))
+	assert.Equal(t, uint64(6), high)
+	assert.Equal(t, uint64(7), b.watermark.Load())
+}
+
+// A hole at the lowest ID held: nothing can be read, and the newest
+// readable ID is reported one below the lowest (not 0, which would move it
+// back).
+func TestHoleAtTheLowestID(t *testing.T) {
+	b := New(4)
+	fill(b, 4)
+	hole := b.next.Add(1) - 1 // ID 4: claimed, its writer stalls
+	for i := uint64(5); i < 8; i++ {
+		b.Add(rec(i))
+	}
+	assert.Equal(t, uint64(4), b.GetLowestID())
+	assert.Equal(t, uint64(3), b.GetLastEventID())
+	assert.Equal(t, uint64(4), b.ReadEnd())
+	evs, low, high := b.GetEventsFromID(4, 10)
+	assert.Empty(t, evs)
+	assert.Equal(t, [2]uint64{4, 3}, [2]uint64{low, high})
+	assert.Empty(t, b.GetRecentEvents(10))
+	b.gens[0].Load().write(hole, rec(4))
+	assert.Equal(t, seq(4, 8), marks(b.GetRecentEvents(10)))
+	assert.Equal(t, uint64(7), b.GetLastEventID())
 }

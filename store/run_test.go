@@ -1,13 +1,19 @@
 package store
 
 import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
 
 // TestStoreRunWithID: a run stores and counts exactly what StoreWithID of
@@ -121,5 +127,128 @@ func receive(t *testing.T, out <-chan []*si.EventRecord) []*si.EventRecord {
 	case <-time.After(blockedAfter): // a bound against hanging, not a timing check
 		require.FailNow(t, "CollectEvents blocked: it waits for a slot no writer will write")
 		return nil
+	}
+}
+
+// TestStressRunsTinyBatches: writers claim runs of IDs from one sequence
+// (as AddBatch does) and store them with StoreRunWithID, one StoreWithID at
+// a time, or as nil records, while collectors collect and the size moves
+// between 0 and 2. Every batch must hold a contiguous range of IDs (gaps
+// only where a nil record consumed the ID), batches must not overlap, no
+// record may come twice, and the counters must account for every ID.
+func TestStressRunsTinyBatches(t *testing.T) {
+	for _, size := range []uint64{1, 2} {
+		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
+			var q seq
+			s := NewSequenced(size, q.peek)
+			const writers, rounds = 6, 1500
+			ids := make([]map[*si.EventRecord]uint64, writers)
+			nilIDs := make([][]uint64, writers)
+			var batches [2][][]*si.EventRecord
+			statsErrs := make([]error, 2)
+			collector := func(c int) func() {
+				var lastSum uint64
+				return func() {
+					if got := s.CollectEvents(); len(got) > 0 {
+						batches[c] = append(batches[c], got)
+					}
+					if err := statsWhileRunning(s, &lastSum); err != nil && statsErrs[c] == nil {
+						statsErrs[c] = err
+					}
+				}
+			}
+			resize := 0
+			stop := testutil.Loop(collector(0), collector(1), func() {
+				s.SetStoreSize(uint64(resize % 3))
+				resize++
+				runtime.Gosched()
+			})
+			testutil.Run(writers, func(w int) {
+				rnd := rand.New(rand.NewPCG(uint64(w), 3))
+				ids[w] = map[*si.EventRecord]uint64{}
+				for r := 0; r < rounds; r++ {
+					if rnd.IntN(8) == 0 {
+						id := q.claim()
+						nilIDs[w] = append(nilIDs[w], id)
+						s.StoreWithID(id, nil)
+						continue
+					}
+					run := make([]*si.EventRecord, 1+rnd.IntN(4))
+					n := 0
+					for i := range run {
+						if rnd.IntN(5) != 0 { // else a nil entry: no ID
+							run[i] = &si.EventRecord{ObjectID: fmt.Sprintf("w%d-%d", w, r*8+i)}
+							n++
+						}
+					}
+					first := q.next.Add(uint64(n)) - uint64(n)
+					id := first
+					for _, ev := range run {
+						if ev != nil {
+							ids[w][ev] = id
+							id++
+						}
+					}
+					if rnd.IntN(4) == 0 {
+						runtime.Gosched() // between the claim and the store
+					}
+					if rnd.IntN(3) == 0 {
+						s.storeEach(first, run)
+					} else {
+						s.StoreRunWithID(first, run)
+					}
+				}
+			})
+			stop()
+			for _, err := range statsErrs {
+				require.NoError(t, err)
+			}
+			all := append(append(batches[0], batches[1]...), collect(t, s))
+
+			idOf := map[*si.EventRecord]uint64{}
+			for _, m := range ids {
+				for ev, id := range m {
+					idOf[ev] = id
+				}
+			}
+			isNil := map[uint64]bool{}
+			for _, l := range nilIDs {
+				for _, id := range l {
+					isNil[id] = true
+				}
+			}
+			type span struct{ lo, hi uint64 }
+			var spans []span
+			seen := map[*si.EventRecord]bool{}
+			collected := 0
+			for _, b := range all {
+				if len(b) == 0 {
+					continue
+				}
+				for i, ev := range b {
+					id, ok := idOf[ev]
+					require.True(t, ok, "a record nobody stored")
+					require.False(t, seen[ev], "ID %d collected twice", id)
+					seen[ev] = true
+					collected++
+					if i > 0 {
+						prev := idOf[b[i-1]]
+						require.Less(t, prev, id, "batch out of ID order")
+						for gap := prev + 1; gap < id; gap++ {
+							require.True(t, isNil[gap], "ID %d missing inside a batch", gap)
+						}
+					}
+				}
+				spans = append(spans, span{idOf[b[0]], idOf[b[len(b)-1]]})
+			}
+			slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+			for i := 1; i < len(spans); i++ {
+				require.Less(t, spans[i-1].hi, spans[i].lo, "two batches overlap")
+			}
+			st := s.Stats()
+			assert.Equal(t, uint64(collected), st.Stored)
+			assert.Equal(t, q.peek(), st.Stored+st.NotStored, "every ID counted once")
+			assert.Positive(t, st.NotStored)
+		})
 	}
 }

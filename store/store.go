@@ -139,6 +139,13 @@ type EventStore struct {
 	collectMu   sync.Mutex        // serializes collectors; writers never take it
 	spare       []*si.EventRecord // zeroed slots for the batch after next; collectors only
 	arenaFactor uint64            // arena = arenaFactor*size slots; tests vary it
+
+	// Test hooks, set by tests only, before any concurrent use; nil
+	// otherwise. Neither is on a writer's path. afterLedger runs in a
+	// collect between steps (4) and (5); statsLedgerLoaded runs in Stats
+	// after it loaded the ledger, before it reads next() and the batches.
+	afterLedger       func()
+	statsLedgerLoaded func()
 }
 
 // batch is one generation of the store. slots and region are immutable after
@@ -416,7 +423,10 @@ func (s *EventStore) handOut(old, next *batch) []*si.EventRecord {
 		notStored: l.notStored + (end - oldBase) - uint64(kept),
 	}
 	s.handedOut.Store(&next.before) // (4)
-	next.prev.Store(nil)            // (5)
+	if s.afterLedger != nil {
+		s.afterLedger()
+	}
+	next.prev.Store(nil) // (5)
 
 	if old.region != nil {
 		s.spare = old.region[used:] // never written, still zero
@@ -502,6 +512,9 @@ func (s *EventStore) Stats() Stats {
 	for {
 		var st Stats
 		l := s.handedOut.Load()
+		if s.statsLedgerLoaded != nil {
+			s.statsLedgerLoaded()
+		}
 		if l != nil {
 			st = Stats{Stored: l.stored, NotStored: l.notStored}
 		}

@@ -409,3 +409,62 @@ func TestArenaReuse(t *testing.T) {
 		assert.Len(t, got, n)
 	}
 }
+
+// TestStatsBetweenLedgerAndUnlink: between steps (4) and (5) of a collect
+// the ledger already counts the batch being handed out while it is still
+// linked behind the current batch. Stats must count it once.
+func TestStatsBetweenLedgerAndUnlink(t *testing.T) {
+	for _, size := range []uint64{0, 1, 2, 8} {
+		s := New(size)
+		for _, ev := range records("r", 5) {
+			s.Store(ev)
+		}
+		want := s.Stats()
+		require.Equal(t, uint64(5), want.Stored+want.NotStored)
+		var during Stats
+		s.afterLedger = func() {
+			require.NotNil(t, s.cur.Load().prev.Load(), "the old batch is still linked")
+			during = s.Stats()
+		}
+		got := s.CollectEvents()
+		s.afterLedger = nil
+		assert.Len(t, got, int(min(size, 5)))
+		assert.Equal(t, want, during, "size %d", size)
+		assert.Equal(t, want, s.Stats(), "size %d", size)
+	}
+}
+
+// TestStatsRetriesWhenACollectCompletes: a whole collect between Stats
+// loading the ledger and walking the batches must not make the handed-out
+// batch vanish from the counters: Stats notices the new ledger and retries.
+func TestStatsRetriesWhenACollectCompletes(t *testing.T) {
+	var q seq
+	s := NewSequenced(2, q.peek)
+	recs := records("r", 3)
+	for _, ev := range recs {
+		s.StoreWithID(q.claim(), ev)
+	}
+	var collected []*si.EventRecord
+	s.statsLedgerLoaded = func() {
+		s.statsLedgerLoaded = nil // one collect, in the first attempt only
+		collected = s.CollectEvents()
+	}
+	assert.Equal(t, Stats{Stored: 2, NotStored: 1}, s.Stats())
+	assert.Equal(t, recs[:2], collected)
+}
+
+// TestSequenceGoingBackDoesNotHangCollect: a sequence that breaks its
+// contract and goes back below the current batch's base must not give the
+// next batch a lower base: the collector would then wait for slots of IDs
+// that are not the batch's (a hang), or hand out slots twice.
+func TestSequenceGoingBackDoesNotHangCollect(t *testing.T) {
+	var q seq
+	q.next.Store(10)
+	s := NewSequenced(4, q.peek)
+	a := &si.EventRecord{ObjectID: "a"}
+	s.StoreWithID(q.claim(), a) // ID 10
+	q.next.Store(5)             // misbehaves
+	got := collect(t, s)
+	assert.NotContains(t, got, (*si.EventRecord)(nil))
+	assert.Nil(t, collect(t, s))
+}

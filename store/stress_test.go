@@ -54,14 +54,18 @@ func runStress(t *testing.T, cfg stressConfig) (*EventStore, stressResult) {
 
 	var attempts atomic.Uint64
 	batches := make([][][]*si.EventRecord, cfg.collectors)
+	statsErrs := make([]error, cfg.collectors)
 	// collect(c) is one round of collector c.
 	collect := func(c int) func() {
+		var lastSum uint64
 		return func() {
 			if got := s.CollectEvents(); len(got) > 0 {
 				batches[c] = append(batches[c], got)
 			}
 			_ = s.CountStoredEvents()
-			_ = s.Stats()
+			if err := statsWhileRunning(s, &lastSum); err != nil && statsErrs[c] == nil {
+				statsErrs[c] = err
+			}
 			runtime.Gosched()
 		}
 	}
@@ -97,6 +101,9 @@ func runStress(t *testing.T, cfg stressConfig) (*EventStore, stressResult) {
 		}
 	})
 	stop()
+	for _, err := range statsErrs {
+		require.NoError(t, err, "Stats while writers and collectors ran")
+	}
 	for _, bs := range batches {
 		res.batches = append(res.batches, bs...)
 	}
@@ -106,6 +113,25 @@ func runStress(t *testing.T, cfg stressConfig) (*EventStore, stressResult) {
 	}
 	res.attempts = attempts.Load()
 	return s, res
+}
+
+// statsWhileRunning checks Stats against the sequence while writers run:
+// every ID claimed counts once, as stored or not, so Stored+NotStored lies
+// between next() before and after the call (Store on a sequenced store, which
+// claims no ID, is not used here), and it never decreases for one caller.
+func statsWhileRunning(s *EventStore, lastSum *uint64) error {
+	before := s.next()
+	st := s.Stats()
+	after := s.next()
+	sum := st.Stored + st.NotStored
+	if sum < before || sum > after {
+		return fmt.Errorf("Stored+NotStored = %d+%d, next() went from %d to %d", st.Stored, st.NotStored, before, after)
+	}
+	if sum < *lastSum {
+		return fmt.Errorf("Stored+NotStored went down from %d to %d", *lastSum, sum)
+	}
+	*lastSum = sum
+	return nil
 }
 
 // checkCollected: no nil, no duplicate, nothing unknown, and each writer's

@@ -43,7 +43,10 @@ type entry struct {
 // change (but the goroutine, the only reader of snapshot, drops it once sent).
 // The output channel (out or
 // items, one of them) is sent on and closed only by the stream's goroutine.
-// reason leaves ReasonOpen once (claimEnd), and the winner closes quit.
+// reason leaves ReasonOpen once (claimEnd), and the winner closes quit; the
+// goroutine runs until quit is closed, then closes the channel, and closes
+// done as its last step but one (the last: leaving es.serving). Who ends a
+// stream and who waits for what: "Ending a stream" in streaming.go.
 //
 // Parking: the goroutine sets sleeping, looks at queue once more, and only
 // then blocks on wake; the dispatcher, after each push, loads sleeping and,
@@ -291,12 +294,17 @@ func (c *consumer) park() bool {
 }
 
 // finish runs as the stream's goroutine exits: it closes the channel, drops
-// the stream from the list (a no-op when Remove or Close already did) and
-// reports the exit on done.
+// the stream from the list (a no-op when Remove or Close already did),
+// reports the exit on done (for Remove) and leaves serving (for Close): see
+// "Ending a stream" in streaming.go.
 func (es *EventStreaming) finish(c *consumer) {
 	c.closeOutput()
 	es.mu.Lock()
 	es.unlinkLocked(c)
 	es.mu.Unlock()
+	if es.testHookFinish != nil {
+		es.testHookFinish(c)
+	}
 	close(c.done)
+	es.serving.Done()
 }

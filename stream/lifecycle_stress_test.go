@@ -95,8 +95,9 @@ func (s *lcStream) read(es *EventStreaming) {
 // dispatcher delivers, and Close again. Every stream must hold one ordered
 // run of events with no duplicate, every missing ID in a gap item (streams
 // with IDs) or before its first item; it ends with the reason its reader
-// caused or ReasonSlow (counted) or ReasonClosed; the counters agree with
-// what the readers received; no goroutine is left.
+// caused or ReasonSlow (counted) or ReasonClosed, and has ended, its goroutine
+// gone, when Close returns; the counters agree with what the readers
+// received; no goroutine is left.
 func TestLifecycleUnderLoad(t *testing.T) {
 	for _, size := range []struct{ ring, queue int }{{8, 4}, {512, 256}} {
 		t.Run(fmt.Sprintf("ring %d queue %d", size.ring, size.queue), func(t *testing.T) {
@@ -176,6 +177,18 @@ func lifecycleUnderLoad(t *testing.T, capacity uint64, queue int) {
 		time.Sleep(time.Duration(rng.IntN(300)) * time.Microsecond)
 	}
 	es.Close() // producers still running: the dispatcher may be delivering
+	for i, s := range streams {
+		// Close returns once every stream's goroutine has exited, those
+		// being removed or cut off meanwhile included.
+		var c *consumer
+		if s.plain != nil {
+			c = s.plain.consumer
+		} else {
+			c = s.ids.consumer
+		}
+		require.True(t, exited(c), "stream %d: goroutine running after Close (%v)", i, s.reason())
+		require.NotEqual(t, ReasonOpen, s.reason(), "stream %d open after Close", i)
+	}
 	es.Close()
 	stopProducers()
 	producersStopped = true

@@ -65,7 +65,9 @@ type streamConfig struct {
 // cut off because of events it does not want. Gap items are delivered
 // whatever the filter. keep is called from the streaming's goroutines, at
 // times two at once for one stream: it must be safe for concurrent use, must
-// not block or panic, and must not modify the record. New events are
+// not block or panic, must not modify the record, and must not call back
+// into the EventStreaming (Remove or Close from there would wait for the
+// goroutine that is calling it). New events are
 // filtered by the dispatcher, the one goroutine that hands them to every
 // stream, once per event and stream: a slow filter delays all streams, and
 // once the ring overtakes the dispatcher the streams behind it are cut off.

@@ -88,6 +88,12 @@ type EventStreaming struct {
 	closeDone chan struct{} // closed when the first Close has finished
 	disp      *dispatcher   // the running dispatcher, nil when no stream exists
 
+	// serving counts the streams' goroutines that have been started and
+	// have not yet finished (see "Ending a stream" on Close). open adds one
+	// under mu while closed is false, so every Add comes before Close's
+	// Wait; finish calls Done as its last step.
+	serving sync.WaitGroup
+
 	// testHookRead, when set by a test before the first stream, runs in the
 	// dispatcher before each ring read of position p.
 	testHookRead func(p uint64)
@@ -100,6 +106,16 @@ type EventStreaming struct {
 	// testHookSnapshot, when set by a test, runs in a Create method between
 	// taking the ring's read end and copying the history before it.
 	testHookSnapshot func()
+	// testHookRemove, when set by a test before the stream is removed, runs
+	// in remove between ending the stream and unregistering it.
+	testHookRemove func()
+	// testHookFinish, when set by a test before the first stream, runs in a
+	// stream's goroutine on its way out, once it has unregistered the stream
+	// and before it reports its exit.
+	testHookFinish func(c *consumer)
+	// testHookCloseWait, when set by a test before Close, runs in Close once
+	// it has ended every stream, before it waits for their goroutines.
+	testHookCloseWait func()
 
 	// Counters, off the producers' path.
 	created     atomic.Uint64
@@ -302,6 +318,7 @@ func (es *EventStreaming) open(c *consumer, ok bool) {
 		es.disp = newDispatcher()
 		go es.dispatch(es.disp)
 	}
+	es.serving.Add(1)
 	go es.serve(c)
 	es.mu.Unlock()
 	es.signal() // the dispatcher admits c on its next round
@@ -329,10 +346,13 @@ func (es *EventStreaming) remove(c *consumer) {
 	if c == nil || c.owner != es {
 		return
 	}
+	c.end(ReasonRemoved) // first: see "Ending a stream" on Close
+	if es.testHookRemove != nil {
+		es.testHookRemove()
+	}
 	es.mu.Lock()
 	es.unlinkLocked(c)
 	es.mu.Unlock()
-	c.end(ReasonRemoved)
 	<-c.done
 }
 
@@ -349,10 +369,35 @@ func (es *EventStreaming) GetEventStreams() []EventStreamData {
 	return out
 }
 
+// Ending a stream
+//
+// A stream's goroutine runs until its quit is closed (serve returns only
+// then), and then, in finish, closes the stream's channel, unregisters the
+// stream, closes done and leaves serving. Three parties end streams: Remove,
+// the dispatcher (cut), and Close. Each ends a stream (claimEnd, then closes
+// quit) before the stream leaves the list: Remove ends it, then unregisters
+// it; a cut stream stays listed until its own goroutine, which only gets
+// there after quit, unregisters it. So a stream that Close does not find in
+// the list has quit closed already: its goroutine is on its way out and sends
+// nothing more (sendUnlessQuit gives up on quit; a reader that never reads
+// cannot hold it). Close ends the streams it finds, then waits on serving,
+// which counts every stream goroutine started, listed or not: when Close
+// returns, no goroutine of the EventStreaming runs any more code of ours (the
+// dispatcher was stopped under mu, and each stream goroutine has done its
+// last step and only returns), and every stream's channel is closed.
+//
+// Close waits on nothing that waits for Close: it waits for the stream
+// goroutines (which take mu in finish) only after it has released mu, and a
+// concurrent Remove has ended its stream before it waits for anything. Under
+// mu it waits only for the dispatcher, which may be in a filter or logger
+// call; those must not call back (WithFilter, WithLogger).
+
 // Close ends every stream (ReasonClosed) and stops the dispatcher; streams
 // created later are closed at once. It returns once every goroutine of the
-// EventStreaming has exited. Calling it again does nothing (a concurrent
-// second call waits for the first to finish).
+// EventStreaming has exited, those of streams already cut off or being
+// removed included, and every stream's channel is closed; it never waits for
+// a reader. Calling it again does nothing (a concurrent second call waits for
+// the first to finish).
 func (es *EventStreaming) Close() {
 	es.mu.Lock()
 	if es.closed {
@@ -369,9 +414,10 @@ func (es *EventStreaming) Close() {
 	for _, c := range list {
 		c.end(ReasonClosed)
 	}
-	for _, c := range list {
-		<-c.done
+	if es.testHookCloseWait != nil {
+		es.testHookCloseWait()
 	}
+	es.serving.Wait()
 	close(es.closeDone)
 }
 

@@ -44,8 +44,9 @@ type EventSystem interface {
 	IsEventTrackingEnabled() bool
 
 	// GetEventsFromID returns up to count consecutive events starting at id,
-	// and the lowest and highest IDs held. If id is not held, it returns no
-	// records and the range held, so the caller can ask again.
+	// the lowest ID held and the newest readable ID (the highest). If id is
+	// not held, it returns no records and the range held, so the caller can
+	// ask again.
 	GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64)
 
 	// CreateEventStream opens a stream named name (for logs and

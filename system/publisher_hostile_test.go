@@ -147,20 +147,18 @@ func TestPluginCallsBackIntoSystem(t *testing.T) {
 	}, waitFor, pollAt)
 
 	// A third outer, then Stop. If Stop's last push delivers it, the system
-	// is stopped by then and its two nested adds are rejected; if a regular
-	// push gets it first (the tick is 1 ms), they are accepted and Stop's
-	// last push delivers them. Either way each accepted event is sent once.
+	// is stopped by then and its two nested adds are rejected. If a regular
+	// push gets it first (the tick is 1 ms), Stop can come before, between or
+	// after its two nested adds: each one that comes before Stop is accepted
+	// and Stop's last push delivers it, the others are rejected. Either way
+	// each accepted event is sent once.
 	sys.AddEvent(&si.EventRecord{ObjectID: "outer"})
 	sys.Stop()
 	goleak.VerifyNone(t)
 	m := sys.Metrics()
 	assert.Equal(t, 6, nested)
-	if m.NotChanneled == 0 {
-		assert.Equal(t, uint64(9), m.Channeled, "the third outer came in a regular push")
-	} else {
-		assert.Equal(t, uint64(2), m.NotChanneled, "the last push's two nested adds")
-		assert.Equal(t, uint64(7), m.Channeled)
-	}
+	assert.Equal(t, uint64(9), m.Channeled+m.NotChanneled, "every add accepted or rejected")
+	assert.LessOrEqual(t, m.NotChanneled, uint64(2), "only the third outer's nested adds can meet Stop")
 	assert.Equal(t, m.Channeled, m.Collected, "each accepted event sent once")
 	assert.Len(t, got, int(m.Channeled))
 	assert.Zero(t, rec.count(slog.LevelError, "call", ""), "no control-plane call was made")

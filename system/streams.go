@@ -57,8 +57,29 @@ func (e *EventSystemImpl) CreateRecentEventStream(name string, count uint64, opt
 	return e.streaming.Load().CreateRecentEventStream(name, count, opts...)
 }
 
-// RemoveIDStream ends a stream with IDs and closes its channel; nil, twice,
-// or a stream that already ended is a no-op.
+// RemoveIDStream ends a stream with IDs and returns once its channel is
+// closed; as RemoveStream.
 func (e *EventSystemImpl) RemoveIDStream(s *stream.IDStream) {
-	e.streaming.Load().RemoveIDStream(s)
+	e.removeFrom(func(es *stream.EventStreaming) { es.RemoveIDStream(s) })
+}
+
+// removeFrom runs remove on the current streaming and then on the one being
+// replaced, if any; a streaming's Remove ignores the streams of another one.
+//
+// A stream of this system belongs to some streaming X. If the load of
+// streaming returns X, the first call removes the stream, and waits for its
+// channel to close even if X is being closed meanwhile. Otherwise X was
+// swapped out before that load, and closing was set to X before the swap;
+// the load of closing comes after the load of streaming, so it returns X
+// (then the second call removes the stream, or waits for it as the first
+// would) or a value stored after X's Close returned (nil, or a later
+// streaming), when the stream's channel is already closed. Without the
+// second call, a RemoveStream racing CloseAllStreams would return with the
+// stream still open, its channel closed only once the old streaming's Close
+// got to it.
+func (e *EventSystemImpl) removeFrom(remove func(*stream.EventStreaming)) {
+	remove(e.streaming.Load())
+	if old := e.closing.Load(); old != nil {
+		remove(old)
+	}
 }

@@ -3,6 +3,7 @@ package system
 import (
 	"bytes"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,5 +163,121 @@ func TestSwapWithAddEventInFlight(t *testing.T) {
 			e.AddEvent(next)
 			assert.Equal(t, []*si.EventRecord{next}, receiveRecords(t, s, 1))
 		})
+	}
+}
+
+// TestRemoveStreamWhileStreamingReplaced removes a stream while
+// CloseAllStreams is replacing the streaming it belongs to. A filter that
+// holds the old streaming's dispatcher (a slow filter, held here) keeps that
+// streaming's Close in progress, before it has ended any stream, after the
+// swap. RemoveStream must not return while the stream is open: it used to
+// call Remove on the fresh streaming only, which ignores a stream that is not
+// its own, and returned at once.
+func TestRemoveStreamWhileStreamingReplaced(t *testing.T) {
+	for _, ids := range []bool{false, true} {
+		t.Run(map[bool]string{false: "EventStream", true: "IDStream"}[ids], func(t *testing.T) {
+			sys := startedSystem(t, nil)
+			var (
+				reason func() stream.CloseReason
+				remove func()
+				closed func() bool // the channel is closed, after what it buffers
+			)
+			if ids {
+				s := sys.CreateRecentEventStream("removed", 0)
+				reason, remove = s.CloseReason, func() { sys.RemoveIDStream(s) }
+				closed = func() bool { return closedNow(s.Items) }
+			} else {
+				s := sys.CreateEventStream("removed", 0)
+				reason, remove = s.CloseReason, func() { sys.RemoveStream(s) }
+				closed = func() bool { return closedNow(s.Events) }
+			}
+			inFilter, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			held := sys.CreateEventStreamFrom("held", ^uint64(0), stream.WithFilter(func(ev *si.EventRecord) bool {
+				if ev.GetObjectID() == "hold" {
+					once.Do(func() {
+						close(inFilter)
+						<-release
+					})
+				}
+				return true
+			}))
+			sys.AddEvent(&si.EventRecord{ObjectID: "hold"})
+			waitClosed(t, inFilter, "the dispatcher to call the filter")
+
+			swapped := make(chan struct{})
+			go func() {
+				defer close(swapped)
+				sys.CloseAllStreams()
+			}()
+			// The fresh streaming lists no stream (nor does the old one once
+			// its Close has begun, which comes after the swap).
+			deadline := time.Now().Add(streamWait)
+			for len(sys.GetEventStreams()) > 0 {
+				require.False(t, time.Now().After(deadline), "CloseAllStreams never swapped")
+				runtime.Gosched()
+			}
+
+			type result struct {
+				reason stream.CloseReason
+				closed bool
+			}
+			removed := make(chan result, 1)
+			go func() {
+				remove()
+				removed <- result{reason(), closed()}
+			}()
+			// Release the filter once RemoveStream has returned or has ended
+			// the stream (it then waits for the old streaming, held).
+			var got result
+			returned := false
+			deadline = time.Now().Add(streamWait)
+			for !returned && reason() == stream.ReasonOpen {
+				select {
+				case got = <-removed:
+					returned = true
+				default:
+					require.False(t, time.Now().After(deadline), "RemoveStream neither returned nor ended the stream")
+					runtime.Gosched()
+				}
+			}
+			close(release)
+			if !returned {
+				select {
+				case got = <-removed:
+				case <-time.After(streamWait):
+					require.FailNow(t, "RemoveStream hung")
+				}
+			}
+			assert.NotEqual(t, stream.ReasonOpen, got.reason, "RemoveStream returned with the stream open")
+			assert.True(t, got.closed, "RemoveStream returned with the stream's channel open")
+			waitClosed(t, swapped, "CloseAllStreams to return")
+			assert.Equal(t, stream.ReasonClosed, held.CloseReason())
+		})
+	}
+}
+
+// closedNow receives what ch buffers and reports whether it is closed,
+// without waiting.
+func closedNow[T any](ch <-chan T) bool {
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return true
+			}
+		default:
+			return false
+		}
+	}
+}
+
+// waitClosed fails the test if ch is not closed within streamWait.
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(streamWait):
+		require.FailNow(t, "timed out waiting: "+what)
 	}
 }

@@ -76,7 +76,9 @@ const (
 // loaded the old pointer just before may still call its PublishEvent; on a
 // closed streaming that is a no-op, and the garbage collector keeps the old
 // one alive for as long as such a call runs. Its event is in history, which is
-// where every stream of the fresh streaming reads from.
+// where every stream of the fresh streaming reads from. The old streaming
+// stays in closing until its Close has returned, so that a RemoveStream
+// racing the swap still finds its stream there (removeFrom).
 //
 // Every ID the ring hands out reaches the store exactly once (StoreWithID
 // after ring.Add, StoreRunWithID after ring.AddBatch), as the sequenced store
@@ -131,6 +133,11 @@ type EventSystemImpl struct {
 	// Read by the getters without a lock; written under ctl.
 	tracking   atomic.Bool
 	requestCap atomic.Uint64
+	// closing is the streaming being replaced while replaceStreamingLocked
+	// closes it, else nil: stored before the swap, cleared once the old
+	// streaming's Close has returned. Read by RemoveStream and
+	// RemoveIDStream (see removeFrom).
+	closing atomic.Pointer[stream.EventStreaming]
 
 	// current is the normalized Config in use, for Config and for the
 	// publisher's loss report: stored under ctl, read without a lock.
@@ -329,7 +336,9 @@ func (e *EventSystemImpl) Restart() {
 }
 
 // CloseAllStreams closes every open stream and leaves the system as it is:
-// new streams can be created at once (unless the system is stopped).
+// new streams can be created at once (unless the system is stopped). It
+// returns once the streams' goroutines have exited and their channels are
+// closed.
 func (e *EventSystemImpl) CloseAllStreams() {
 	e.control("CloseAllStreams", func() {
 		if e.state.Load() != stateStopped { // else Stop closed them all already
@@ -339,13 +348,16 @@ func (e *EventSystemImpl) CloseAllStreams() {
 }
 
 // replaceStreamingLocked closes the current streaming (ending its streams)
-// and puts a fresh one in its place, keeping the old one's counters.
+// and puts a fresh one in its place, keeping the old one's counters. The old
+// one is in closing from before the swap until its Close has returned.
 func (e *EventSystemImpl) replaceStreamingLocked() {
 	e.metricsMu.Lock()
 	defer e.metricsMu.Unlock()
+	e.closing.Store(e.streaming.Load())
 	old := e.streaming.Swap(e.newStreaming())
 	e.wakeStreams()
 	old.Close()
+	e.closing.Store(nil)
 	st := old.Stats()
 	e.retired.StreamsCreated += st.StreamsCreated
 	e.retired.StreamsRemovedSlow += st.StreamsRemovedSlow
@@ -359,7 +371,8 @@ func (e *EventSystemImpl) IsEventTrackingEnabled() bool {
 }
 
 // GetEventsFromID returns up to count consecutive events of history from id
-// on, with the lowest and highest IDs held; see ring.Buffer.GetEventsFromID.
+// on, with the lowest ID held and the newest readable ID; see
+// ring.Buffer.GetEventsFromID.
 // It never blocks a writer.
 func (e *EventSystemImpl) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uint64) {
 	return e.history.GetEventsFromID(id, count)
@@ -370,8 +383,9 @@ func (e *EventSystemImpl) GetRecentEvents(count uint64) []*si.EventRecord {
 	return e.history.GetRecentEvents(count)
 }
 
-// GetLastEventID returns the ID of the newest event in history (0 when
-// empty; see ring.Buffer.GetLastEventID).
+// GetLastEventID returns the ID of the newest readable event in history (0
+// when empty; see ring.Buffer.GetLastEventID for the case of a lowest ID
+// still being written).
 func (e *EventSystemImpl) GetLastEventID() uint64 {
 	return e.history.GetLastEventID()
 }
@@ -382,10 +396,12 @@ func (e *EventSystemImpl) CreateEventStream(name string, count uint64) *stream.E
 	return e.streaming.Load().CreateEventStream(name, count)
 }
 
-// RemoveStream ends the stream and closes its channel; nil, twice, or a
-// stream that already ended is a no-op.
+// RemoveStream ends the stream and returns once its channel is closed; nil,
+// twice, a stream that already ended or another system's stream is a no-op.
+// A stream of this system is removed even while CloseAllStreams, a restart or
+// a tracking change is replacing the streaming it belongs to.
 func (e *EventSystemImpl) RemoveStream(s *stream.EventStream) {
-	e.streaming.Load().RemoveEventStream(s)
+	e.removeFrom(func(es *stream.EventStreaming) { es.RemoveEventStream(s) })
 }
 
 // GetEventStreams describes the open streams.

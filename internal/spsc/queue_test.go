@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,6 +108,19 @@ func TestPopClearsSlots(t *testing.T) {
 	for i, p := range q.slots {
 		assert.Nil(t, p, "slot %d still references a value", i)
 	}
+
+	// A batch pop that wraps around the end of the array clears both runs.
+	vals := []int{3, 4, 5, 6}
+	for i := range 3 {
+		require.True(t, q.TryPush(&vals[i])) // slots 2, 3, 0
+	}
+	_, ok = q.Pop() // slot 2
+	require.True(t, ok)
+	require.True(t, q.TryPush(&vals[3]))             // slot 1
+	require.Equal(t, 3, q.PopBatch(make([]*int, 4))) // slots 3, then 0 and 1
+	for i, p := range q.slots {
+		assert.Nil(t, p, "after a wrapping batch: slot %d still references a value", i)
+	}
 }
 
 // TestAgainstModel drives the queue and the slice model with the same random
@@ -182,6 +196,23 @@ func TestPingPongRace(t *testing.T) {
 				runtime.Gosched()
 			}
 		}()
+		// A third goroutine watches Len while both sides run.
+		var badLen atomic.Int64
+		watching := make(chan struct{})
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			for {
+				select {
+				case <-watching:
+					return
+				default:
+				}
+				if n := q.Len(); n < 0 || n > q.Cap() {
+					badLen.Store(int64(n))
+				}
+			}
+		}()
 		want := 0
 		dst := make([]*int, 2)
 		for want < total {
@@ -202,6 +233,9 @@ func TestPingPongRace(t *testing.T) {
 			runtime.Gosched()
 		}
 		wg.Wait()
+		close(watching)
+		<-watched
+		assert.Zero(t, badLen.Load(), "Len seen outside [0, Cap] from a third goroutine, size %d", size)
 		assert.Equal(t, 0, q.Len(), "size %d", size)
 	}
 }
