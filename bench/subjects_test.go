@@ -14,6 +14,7 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
 	"github.com/lfevents/lfevents/bench/baseline"
+	"github.com/lfevents/lfevents/internal/atomicx"
 	"github.com/lfevents/lfevents/internal/testutil"
 	"github.com/lfevents/lfevents/ring"
 	"github.com/lfevents/lfevents/system"
@@ -123,8 +124,11 @@ func (f *floorAdd) dropped() uint64          { return 0 }
 func (f *floorAdd) stop()                    {}
 
 // floorClaimPublish is the least an ordered multi-producer ring does in Go:
-// claim an ID with one contended add, store the record pointer in its slot,
-// publish it with a store of the slot's sequence. It never waits for a
+// claim an ID with one contended add, store the record pointer in its slot
+// (an atomic pointer store: a lapping writer may store while a reader loads),
+// publish it with a release store of the slot's sequence, as the ring does
+// (internal/atomicx: a plain store on amd64, where sync/atomic's Store is a
+// locked instruction). It never waits for a
 // lapped writer and keeps no window; it is a cost floor, not a ring. Its
 // slots are laid out as the ring's default (ring.Scattered): 16 bytes each,
 // packed, consecutive IDs on different cache lines, so that concurrent
@@ -172,7 +176,7 @@ func (f *floorClaimPublish) AddEvent(ev *si.EventRecord) {
 	id := f.next.Add(1) - 1
 	s := f.slotOf(id)
 	s.rec.Store(ev)
-	s.seq.Store(id + 1)
+	atomicx.StoreRelease(&s.seq, id+1)
 }
 func (f *floorClaimPublish) inHistory() uint64 { return f.next.Load() }
 func (f *floorClaimPublish) dropped() uint64   { return 0 }

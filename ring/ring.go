@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 
+	"github.com/lfevents/lfevents/internal/atomicx"
 	"golang.org/x/sys/cpu"
 )
 
@@ -37,8 +38,14 @@ import (
 // Who writes. The writer of id (Add, or Resize copying id into a new storage)
 // moves seq from an older value to (id+1)<<1 with a CAS, stores the record, and
 // publishes with a store of (id+1)<<1|1. The published seq store is what makes
-// the record visible: Go's atomics are sequentially consistent, so a reader
-// that loads the published seq then loads the record sees this writer's store.
+// the record visible. It is a release store (internal/atomicx.StoreRelease: a
+// plain MOV on amd64, STLR on arm64; sync/atomic's Store elsewhere and under
+// the race detector), not a sequentially consistent one, because that is all
+// publishing needs and it saves a locked instruction per event: a reader
+// that loads the published seq (an acquire load, as all of sync/atomic's
+// loads are) then loads the record sees this writer's record store, which
+// came before the publish. What the writer gives up is the order between
+// its publish and its own later loads (see "Publishing" below).
 // If the slot's seq is already at or past the writer's own (id+1)<<1, a newer
 // lap took the slot first: the event is older than the newest len(slots) and so
 // already displaced by capacity; the writer leaves without writing. If the slot
@@ -47,6 +54,18 @@ import (
 // publish. This is the only wait in Add, and the reason is that Go has no
 // double-word CAS to replace seq and record together: letting the newer writer
 // in would let the stalled one's record store land under the newer seq.
+//
+// Publishing. A publish reaches other cores soon but not at once: until it
+// does, readers see the ID as a hole, as if its writer had not published
+// yet. Add's return therefore does not make the event visible to a goroutine
+// that has no happens-before edge from the writer (a channel, a mutex, an
+// atomic store after the Add give one: each of them orders the publish before
+// it). A protocol where the writer publishes and then loads a flag that the
+// other side sets before it reads the ring (a wake-up handshake) cannot rely
+// on the writer's load seeing the flag whenever the other side missed the
+// event; the stream package's dispatcher, which has such a handshake, looks
+// at NextID against ReadEnd for that reason ("Wake-ups" there). Every other
+// reader of the ring reads what is published when it reads.
 //
 // Who reads. A single slot is read as seq, record, seq again: the record is
 // that of id only if both seq loads equal (id+1)<<1|1, since a newer lap
@@ -219,7 +238,7 @@ func (st *storage) write(id uint64, ev *si.EventRecord) {
 		return // a newer lap owns the slot: this event is displaced
 	}
 	s.rec.Store(ev)
-	s.seq.Store(mine | 1)
+	atomicx.StoreRelease(&s.seq, mine|1) // publish: see "Publishing" above
 }
 
 // claim is write's slow path: it moves the slot's seq from an older value to

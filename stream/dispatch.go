@@ -2,6 +2,7 @@ package stream
 
 import (
 	"runtime"
+	"time"
 
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 )
@@ -26,6 +27,35 @@ type dispatcher struct {
 	recs []*si.EventRecord
 	ents []entry
 	kept []entry
+
+	// poll and pollDelay: the timer of a park that waits for claimed IDs
+	// to become readable (see dispatch), and its current delay, doubled
+	// from pollMin up to pollMax while nothing can be delivered, 0 after a
+	// delivery.
+	poll      *time.Timer
+	pollDelay time.Duration
+}
+
+// The delays of a dispatcher that parks while claimed IDs are not readable
+// yet. A publish that has not reached this core yet is a matter of
+// nanoseconds, a writer descheduled between its claim and its publish a
+// matter of the Go scheduler's time slices (about 10 ms); the writer's own
+// PublishEvent usually wakes the dispatcher before the timer fires.
+const (
+	pollMin = 20 * time.Microsecond
+	pollMax = time.Millisecond
+)
+
+// pollAfter starts the park's timer with the next delay and returns its
+// channel.
+func (d *dispatcher) pollAfter() <-chan time.Time {
+	d.pollDelay = min(max(2*d.pollDelay, pollMin), pollMax)
+	if d.poll == nil {
+		d.poll = time.NewTimer(d.pollDelay)
+	} else {
+		d.poll.Reset(d.pollDelay)
+	}
+	return d.poll.C
 }
 
 func newDispatcher() *dispatcher {
@@ -50,6 +80,11 @@ func newDispatcher() *dispatcher {
 // moves to the ring's lowest ID: events are never skipped silently.
 func (es *EventStreaming) dispatch(d *dispatcher) {
 	defer close(d.done)
+	defer func() {
+		if d.poll != nil {
+			d.poll.Stop()
+		}
+	}()
 	var (
 		seen   *[]*consumer
 		active []*consumer
@@ -83,18 +118,30 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 			es.hookPark(parkClearing)
 			es.state.And(^statePending)
 			es.hookPark(parkRechecking)
-			if es.history.ReadEnd() > p || es.consumers.Load() != seen {
+			end = es.recheckEnd()
+			if end > p || es.consumers.Load() != seen {
 				continue
+			}
+			// IDs claimed but not readable yet: their writers' publish
+			// (a release store) may not have reached this core, and
+			// their PublishEvent may have seen the pending flag set
+			// before the clear, so no token may come for them. Look
+			// again after a while instead of waiting for one.
+			var poll <-chan time.Time
+			if len(active) > 0 && es.history.NextID() > end {
+				poll = d.pollAfter()
 			}
 			es.hookPark(parkBlocking)
 			select {
 			case <-es.wake:
+			case <-poll:
 			case <-d.stop:
 				return
 			}
 			continue
 		}
 		idle = 0
+		d.pollDelay = 0
 		if es.testHookRead != nil {
 			es.testHookRead(p)
 		}
@@ -276,6 +323,17 @@ const (
 	parkRechecking                 // cleared, about to look at the ring again
 	parkBlocking                   // nothing new: about to block on wake
 )
+
+// recheckEnd is the ring's read end, as a parking dispatcher looks at it
+// after clearing statePending (a test may make it lag, as a publish that has
+// not reached the dispatcher's core yet does).
+func (es *EventStreaming) recheckEnd() uint64 {
+	end := es.history.ReadEnd()
+	if es.testHookRecheckEnd != nil {
+		end = es.testHookRecheckEnd(end)
+	}
+	return end
+}
 
 func (es *EventStreaming) hookPark(step parkStep) {
 	if es.testHookPark != nil {

@@ -32,28 +32,40 @@ const (
 // after its own steps) sets statePending and sends a token unconditionally.
 //
 // The dispatcher parks in three steps (dispatch): clear statePending, look at
-// the ring's ReadEnd (and the consumer list) again, and only if nothing is new
-// block on wake. Take any event made readable before a PublishEvent call P.
-// Go's atomics are sequentially consistent, so P's load of state is ordered
-// against the dispatcher's clear:
-//   - P's load comes after the clear: P reads stateStreams and sends a token
-//     (or another producer did since the clear, and a token is in wake), so
-//     the block returns at once and the dispatcher looks again;
-//   - P's load comes before the clear: the dispatcher's ReadEnd, which comes
-//     after the clear, comes after P's load and so after the event was made
-//     readable: it sees the event and does not block.
+// the ring's ReadEnd and NextID (and the consumer list) again, and only if
+// nothing is new block on wake (with a timer when NextID is above ReadEnd,
+// see below). Take any event E, claimed by producer P, and P's PublishEvent
+// call after its Add. Go's atomics are sequentially consistent: P's claim
+// (an atomic add) comes before P's load of state, and the dispatcher's clear
+// before its loads of the ring, in one order that everybody agrees on:
+//   - P's load of state comes after the clear: P reads stateStreams and sends
+//     a token (or another producer did since the clear, and a token is in
+//     wake), so the block returns at once and the dispatcher looks again;
+//   - P's load comes before the clear: then so does P's claim, and the
+//     dispatcher's NextID, loaded after the clear, counts E. Either E is
+//     readable by then (ReadEnd passed it: the dispatcher delivers instead
+//     of parking), or it is not and NextID is above ReadEnd: the dispatcher
+//     then blocks with a timer (20 µs, doubling to 1 ms while nothing can be
+//     delivered) and looks again when it fires.
 //
-// Either way the dispatcher reads the ring after P without another event. The
-// argument needs the event to be readable before P. A writer's own event is
-// (ring.Add returns after publishing it), but the ring's ReadEnd can also grow
-// without a writer: when the writer of an earlier hole publishes (that writer
-// signals too, after its Add), and when a Resize swaps in its new view (whoever
-// resizes must call PublishEvent afterwards; the event system does). While the
-// dispatcher is busy statePending stays set and PublishEvent is one load of a
-// line that nobody writes. Delivery reads the ring by ID from the dispatcher's
-// position, so extra, stale or repeated tokens cost one look at the ring and
-// never duplicate an event. Tests: wakeup_test.go forces each ordering.
+// E may be unreadable at that moment for two reasons. Its writer has not
+// published yet (it is between its claim and its publish, or an earlier
+// writer is, leaving a hole before E). Or its writer has published, but the
+// ring publishes with a release store (internal/atomicx), which orders the
+// record before the sequence number but not the store before the writer's
+// later load of state: that load may complete first, so P may see the flag
+// the dispatcher clears a moment later while its record is not yet visible
+// to the dispatcher. Either way no token may come for E, and the timer is
+// what makes the dispatcher look again.
 //
+// The ring's ReadEnd can also grow without a writer: when a Resize swaps in
+// its new view (whoever resizes must call PublishEvent afterwards; the event
+// system does). While the dispatcher is busy statePending stays set and
+// PublishEvent is one load of a line that nobody writes. Delivery reads the
+// ring by ID from the dispatcher's position, so extra, stale or repeated
+// tokens or timers cost one look at the ring and never duplicate an event.
+// Tests: wakeup_test.go forces each ordering.
+
 // Consumer list: consumers is a copy-on-write snapshot, replaced (never
 // modified) under mu by create, remove, close and a cut-off stream's
 // goroutine on its way out (finish); the dispatcher and
@@ -100,6 +112,9 @@ type EventStreaming struct {
 	// testHookPark, when set by a test before the first stream, runs in the
 	// dispatcher at each step of parking.
 	testHookPark func(step parkStep)
+	// testHookRecheckEnd, when set by a test before the first stream,
+	// replaces the read end a parking dispatcher sees after its clear.
+	testHookRecheckEnd func(end uint64) uint64
 	// testHookOpen, when set by a test, runs in a Create method once the
 	// stream's join position is fixed, before it is registered.
 	testHookOpen func(join uint64)

@@ -94,3 +94,51 @@ func TestWakeupAfterRestartOfDispatcher(t *testing.T) {
 		es.RemoveEventStream(s)
 	}
 }
+
+// TestWakeupPublishNotYetVisible: a producer claims an ID and calls
+// PublishEvent while the dispatcher is busy (it sees statePending and sends
+// no token), and its record is not readable yet when the dispatcher, having
+// cleared statePending, looks at the ring again: the ring publishes with a
+// release store, which may reach the dispatcher's core after the producer's
+// PublishEvent has read the flag (the test hook makes the read end lag, as
+// such a store does). Nobody sends a token for that event; the dispatcher
+// must notice the claimed, unreadable ID (NextID above the read end) and
+// look again by itself.
+func TestWakeupPublishNotYetVisible(t *testing.T) {
+	r, es := newStreaming(t, 16, 0, WithLogger(quietLogger()))
+	var mu sync.Mutex
+	fired, hide := false, false
+	es.testHookPark = func(step parkStep) {
+		mu.Lock()
+		defer mu.Unlock()
+		if fired || step != parkClearing || len(es.wake) > 0 ||
+			es.state.Load() != stateStreams|statePending {
+			return
+		}
+		fired, hide = true, true
+		ev := rec(r.NextID())
+		r.Add(ev)
+		es.PublishEvent(ev) // sees statePending: no token
+	}
+	es.testHookRecheckEnd = func(end uint64) uint64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if hide {
+			hide = false
+			return end - 1 // the producer's publish has not arrived yet
+		}
+		return end
+	}
+	s := es.CreateEventStream("w", 0)
+	for {
+		mu.Lock()
+		if fired {
+			mu.Unlock()
+			break
+		}
+		es.signal()
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	assert.Equal(t, []uint64{0}, receive(t, s, 1))
+}

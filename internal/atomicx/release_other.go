@@ -1,0 +1,16 @@
+//go:build !(amd64 || arm64) || race || purego
+
+package atomicx
+
+import "sync/atomic"
+
+// StoreRelease stores v into *p with release ordering: a goroutine whose
+// atomic load of *p returns v also sees every memory write the caller made
+// before the call. In this build it is p.Store(v), which is also ordered
+// against the caller's later loads; callers must not rely on that (see the
+// package documentation). p must not be nil.
+func StoreRelease(p *atomic.Uint64, v uint64) { p.Store(v) }
+
+// Native reports whether StoreRelease is the architecture's release store
+// (true) or sync/atomic's sequentially consistent Store (false).
+const Native = false
