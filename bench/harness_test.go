@@ -229,3 +229,17 @@ func TestFillHistorySettles(t *testing.T) {
 		})
 	}
 }
+
+// TestReportLatencyNoSamples: a run that timed no AddEvent (a few events,
+// one in 16 sampled) reports no percentiles; zeros would enter benchstat's
+// medians as if AddEvent had taken no time.
+func TestReportLatencyNoSamples(t *testing.T) {
+	r := testing.Benchmark(func(b *testing.B) { reportLatency(b, new(latencyHist)) })
+	assert.NotContains(t, r.Extra, "p50-ns")
+	assert.NotContains(t, r.Extra, "p99-ns")
+	assert.NotContains(t, r.Extra, "p999-ns")
+	var h latencyHist
+	h.record(40)
+	r = testing.Benchmark(func(b *testing.B) { reportLatency(b, &h) })
+	assert.Equal(t, 40.0, r.Extra["p999-ns"])
+}
