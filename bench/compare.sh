@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-compare BASE=<git ref>`: the short benchmark set of BASE (built
 # in a temporary git worktree) against the working tree, interleaved
-# (old new old new ...) so that machine noise hits both alike; benchstat of
+# (old new new old old new ...) so that machine noise hits both alike; benchstat of
 # old against new, then a verdict: one line per benchmark that got worse
 # beyond the noise (p < 0.05 and more than 10%), or "no regression".
 # Settings from the environment: GO BENCHSTAT OUT BASE SAMPLES.
@@ -61,9 +61,17 @@ run() { # side: one sample of the whole set
 			{ echo "bench-compare: the $side benchmarks failed; the last lines of $OUT/compare/$side.txt:"; tail -n 20 "$out/$side.txt"; return 1; }
 	done
 }
+# The order alternates (old new, new old, ...): with a fixed order, whatever
+# favours the first or the second run of a pair (the machine settling after
+# the previous sample, a neighbour's periodic work) would fall on one side.
 for i in $(seq 1 "$SAMPLES"); do
-	run old
-	run new
+	if ((i % 2)); then
+		run old
+		run new
+	else
+		run new
+		run old
+	fi
 	if [ -t 1 ]; then printf '\rbench-compare: sample %d of %d (old and new) done, %ds' "$i" "$SAMPLES" $((SECONDS - started)); fi
 done
 [ -t 1 ] && echo

@@ -201,3 +201,45 @@ func TestRunBatchProducers(t *testing.T) {
 	runBatchProducers(1000, 3, 64, records(3, 1024), m.AddEvents)
 	assert.Equal(t, uint64(1000), m.inHistory())
 }
+
+// countingIngester counts the events offered to the ingester it wraps.
+type countingIngester struct {
+	ingester
+	offered uint64
+}
+
+func (c *countingIngester) AddEvent(ev *si.EventRecord) {
+	c.offered++
+	c.ingester.AddEvent(ev)
+}
+
+// TestFillHistorySettles: when fillHistory returns, every event it offered
+// and the subject accepted has reached history, so no write left over from
+// filling (the baseline's channel backlog, drained by its handler) runs
+// during the timed reads of BenchmarkHistoryRead's writer=none cases.
+func TestFillHistorySettles(t *testing.T) {
+	const n = 100000
+	for _, impl := range historyImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			s := impl.make(n)
+			defer s.stop()
+			c := &countingIngester{ingester: s}
+			fillHistory(t, c, n, records(1, 1)[0][0])
+			assert.Equal(t, c.offered-s.dropped(), s.inHistory(), "offered %d, dropped %d", c.offered, s.dropped())
+		})
+	}
+}
+
+// TestReportLatencyNoSamples: a run that timed no AddEvent (a few events,
+// one in 16 sampled) reports no percentiles; zeros would enter benchstat's
+// medians as if AddEvent had taken no time.
+func TestReportLatencyNoSamples(t *testing.T) {
+	r := testing.Benchmark(func(b *testing.B) { reportLatency(b, new(latencyHist)) })
+	assert.NotContains(t, r.Extra, "p50-ns")
+	assert.NotContains(t, r.Extra, "p99-ns")
+	assert.NotContains(t, r.Extra, "p999-ns")
+	var h latencyHist
+	h.record(40)
+	r = testing.Benchmark(func(b *testing.B) { reportLatency(b, &h) })
+	assert.Equal(t, 40.0, r.Extra["p999-ns"])
+}

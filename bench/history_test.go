@@ -97,9 +97,7 @@ func BenchmarkHistoryRead(b *testing.B) {
 func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, below uint64, writer bool) {
 	defer s.stop()
 	recs := records(1, 1024)[0]
-	for s.inHistory() < ringCapacity {
-		s.AddEvent(recs[0])
-	}
+	fillHistory(b, s, ringCapacity, recs[0])
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -139,6 +137,21 @@ func benchHistoryRead(b *testing.B, s historyReader, ringCapacity, readCount, be
 	if withReader := rate(time.Since(t1), h1); writer && withReader > 0 {
 		b.ReportMetric(alone/withReader, "writer-slowdown")
 	}
+}
+
+// fillHistory adds ev to s until n events have reached its history, then
+// waits until every event it accepted has: the baseline's handler lags its
+// AddEvent by up to a channel of 100000 events, and a backlog left over
+// would go on writing to history during the timed reads (with writer=none
+// too).
+func fillHistory(tb testing.TB, s ingester, n uint64, ev *si.EventRecord) {
+	var offered uint64
+	for s.inHistory() < n {
+		s.AddEvent(ev)
+		offered++
+	}
+	accepted := offered - s.dropped()
+	waitFor(tb, "history", func() bool { return s.inHistory() >= accepted })
 }
 
 // batchStore is the store API both designs share.

@@ -27,7 +27,7 @@ scenarios=(
 	"ingest flat out, 1/2/8 producers;bench;^BenchmarkIngest\$;${INGEST_EVENTS}x;$INGEST_COUNT;18;45;raw-bench.txt"
 	"ingest paced (~1 µs of work per event);bench;^BenchmarkIngestPaced\$;${PACED_EVENTS}x;$PACED_COUNT;9;40;raw-bench.txt"
 	"history reads of 1000 events;bench;^BenchmarkHistoryRead\$;$BENCHTIME;$COUNT;15;40;raw-bench.txt"
-	"batches (AddEvents of 64);bench;^BenchmarkBatch\$;$BENCHTIME;$COUNT;6;12;raw-bench.txt"
+	"batches (AddEvents of 64);bench;^BenchmarkBatch\$;$BENCHTIME;$COUNT;4;12;raw-bench.txt"
 	"store and collect;bench;^Benchmark(Store|Collect)\$;$BENCHTIME;$COUNT;10;25;raw-bench.txt"
 	"stream fan-out, 1/16/64 consumers;bench;^BenchmarkFanout\$;$BENCHTIME;$COUNT;6;20;raw-bench.txt"
 	"memory per slot, event, stream;bench;^BenchmarkMemory\$;$MEMTIME;$COUNT;6;25;raw-bench.txt"

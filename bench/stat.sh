@@ -49,8 +49,12 @@ table "ingest: lock-free (system, and its ring alone) against the claim+publish 
 if grep -q '^BenchmarkHistoryRead' "$raw"; then
 	table "history: 1000-event reads under a flat-out writer: ns per read, writer slowdown (1.0 = none)" \
 		'.name:HistoryRead .unit:(ns/op OR writer-slowdown OR records/read OR allocs/op)'
+fi
+if grep -q '^Benchmark\(Store\|Collect\)/' "$raw"; then
 	table "store: Store from 1/2/8 goroutines (ns per Store) and CollectEvents (ns per collect)" \
 		'.name:(Store OR Collect) .unit:(ns/op OR ns/collect OR notstored-% OR allocs/op)'
+fi
+if grep -q '^BenchmarkFanout' "$raw"; then
 	table "streams: fan-out to 1/16/64 consumers: events delivered per second, producer ns per event" \
 		'.name:Fanout .unit:(delivered/s OR producer-ns/event OR cut-% OR drop-%)'
 fi

@@ -235,7 +235,7 @@ func runProducers(n, producers int, recs [][]*si.EventRecord, add func(*si.Event
 }
 
 // waitFor polls until cond holds, failing the benchmark after a minute.
-func waitFor(b *testing.B, what string, cond func() bool) {
+func waitFor(tb testing.TB, what string, cond func() bool) {
 	deadline := time.Now().Add(time.Minute)
 	for spins := 0; !cond(); spins++ {
 		if spins < 100 {
@@ -243,7 +243,7 @@ func waitFor(b *testing.B, what string, cond func() bool) {
 			continue
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("timed out waiting for %s", what)
+			tb.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Microsecond)
 	}

@@ -50,8 +50,9 @@ func (f *Filter) Match(ev *si.EventRecord) bool {
 }
 
 // ParseFilter reads the query parameters type, objectID and changeType, each
-// repeatable and each also accepting comma-separated values. Types and change
-// types are given by name (APP, add; any case) or by number.
+// repeatable. Type and changeType also accept comma-separated values; an
+// objectID value is taken whole, since object IDs may contain commas. Types
+// and change types are given by name (APP, add; any case) or by number.
 func ParseFilter(q url.Values) (Filter, error) {
 	var f Filter
 	for _, v := range splitValues(q["type"]) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,7 +38,9 @@ const (
 )
 
 // Handler serves an event system's history and streams over HTTP, at
-// BatchPath and StreamPath; every other path is answered with 404. Build it
+// BatchPath and StreamPath. A GET for one of them with a trailing slash, in
+// other letter case or with an unclean path is redirected to it (301), as
+// the reference's router does; every other path is answered with 404. Build it
 // with New; it is safe for concurrent use, as an http.Handler must be.
 //
 // Streams hold their connection open until the client leaves, the event
@@ -147,6 +150,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case BatchPath, StreamPath:
 	default:
+		if to := routePath(r.URL.Path); to != "" && r.Method == http.MethodGet {
+			redirectTo(w, r, to)
+			return
+		}
 		writeError(w, "Not found: "+r.URL.Path, http.StatusNotFound)
 		return
 	}
@@ -173,6 +180,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.serveStream(w, r)
+}
+
+// routePath returns the endpoint path that p names with a trailing slash,
+// in other letter case or unclean (such as "//" or ".."), or "" when p
+// names neither endpoint.
+func routePath(p string) string {
+	clean := path.Clean(p)
+	for _, route := range [...]string{BatchPath, StreamPath} {
+		if strings.EqualFold(clean, route) {
+			return route
+		}
+	}
+	return ""
+}
+
+// redirectTo answers a GET for a variant of an endpoint's path as the
+// reference's router does: 301 to the endpoint's path with the query kept,
+// with the router's small HTML body rather than the JSON content type.
+func redirectTo(w http.ResponseWriter, r *http.Request, to string) {
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	w.Header().Del("Content-Type")
+	http.Redirect(w, r, to, http.StatusMovedPermanently)
 }
 
 // refuseBody makes sure that nothing waits for the body of r, which the

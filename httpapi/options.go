@@ -16,7 +16,8 @@ const (
 	ConfigKeyMaxStreamsPerHost = "event.maxStreamsPerHost"
 )
 
-// Defaults, as in the reference webservice (the keep-alive is ours).
+// Defaults, as in the reference webservice (the keep-alive and the retry are
+// ours: the reference has no Server-Sent Events).
 const (
 	// DefaultResponseSize is the default and the cap of count on the batch
 	// endpoint.
@@ -139,9 +140,11 @@ func WithTrustedProxies(addrs ...string) Option {
 // WithAllowedOrigins lists the origins (such as "https://ui.example.com")
 // that browsers may read the endpoints from across origins: for a request
 // whose Origin is listed, the response carries
-// Access-Control-Allow-Origin with that origin (and Vary: Origin). "*"
-// allows every origin, as the reference does; it must be asked for
-// explicitly. By default no cross-origin access is granted.
+// Access-Control-Allow-Origin with that origin and
+// Access-Control-Allow-Credentials: true (and Vary: Origin). "*" allows every
+// origin, as the reference does, but without credentials (browsers refuse
+// the combination); it must be asked for explicitly. By default no
+// cross-origin access is granted.
 func WithAllowedOrigins(origins ...string) Option {
 	return func(c *config) {
 		c.allowedOrigins = make(map[string]bool, len(origins))

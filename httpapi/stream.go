@@ -36,6 +36,15 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, msgTrackingDisabled, http.StatusInternalServerError)
 		return
 	}
+	// A writer that cannot flush is refused before anything else, as in the
+	// reference (which checks right after tracking): its message names the
+	// real problem, where setting the deadlines below would fail first with
+	// one about deadlines. A writer that may reach a flusher through Unwrap
+	// is checked once the stream is open (begin).
+	if r.Method != http.MethodHead && !mayFlush(w) {
+		writeError(w, msgNoFlusher, http.StatusInternalServerError)
+		return
+	}
 	rc := http.NewResponseController(w)
 	q := r.URL.Query()
 	req := streamRequest{client: clientAddress(r, h.cfg.trustedProxies)}
@@ -134,6 +143,16 @@ func setEventStreamHeaders(hdr http.Header) {
 	hdr.Set("Content-Type", "text/event-stream")
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no")
+}
+
+// mayFlush reports whether w can flush, or may through Unwrap: false means
+// that http.ResponseController.Flush would certainly fail.
+func mayFlush(w http.ResponseWriter) bool {
+	switch w.(type) {
+	case http.Flusher, interface{ FlushError() error }, interface{ Unwrap() http.ResponseWriter }:
+		return true
+	}
+	return false
 }
 
 // canFlush reports whether out's writer reaches a flusher (through Unwrap).

@@ -410,7 +410,7 @@ func TestStreamWithoutFlusher(t *testing.T) {
 	defer srv.Close()
 	for _, accept := range []string{"", "text/event-stream"} {
 		resp, body := get(t, srv.URL+StreamPath, "Accept", accept)
-		requireError(t, resp, body, http.StatusInternalServerError, "Cannot set write deadline: feature not supported")
+		requireError(t, resp, body, http.StatusInternalServerError, "Writer does not implement http.Flusher")
 	}
 	total, _ := ts.h.limiter.counts("")
 	assert.Zero(t, total)

@@ -393,7 +393,8 @@ func New(capacity uint64) *Buffer {
 
 // MaxCapacity is the largest capacity a Buffer takes: New and Resize clamp
 // larger values to it (and Capacity reports the clamped value), because the
-// slots are allocated up front (16 bytes each, rounded up to a power of two)
+// slots are allocated up front (16 bytes each, a cache line each with Padded;
+// rounded up to a power of two)
 // and a capacity such as math.MaxUint64 must not crash the process.
 const MaxCapacity = 1 << 26
 
@@ -570,8 +571,8 @@ func highestOf(end uint64) uint64 {
 
 // ReadEnd returns the ID one past the newest readable event: the events with
 // IDs in [GetLowestID(), ReadEnd()) can be read now (a reader with an older
-// window may be told of a hole there, see The window; its read then stops
-// before it). A follower at position p has work when p < ReadEnd(). It never
+// window may be told of a hole there, see "The window" in ring.go; its read
+// then stops before it). A follower at position p has work when p < ReadEnd(). It never
 // decreases for one caller. Amortized O(1).
 func (b *Buffer) ReadEnd() uint64 {
 	v, lowest, next := b.window()
@@ -696,7 +697,7 @@ func (b *Buffer) validRun(v *view, first, scanned uint64, run []*si.EventRecord)
 // overwritten means the writers lapped the read: the newer, consecutive part
 // is kept. A hole found among the IDs read is one the watermark vouched for
 // (an ID this call's own scan saw published never becomes a hole again, see
-// The window): held ends before it, so the read starts over below it. A
+// "The window" in ring.go): held ends before it, so the read starts over below it. A
 // vouched hole below the IDs read is not looked for, as that would cost a
 // scan of the whole window on every call; so a reader whose window is older
 // than that of the reader that moved the watermark may return newest events

@@ -267,8 +267,8 @@ func (s *EventStore) StoreWithID(id uint64, ev *si.EventRecord) {
 // have been handed out by the sequence (be below next()) before the call, as
 // after one claim of the whole run: then the run is routed once instead of
 // once per record, since a current batch whose base is at or below first
-// owns every ID of the run (see the protocol). On a plain store each record
-// is Store'd.
+// owns every ID of the run (see "The protocol" in store.go). On a plain store
+// each record is Store'd.
 func (s *EventStore) StoreRunWithID(first uint64, evs []*si.EventRecord) {
 	b := s.cur.Load()
 	if b == nil || s.extNext == nil {

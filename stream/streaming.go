@@ -178,9 +178,9 @@ func NewEventStreaming(history *ring.Buffer, opts ...Option) *EventStreaming {
 	}
 }
 
-// PublishEvent signals that ev and every event added to the ring before it
-// can be delivered; the record itself is not used (nil is fine). Call it
-// after ring.Add, and after anything else that makes more of the ring
+// PublishEvent signals that the event given and every event added to the
+// ring before it can be delivered; the record itself is not used (nil is
+// fine). Call it after ring.Add, and after anything else that makes more of the ring
 // readable (a Resize). It is safe from any goroutine, never blocks, takes no
 // lock and does not allocate; with no streams it is one atomic load. Calling
 // it many times, or for an event already delivered, never duplicates an

@@ -11,8 +11,8 @@ import (
 // as is. A longer one is cut, in the record itself, on a character boundary
 // to at most MaxMessageLength bytes ending in "...". The plugin may get a
 // shorter message than history holds: a message that is not valid UTF-8 is
-// repaired on the copy the plugin gets, and cut again if the repair made it
-// longer than MaxMessageLength (see marshalSafe).
+// repaired on the copy the plugin gets (by the publisher), and cut again if
+// the repair made it longer than MaxMessageLength.
 const MaxMessageLength = 1024
 
 // truncationSuffix marks a message that was cut (by AddEvent, or on the

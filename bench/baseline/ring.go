@@ -58,12 +58,18 @@ func (r *Ring) GetEventsFromID(id, count uint64) ([]*si.EventRecord, uint64, uin
 	if r.held == 0 || id < lowest || id >= r.next || count == 0 {
 		return nil, lowest, highest
 	}
-	n := min(count, r.next-id)
-	out := make([]*si.EventRecord, n)
-	for i := range out {
-		out[i] = r.events[(id+uint64(i))%r.capacity]
-	}
+	out := make([]*si.EventRecord, min(count, r.next-id))
+	r.copyOut(out, id)
 	return out, lowest, highest
+}
+
+// copyOut fills out with the events of IDs first, first+1, ..., which must
+// be held: one copy up to the end of the slice and one from its start, as
+// the reference's read does (one division per read, not one per event).
+// r.mu must be held.
+func (r *Ring) copyOut(out []*si.EventRecord, first uint64) {
+	n := copy(out, r.events[first%r.capacity:])
+	copy(out[n:], r.events)
 }
 
 // GetRecentEvents returns the newest min(count, held) events, oldest first.
@@ -83,10 +89,7 @@ func (r *Ring) recent(count uint64) ([]*si.EventRecord, uint64) {
 		return nil, r.next
 	}
 	out := make([]*si.EventRecord, n)
-	first := r.next - n
-	for i := range out {
-		out[i] = r.events[(first+uint64(i))%r.capacity]
-	}
+	r.copyOut(out, r.next-n)
 	return out, r.next
 }
 
