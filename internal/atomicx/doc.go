@@ -18,8 +18,9 @@
 // memory operations past it. On arm64 it is STLR, the architecture's release
 // store (Go's atomic loads there are LDAR, its acquire load). Elsewhere, and
 // in builds with the race detector (so that it sees the store as the
-// synchronizing access it is) or the purego tag, it is sync/atomic's Store,
-// which is stronger.
+// synchronizing access it is) or the purego tag, and with a toolchain other
+// than gc (gccgo, which does not take Go's assembler syntax), it is
+// sync/atomic's Store, which is stronger.
 //
 // What a caller gives up: a StoreRelease followed by a load of another
 // location may be seen by other cores in the other order (the load may

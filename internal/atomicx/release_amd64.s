@@ -1,4 +1,4 @@
-//go:build !race && !purego
+//go:build gc && !race && !purego
 
 #include "textflag.h"
 
