@@ -30,8 +30,8 @@ type dispatcher struct {
 
 	// poll and pollDelay: the timer of a park that waits for claimed IDs
 	// to become readable (see dispatch), and its current delay, doubled
-	// from pollMin up to pollMax while nothing can be delivered, 0 after a
-	// delivery.
+	// from pollMin up to pollMax while nothing can be delivered; 0 after a
+	// delivery and after a park that found every claimed ID readable.
 	poll      *time.Timer
 	pollDelay time.Duration
 }
@@ -130,6 +130,12 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 			var poll <-chan time.Time
 			if len(active) > 0 && es.history.NextID() > end {
 				poll = d.pollAfter()
+			} else {
+				// Every claimed ID is readable: a wait that
+				// ended without a delivery (the IDs lay below
+				// p) is over, and the next one starts again at
+				// pollMin.
+				d.pollDelay = 0
 			}
 			es.hookPark(parkBlocking)
 			select {
