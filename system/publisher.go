@@ -36,7 +36,10 @@ import (
 // InitWithConfig (retiring the system whose plugin calls them) and for
 // StartService and Stop of the publisher. (Only a call on the publisher's
 // goroutine is recognized: a SendEvent that waits for another goroutine that
-// calls Stop still hangs.)
+// calls Stop still hangs. The publisher's goroutine is recognized by the ID
+// the runtime prints in stack traces; on a runtime where that cannot be
+// read, no call is recognized, such a call from SendEvent hangs, and the
+// publisher logs a warning saying so each time it starts.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }
@@ -277,8 +280,21 @@ type runner struct {
 
 // onRunGoroutine returns the run goroutine's description if the caller is
 // that goroutine (it is inside SendEvent, or a report), nil otherwise.
+//
+// An ID of 0 means unknown (see goroutineID) and matches nothing: were it
+// to match, every caller would be taken for the run goroutine when the
+// runtime's stack header cannot be read, and every control-plane call
+// would be handed to a new goroutine, which would be taken for it again,
+// for ever. So when IDs cannot be read, calls from any other goroutine work
+// as usual, and only a control-plane call from SendEvent itself goes
+// unrecognized and waits for itself, as in the reference design (run warns
+// of it when it starts).
 func (p *EventPublisher) onRunGoroutine() *runner {
-	if r := p.runner.Load(); r != nil && r.goroutine == goroutineID() {
+	r := p.runner.Load()
+	if r == nil || r.goroutine == 0 {
+		return nil
+	}
+	if r.goroutine == goroutineID() {
 		return r
 	}
 	return nil
@@ -289,7 +305,12 @@ func (p *EventPublisher) onRunGoroutine() *runner {
 // with runtime.Goexit (which no recover stops; send logs and counts it) does
 // not end the run: it goes on, on a new goroutine, with the same channels.
 func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
-	p.runner.Store(&runner{goroutine: goroutineID(), logger: s.logger})
+	id := goroutineID()
+	if id == 0 {
+		s.logger.Warn("event publisher cannot identify its goroutine (unreadable stack header): " +
+			"a control-plane call from the plugin's SendEvent will not be recognized and will hang")
+	}
+	p.runner.Store(&runner{goroutine: id, logger: s.logger})
 	tick := time.NewTicker(s.interval)
 	finished := false
 	defer func() {
@@ -374,13 +395,20 @@ func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logge
 	returned = true
 }
 
+// stackHeader fills buf with the start of the calling goroutine's stack
+// trace and returns its length. A variable only so that a test can mimic a
+// runtime whose header reads otherwise; tests set it while no publisher runs.
+var stackHeader = func(buf []byte) int { return runtime.Stack(buf, false) }
+
 // goroutineID returns the ID of the calling goroutine, which the runtime
 // prints first in a stack trace ("goroutine 18 [running]:"), or 0 if that
-// cannot be read. It costs about a microsecond: only the control plane uses
-// it, to recognize a call from the publisher's own goroutine.
+// cannot be read (the runtime numbers goroutines from 1, so 0 is never a
+// real ID; onRunGoroutine takes it as "unknown", never as a match). It costs
+// about a microsecond: only the control plane uses it, to recognize a call
+// from the publisher's own goroutine.
 func goroutineID() uint64 {
 	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
+	b := buf[:stackHeader(buf[:])]
 	const prefix = "goroutine "
 	if len(b) <= len(prefix) || string(b[:len(prefix)]) != prefix {
 		return 0
