@@ -371,28 +371,52 @@ func (p *EventPublisher) push(s *runSettings) {
 // send calls the plugin, recovering, logging and counting a panic. A
 // runtime.Goexit in SendEvent is logged and counted the same way; the
 // goroutine ends all the same, and run goes on from a new one.
+//
+// A panic and a Goexit are told apart by whether callPlugin returns, not by
+// what recover returns: with GODEBUG=panicnil=1, recover returns nil for
+// panic(nil), yet it stops that panic and callPlugin returns; a Goexit runs
+// the deferred calls but no recover stops it, so callPlugin never returns.
 func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
+	settled := false // callPlugin returned: SendEvent returned or panicked
+	defer func() {
+		if settled {
+			return
+		}
+		// Logged before it is counted: whoever sees the count sees the log.
+		logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
+			"batch dropped, publishing goes on from a new goroutine",
+			slog.Int("events", len(batch)))
+		p.panics.Add(1)
+	}()
+	panicked, v, stack := callPlugin(plugin, batch)
+	settled = true
+	if panicked {
+		logger.Error("event plugin panicked; batch dropped",
+			slog.Any("panic", v), slog.Int("events", len(batch)),
+			slog.String("stack", string(stack)))
+		p.panics.Add(1)
+	}
+}
+
+// callPlugin calls plugin.SendEvent(batch) and recovers a panic: panicked
+// is set, with the value recovered (nil for panic(nil) under
+// GODEBUG=panicnil=1) and the stack. It does not return if SendEvent calls
+// runtime.Goexit.
+func callPlugin(plugin EventPlugin, batch []*si.EventRecord) (panicked bool, v any, stack []byte) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
-		// Logged before it is counted: whoever sees the count sees the log.
-		if v := recover(); v != nil {
-			// debug.Stack, called before the deferred call returns, still
-			// shows the panicking frames of the plugin.
-			logger.Error("event plugin panicked; batch dropped",
-				slog.Any("panic", v), slog.Int("events", len(batch)),
-				slog.String("stack", string(debug.Stack())))
-		} else {
-			logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
-				"batch dropped, publishing goes on from a new goroutine",
-				slog.Int("events", len(batch)))
-		}
-		p.panics.Add(1)
+		v = recover() // stops a panic, even panic(nil); not a Goexit
+		panicked = true
+		// debug.Stack, called before the deferred call returns, still
+		// shows the panicking frames of the plugin.
+		stack = debug.Stack()
 	}()
 	plugin.SendEvent(batch)
 	returned = true
+	return false, nil, nil
 }
 
 // stackHeader fills buf with the start of the calling goroutine's stack

@@ -22,6 +22,10 @@ const LossReportInterval = 30 * time.Second
 // stops is reported then. A system running without its publisher
 // (StartServiceWithPublisher(false)) reports nothing; Metrics still counts.
 
+// lossClock is the clock of the loss reports. A variable only so that a
+// test can stop it; tests set it while no publisher runs.
+var lossClock = time.Now
+
 // rateLimited remembers what one kind of warning has reported so far.
 type rateLimited struct {
 	reported uint64    // total covered by earlier warnings
@@ -48,7 +52,7 @@ func (r *rateLimited) due(now time.Time, total uint64, final bool) (uint64, bool
 // reports"); final is set after the last push of a run.
 func (e *EventSystemImpl) reportLosses(final bool) {
 	cfg := e.current.Load()
-	now := time.Now()
+	now := lossClock()
 	notStored := e.Store.Stats().NotStored
 	if n, ok := e.notStoredReport.due(now, notStored, final); ok {
 		cfg.Logger.Warn("events not stored: the store was full between two pushes; they are in history and streams only",
