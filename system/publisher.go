@@ -173,9 +173,9 @@ type EventPublisher struct {
 	panics    atomic.Uint64
 
 	// report, when set (by the system, before the first StartService), is
-	// called by the run goroutine after each push, with final set after the
-	// last push of a run.
-	report func(final bool)
+	// called by the run goroutine after each push, the last push of a run
+	// (at Stop) included.
+	report func()
 	// afterPush, when set (by tests, before StartService), is called by the
 	// run goroutine after each push of a tick.
 	afterPush func()
@@ -207,7 +207,7 @@ func newPublisher(src batchSource, opts ...PublisherOption) *EventPublisher {
 // runSettings is the run goroutine's copy of the publisher's settings.
 type runSettings struct {
 	publisherSettings
-	report    func(final bool)
+	report    func()
 	afterPush func()
 }
 
@@ -327,7 +327,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 		case <-tick.C:
 			p.push(&s)
 			if s.report != nil {
-				s.report(false)
+				s.report()
 			}
 			if s.afterPush != nil {
 				s.afterPush()
@@ -335,7 +335,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 		case <-stop:
 			p.push(&s)
 			if s.report != nil {
-				s.report(true)
+				s.report()
 			}
 			finished = true
 			return
