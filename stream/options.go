@@ -18,7 +18,8 @@ const (
 	ChannelBuffer = 64
 )
 
-// Option configures NewEventStreaming.
+// Option configures NewEventStreaming. Options apply in order; a nil Option
+// is a no-op.
 type Option func(*config)
 
 type config struct {
@@ -53,7 +54,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // StreamOption configures one stream, in CreateEventStreamFrom and
-// CreateRecentEventStream.
+// CreateRecentEventStream. Options apply in order; a nil StreamOption is a
+// no-op.
 type StreamOption func(*streamConfig)
 
 type streamConfig struct {

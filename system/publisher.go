@@ -86,7 +86,8 @@ type batchSource interface {
 	CollectEvents() []*si.EventRecord
 }
 
-// PublisherOption configures an EventPublisher.
+// PublisherOption configures an EventPublisher. A nil PublisherOption is a
+// no-op.
 type PublisherOption func(*publisherSettings)
 
 // publisherSettings is what a publisher runs with. Options and the system's
