@@ -38,7 +38,7 @@ const (
 	DefaultRetry = time.Second
 )
 
-// Option configures New.
+// Option configures New. Options apply in order; a nil Option is a no-op.
 type Option func(*config)
 
 // config holds the settings fixed by New. The limits that Reconfigure can

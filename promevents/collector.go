@@ -19,7 +19,7 @@ type Source interface {
 	Metrics() system.Metrics
 }
 
-// Option configures a Collector.
+// Option configures a Collector. A nil Option is a no-op.
 type Option func(*options)
 
 type options struct {
@@ -105,11 +105,14 @@ var _ prometheus.Collector = (*Collector)(nil)
 // _processed, _stored, _not_stored, _collected: gauges with the reference's
 // help texts) and this library's extras (see docs/metrics.md), named with
 // the namespace DefaultNamespace and subsystem DefaultSubsystem unless an
-// option says otherwise. src.Metrics is called once per scrape.
+// option says otherwise (options apply in order; nil ones are skipped).
+// src.Metrics is called once per scrape.
 func New(src Source, opts ...Option) *Collector {
 	o := options{namespace: DefaultNamespace, subsystem: DefaultSubsystem}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	c := &Collector{src: src}
 	c.all = append(append(c.all, referenceSeries...), extraSeries...)

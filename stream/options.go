@@ -18,7 +18,8 @@ const (
 	ChannelBuffer = 64
 )
 
-// Option configures NewEventStreaming.
+// Option configures NewEventStreaming. Options apply in order; a nil Option
+// is a no-op.
 type Option func(*config)
 
 type config struct {
@@ -46,14 +47,16 @@ func WithQueueSize(n int) Option {
 
 // WithLogger sets the logger for cut-off streams and other rare events; nil
 // means slog.Default(). Its handler may be called from the dispatcher: it
-// must not block, and must not call back into the EventStreaming (Remove or
-// Close from there would wait for the dispatcher that is calling it).
+// must not block, and must not call back into the EventStreaming
+// (RemoveEventStream, RemoveIDStream or Close from there would wait for the
+// dispatcher that is calling it).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
 // StreamOption configures one stream, in CreateEventStreamFrom and
-// CreateRecentEventStream.
+// CreateRecentEventStream. Options apply in order; a nil StreamOption is a
+// no-op.
 type StreamOption func(*streamConfig)
 
 type streamConfig struct {
@@ -66,8 +69,8 @@ type streamConfig struct {
 // whatever the filter. keep is called from the streaming's goroutines, at
 // times two at once for one stream: it must be safe for concurrent use, must
 // not block or panic, must not modify the record, and must not call back
-// into the EventStreaming (Remove or Close from there would wait for the
-// goroutine that is calling it). New events are
+// into the EventStreaming (RemoveEventStream, RemoveIDStream or Close from
+// there would wait for the goroutine that is calling it). New events are
 // filtered by the dispatcher, the one goroutine that hands them to every
 // stream, once per event and stream: a slow filter delays all streams, and
 // once the ring overtakes the dispatcher the streams behind it are cut off.

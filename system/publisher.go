@@ -36,7 +36,10 @@ import (
 // InitWithConfig (retiring the system whose plugin calls them) and for
 // StartService and Stop of the publisher. (Only a call on the publisher's
 // goroutine is recognized: a SendEvent that waits for another goroutine that
-// calls Stop still hangs.)
+// calls Stop still hangs. The publisher's goroutine is recognized by the ID
+// the runtime prints in stack traces; on a runtime where that cannot be
+// read, no call is recognized, such a call from SendEvent hangs, and the
+// publisher logs a warning saying so each time it starts.)
 type EventPlugin interface {
 	SendEvent(events []*si.EventRecord)
 }
@@ -83,7 +86,8 @@ type batchSource interface {
 	CollectEvents() []*si.EventRecord
 }
 
-// PublisherOption configures an EventPublisher.
+// PublisherOption configures an EventPublisher. A nil PublisherOption is a
+// no-op.
 type PublisherOption func(*publisherSettings)
 
 // publisherSettings is what a publisher runs with. Options and the system's
@@ -170,9 +174,9 @@ type EventPublisher struct {
 	panics    atomic.Uint64
 
 	// report, when set (by the system, before the first StartService), is
-	// called by the run goroutine after each push, with final set after the
-	// last push of a run.
-	report func(final bool)
+	// called by the run goroutine after each push, the last push of a run
+	// (at Stop) included.
+	report func()
 	// afterPush, when set (by tests, before StartService), is called by the
 	// run goroutine after each push of a tick.
 	afterPush func()
@@ -204,7 +208,7 @@ func newPublisher(src batchSource, opts ...PublisherOption) *EventPublisher {
 // runSettings is the run goroutine's copy of the publisher's settings.
 type runSettings struct {
 	publisherSettings
-	report    func(final bool)
+	report    func()
 	afterPush func()
 }
 
@@ -277,8 +281,21 @@ type runner struct {
 
 // onRunGoroutine returns the run goroutine's description if the caller is
 // that goroutine (it is inside SendEvent, or a report), nil otherwise.
+//
+// An ID of 0 means unknown (see goroutineID) and matches nothing: were it
+// to match, every caller would be taken for the run goroutine when the
+// runtime's stack header cannot be read, and every control-plane call
+// would be handed to a new goroutine, which would be taken for it again,
+// for ever. So when IDs cannot be read, calls from any other goroutine work
+// as usual, and only a control-plane call from SendEvent itself goes
+// unrecognized and waits for itself, as in the reference design (run warns
+// of it when it starts).
 func (p *EventPublisher) onRunGoroutine() *runner {
-	if r := p.runner.Load(); r != nil && r.goroutine == goroutineID() {
+	r := p.runner.Load()
+	if r == nil || r.goroutine == 0 {
+		return nil
+	}
+	if r.goroutine == goroutineID() {
 		return r
 	}
 	return nil
@@ -289,7 +306,12 @@ func (p *EventPublisher) onRunGoroutine() *runner {
 // with runtime.Goexit (which no recover stops; send logs and counts it) does
 // not end the run: it goes on, on a new goroutine, with the same channels.
 func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- struct{}) {
-	p.runner.Store(&runner{goroutine: goroutineID(), logger: s.logger})
+	id := goroutineID()
+	if id == 0 {
+		s.logger.Warn("event publisher cannot identify its goroutine (unreadable stack header): " +
+			"a control-plane call from the plugin's SendEvent will not be recognized and will hang")
+	}
+	p.runner.Store(&runner{goroutine: id, logger: s.logger})
 	tick := time.NewTicker(s.interval)
 	finished := false
 	defer func() {
@@ -306,7 +328,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 		case <-tick.C:
 			p.push(&s)
 			if s.report != nil {
-				s.report(false)
+				s.report()
 			}
 			if s.afterPush != nil {
 				s.afterPush()
@@ -314,7 +336,7 @@ func (p *EventPublisher) run(s runSettings, stop <-chan struct{}, done chan<- st
 		case <-stop:
 			p.push(&s)
 			if s.report != nil {
-				s.report(true)
+				s.report()
 			}
 			finished = true
 			return
@@ -350,37 +372,68 @@ func (p *EventPublisher) push(s *runSettings) {
 // send calls the plugin, recovering, logging and counting a panic. A
 // runtime.Goexit in SendEvent is logged and counted the same way; the
 // goroutine ends all the same, and run goes on from a new one.
+//
+// A panic and a Goexit are told apart by whether callPlugin returns, not by
+// what recover returns: with GODEBUG=panicnil=1, recover returns nil for
+// panic(nil), yet it stops that panic and callPlugin returns; a Goexit runs
+// the deferred calls but no recover stops it, so callPlugin never returns.
 func (p *EventPublisher) send(plugin EventPlugin, batch []*si.EventRecord, logger *slog.Logger) {
+	settled := false // callPlugin returned: SendEvent returned or panicked
+	defer func() {
+		if settled {
+			return
+		}
+		// Logged before it is counted: whoever sees the count sees the log.
+		logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
+			"batch dropped, publishing goes on from a new goroutine",
+			slog.Int("events", len(batch)))
+		p.panics.Add(1)
+	}()
+	panicked, v, stack := callPlugin(plugin, batch)
+	settled = true
+	if panicked {
+		logger.Error("event plugin panicked; batch dropped",
+			slog.Any("panic", v), slog.Int("events", len(batch)),
+			slog.String("stack", string(stack)))
+		p.panics.Add(1)
+	}
+}
+
+// callPlugin calls plugin.SendEvent(batch) and recovers a panic: panicked
+// is set, with the value recovered (nil for panic(nil) under
+// GODEBUG=panicnil=1) and the stack. It does not return if SendEvent calls
+// runtime.Goexit.
+func callPlugin(plugin EventPlugin, batch []*si.EventRecord) (panicked bool, v any, stack []byte) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
-		// Logged before it is counted: whoever sees the count sees the log.
-		if v := recover(); v != nil {
-			// debug.Stack, called before the deferred call returns, still
-			// shows the panicking frames of the plugin.
-			logger.Error("event plugin panicked; batch dropped",
-				slog.Any("panic", v), slog.Int("events", len(batch)),
-				slog.String("stack", string(debug.Stack())))
-		} else {
-			logger.Error("event plugin ended the publisher's goroutine (runtime.Goexit); "+
-				"batch dropped, publishing goes on from a new goroutine",
-				slog.Int("events", len(batch)))
-		}
-		p.panics.Add(1)
+		v = recover() // stops a panic, even panic(nil); not a Goexit
+		panicked = true
+		// debug.Stack, called before the deferred call returns, still
+		// shows the panicking frames of the plugin.
+		stack = debug.Stack()
 	}()
 	plugin.SendEvent(batch)
 	returned = true
+	return false, nil, nil
 }
+
+// stackHeader fills buf with the start of the calling goroutine's stack
+// trace and returns its length. A variable only so that a test can mimic a
+// runtime whose header reads otherwise; tests set it while no publisher runs.
+var stackHeader = func(buf []byte) int { return runtime.Stack(buf, false) }
 
 // goroutineID returns the ID of the calling goroutine, which the runtime
 // prints first in a stack trace ("goroutine 18 [running]:"), or 0 if that
-// cannot be read. It costs about a microsecond: only the control plane uses
-// it, to recognize a call from the publisher's own goroutine.
+// cannot be read (the runtime numbers goroutines from 1, so 0 is never a
+// real ID; onRunGoroutine takes it as "unknown", never as a match). It costs
+// about a microsecond: only the control plane uses it, to recognize a call
+// from the publisher's own goroutine.
 func goroutineID() uint64 {
 	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
+	b := buf[:stackHeader(buf[:])]
 	const prefix = "goroutine "
 	if len(b) <= len(prefix) || string(b[:len(prefix)]) != prefix {
 		return 0

@@ -156,8 +156,12 @@ type EventSystemImpl struct {
 	// their own goroutine (see calledFromPlugin); tests wait for them.
 	deferred sync.WaitGroup
 
-	// Touched only by the publisher's run goroutine (one at a time: a run
-	// starts after the previous one returned).
+	// The loss reports' state. Touched by the publisher's run goroutine
+	// while a run is on (one run at a time: a run starts after the previous
+	// one returned), and by stopLocked under ctl while none is: after
+	// publisher.Stop has returned (the run goroutine's close of done
+	// publishes its writes to Stop) and before the next publisher start
+	// (whose go statement publishes stopLocked's writes to the new run).
 	notStoredReport rateLimited
 	cutSlowReport   rateLimited
 
@@ -192,7 +196,7 @@ func New(cfg Config) *EventSystemImpl {
 	e.streaming.Store(e.newStreaming())
 	e.publisher = newPublisher(e.Store)
 	e.publisher.configure(cfg.publisherSettings())
-	e.publisher.report = e.reportLosses
+	e.publisher.report = func() { e.reportLosses(false) }
 	return e
 }
 
@@ -250,23 +254,35 @@ func (e *EventSystemImpl) startLocked(withPublisher bool) {
 
 // Stop stops a running system: from now on AddEvent rejects and counts
 // records until the next start; the publisher makes one last push (collect
-// and send, if a plugin is registered) and stops; every stream is closed.
-// It returns when the publisher's and the streams' goroutines have exited,
-// so it waits for a SendEvent in progress. Stop before any start, or on a
-// stopped system, is a no-op (streams opened before the first start stay
-// open: remove them). Safe to race with AddEvent and the other
-// lifecycle methods.
+// and send, if a plugin is registered) and stops; every stream is closed;
+// losses not logged yet (events not stored, streams cut as slow, those cut
+// during Stop included) are logged at once, if the publisher was running
+// (see LossReportInterval). It returns when the publisher's and the
+// streams' goroutines have exited, so it waits for a SendEvent in progress.
+// Stop before any start, or on a stopped system, is a no-op (streams opened
+// before the first start stay open: remove them). Safe to race with
+// AddEvent and the other lifecycle methods.
 func (e *EventSystemImpl) Stop() {
-	e.control("Stop", e.stopLocked)
+	e.control("Stop", func() { e.stopLocked(true) })
 }
 
-func (e *EventSystemImpl) stopLocked() {
+// stopLocked stops a running system. With final (Stop, and Init retiring
+// the system; not Restart, whose next run reports as usual), the losses not
+// reported yet are reported at once, after the streams are closed, so that
+// a stream cut after the publisher's last push is in it (see "Loss
+// reports").
+func (e *EventSystemImpl) stopLocked(final bool) {
 	if e.state.Load() != stateRunning {
 		return
 	}
 	e.state.Store(stateStopped) // first: see "Hot path against the control plane"
 	e.publisher.Stop()
 	e.streaming.Load().Close()
+	if final && e.publisherOn {
+		// The run goroutine has returned (publisher.Stop waited for it):
+		// the loss reports are ours until the next StartService.
+		e.reportLosses(true)
+	}
 	e.publisherOn = false
 	e.cfg.Logger.Info("event system stopped",
 		slog.Uint64("rejectedSoFar", e.rejected.Load()),
@@ -321,7 +337,7 @@ func (e *EventSystemImpl) retire() {
 		e.streaming.Load().Close()
 		return
 	}
-	e.stopLocked()
+	e.stopLocked(true)
 }
 
 // Restart is Stop followed by StartService, as one step of the control
@@ -330,7 +346,7 @@ func (e *EventSystemImpl) retire() {
 // just starts it.
 func (e *EventSystemImpl) Restart() {
 	e.control("Restart", func() {
-		e.stopLocked()
+		e.stopLocked(false)
 		e.startLocked(true)
 	})
 }
