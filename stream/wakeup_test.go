@@ -59,17 +59,7 @@ func TestWakeupInterleavings(t *testing.T) {
 				}
 			}
 			s := es.CreateEventStream("w", 0)
-			// Let the dispatcher park until the hook fires.
-			for {
-				mu.Lock()
-				if fired {
-					mu.Unlock()
-					break
-				}
-				es.signal()
-				mu.Unlock()
-				time.Sleep(time.Millisecond)
-			}
+			untilFired(es, &mu, &fired)
 			if tc.publish {
 				assert.Equal(t, tc.state, seen, "the interleaving was forced")
 			} else {
@@ -130,15 +120,22 @@ func TestWakeupPublishNotYetVisible(t *testing.T) {
 		return end
 	}
 	s := es.CreateEventStream("w", 0)
+	untilFired(es, &mu, &fired)
+	assert.Equal(t, []uint64{0}, receive(t, s, 1))
+}
+
+// untilFired wakes the dispatcher again and again, so that it parks again
+// and again, until the test's park hook has fired (*fired, guarded by mu,
+// which the hook holds while it runs).
+func untilFired(es *EventStreaming, mu *sync.Mutex, fired *bool) {
 	for {
 		mu.Lock()
-		if fired {
+		if *fired {
 			mu.Unlock()
-			break
+			return
 		}
 		es.signal()
 		mu.Unlock()
 		time.Sleep(time.Millisecond)
 	}
-	assert.Equal(t, []uint64{0}, receive(t, s, 1))
 }
