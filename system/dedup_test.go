@@ -413,8 +413,13 @@ func stressDedup(t *testing.T, lifecycle bool) {
 	assert.Equal(t, dropped, m.DuplicatesSuppressed+m.NotChanneled, "suppressed or rejected: exactly the records not in history")
 	if !lifecycle {
 		assert.Zero(t, m.NotChanneled)
+		// Batches of one key's copies are suppressed after their first
+		// record whenever a window is on. With Stop and start looping
+		// beside the producers, a fast run (no race detector) can give
+		// every call to a stopped system or a table with the window off, so
+		// only the counts above are checked there.
+		assert.Positive(t, m.DuplicatesSuppressed)
 	}
-	assert.Positive(t, m.DuplicatesSuppressed)
 	for ev, n := range collected {
 		require.Equal(t, 1, n, "record %v collected %d times", ev, n)
 		_, ok := idOf[ev]
