@@ -154,10 +154,17 @@ func TestReferenceBatchRedirects(t *testing.T) {
 // TestReferenceGetEventsWhenTrackingDisabled: 500 with the reference's
 // message.
 func TestReferenceGetEventsWhenTrackingDisabled(t *testing.T) {
+	requireTrackingDisabledError(t, BatchPath)
+}
+
+// requireTrackingDisabledError: with tracking off, path answers 500 "Event
+// tracking is disabled", as the reference does for both endpoints.
+func requireTrackingDisabledError(t *testing.T, path string) {
+	t.Helper()
 	cfg := trackingConfig()
 	cfg.TrackingEnabled = false
 	ts := newTestServer(t, cfg)
-	resp, body := get(t, ts.srv.URL+BatchPath)
+	resp, body := get(t, ts.srv.URL+path)
 	requireError(t, resp, body, http.StatusInternalServerError, "Event tracking is disabled")
 }
 
@@ -295,11 +302,7 @@ func TestReferenceGetStreamCount(t *testing.T) {
 
 // TestReferenceGetStreamTrackingDisabled: 500 with the reference's message.
 func TestReferenceGetStreamTrackingDisabled(t *testing.T) {
-	cfg := trackingConfig()
-	cfg.TrackingEnabled = false
-	ts := newTestServer(t, cfg)
-	resp, body := get(t, ts.srv.URL+StreamPath)
-	requireError(t, resp, body, http.StatusInternalServerError, "Event tracking is disabled")
+	requireTrackingDisabledError(t, StreamPath)
 }
 
 // TestReferenceGetStreamNoWriteDeadline: a writer that flushes but cannot

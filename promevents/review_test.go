@@ -17,10 +17,6 @@ import (
 	"github.com/lfevents/lfevents/system"
 )
 
-type pluginFunc func([]*si.EventRecord)
-
-func (f pluginFunc) SendEvent(r []*si.EventRecord) { f(r) }
-
 // TestCountersNeverGoDownUnderChurn is TestCountersNeverGoDown with
 // everything at once: scrapes (through a pedantic registry, which also checks
 // that Collect sends only what Describe announced) race producers (AddEvent
@@ -31,7 +27,7 @@ func (f pluginFunc) SendEvent(r []*si.EventRecord) { f(r) }
 // reference's total_* gauges, may ever go down between two scrapes.
 func TestCountersNeverGoDownUnderChurn(t *testing.T) {
 	var calls atomic.Int64
-	plugin := pluginFunc(func([]*si.EventRecord) {
+	plugin := testutil.PluginFunc(func([]*si.EventRecord) {
 		if calls.Add(1)%7 == 0 {
 			panic("every seventh batch")
 		}

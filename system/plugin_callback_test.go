@@ -9,12 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/lfevents/lfevents/internal/testutil"
 )
-
-// funcPlugin is a plugin made of a function.
-type funcPlugin func([]*si.EventRecord)
-
-func (f funcPlugin) SendEvent(evs []*si.EventRecord) { f(evs) }
 
 // finishes runs f on a new goroutine and reports whether it returned within
 // waitFor: a bound against a hang, never a timing assertion.
@@ -43,7 +40,7 @@ func TestInitFromSendEventDuringStop(t *testing.T) {
 	cfg.Logger = slog.New(rec)
 	cfg.PushInterval = time.Hour // the only push is Stop's
 	var sent int
-	cfg.Plugin = funcPlugin(func(evs []*si.EventRecord) {
+	cfg.Plugin = testutil.PluginFunc(func(evs []*si.EventRecord) {
 		sent += len(evs)
 		Init()
 	})
@@ -94,7 +91,7 @@ func TestPublisherStartFromSendEventDuringStop(t *testing.T) {
 	var p *EventPublisher
 	var sent int
 	p = newPublisher(src, WithPushInterval(time.Hour), WithPublisherLogger(slog.New(rec)),
-		WithPlugin(funcPlugin(func(evs []*si.EventRecord) {
+		WithPlugin(testutil.PluginFunc(func(evs []*si.EventRecord) {
 			sent += len(evs)
 			p.StartService()
 		})))

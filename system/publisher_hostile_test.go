@@ -115,7 +115,7 @@ func TestPluginCallsBackIntoSystem(t *testing.T) {
 	var mu sync.Mutex
 	var got []*si.EventRecord
 	var nested int
-	plugin := funcPlugin(func(evs []*si.EventRecord) {
+	plugin := testutil.PluginFunc(func(evs []*si.EventRecord) {
 		mu.Lock()
 		got = append(got, evs...)
 		mu.Unlock()
@@ -369,7 +369,7 @@ func TestHostileRecordsMarshalForThePlugin(t *testing.T) {
 // plugin twice at once, through restarts, reconfigurations and Goexit.
 func TestPluginCalledOneBatchAtATime(t *testing.T) {
 	var inFlight, most, calls atomic.Int64
-	plugin := funcPlugin(func([]*si.EventRecord) {
+	plugin := testutil.PluginFunc(func([]*si.EventRecord) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
