@@ -12,6 +12,7 @@ import (
 	"github.com/apache/yunikorn-scheduler-interface/lib/go/si"
 	metro "github.com/dgryski/go-metro"
 
+	"github.com/lfevents/lfevents/internal/atomicx"
 	"golang.org/x/sys/cpu"
 )
 
@@ -124,8 +125,10 @@ type Table struct {
 // the bucket) picks one entry of the bucket: the one that holds an equal
 // but expired record (so that an event is remembered once), else the first empty
 // one, else the one that the hash's bits 32 and up choose (a pseudo-random
-// victim). It stores its record pointer there, then its tag: two atomic
-// stores, overwriting whatever the entry held. Nobody waits for anybody and
+// victim). It stores its record pointer there (sync/atomic's store, which
+// the garbage collector's write barrier needs), then its tag with a release
+// store (internal/atomicx.StoreRelease: a plain MOV on amd64), overwriting
+// whatever the entry held. Nobody waits for anybody and
 // nobody claims the entry: two writers racing for one entry may leave it
 // torn (one's record, the other's tag) until the next write, and two racing
 // writers of equal events may both take an empty entry, so that the event
@@ -150,7 +153,10 @@ type Table struct {
 // What publishes what. The pointer store publishes the record (and so its
 // fields and time) to later lookups; the tag store after it opens the entry
 // to lookups of that hash. Writers store the record first so that a reader
-// that sees a new tag usually finds the matching record.
+// that sees a new tag usually finds the matching record; a release store is
+// all that order needs (the record store cannot move after it), and as the
+// tag is a filter, not the proof, a reader that loads an older record after
+// a new tag only misses a suppression.
 //
 // Races between identical events. Two equal events arriving at once both
 // find no remembered equal (neither is in the entry yet), so both are
@@ -161,10 +167,10 @@ type Table struct {
 // Cost. A lookup is the hash (one go-metro call per non-empty field, each
 // reading the field where it lies; see Hash) and the loads of the bucket's
 // four tags, from one cache line. A tag hit adds a load of the remembered
-// record and a field comparison. Remembering is two atomic
-// stores. There is no CAS: a claim would cost as much as a store and buy
-// only fewer torn entries under contention, where duplicates may pass
-// anyway.
+// record and a field comparison. Remembering is one locked instruction
+// (the pointer store) and a plain store. There is no CAS: a claim would
+// cost as much as the pointer store and buy only fewer torn entries under
+// contention, where duplicates may pass anyway.
 //
 // Wrap-around: none; entries carry no sequence.
 //
@@ -295,7 +301,7 @@ func (t *Table) Suppress(ev *si.EventRecord) bool {
 				e = &b[hash>>32&(maxWays-1)]
 			}
 			e.rec.Store(ev)
-			e.tag.Store(tag)
+			atomicx.StoreRelease(&e.tag, tag)
 			return false
 		}
 	}
@@ -334,7 +340,7 @@ func (t *Table) probe(b []entry, ev *si.EventRecord, hash, tag uint64) bool {
 		e = &b[hash>>32&(t.ways-1)]
 	}
 	e.rec.Store(ev)
-	e.tag.Store(tag)
+	atomicx.StoreRelease(&e.tag, tag)
 	return false
 }
 
