@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,9 @@ type lineReader struct {
 	t     *testing.T
 	lines chan string
 	errs  chan error
+	// progress: the IDs of the progress blocks (an ID alone) nextSSEData
+	// skipped.
+	progress []uint64
 }
 
 // newLineReader reads body in a goroutine that ends when body is closed or
@@ -329,8 +333,9 @@ func (lr *lineReader) nextSSE() sseEvent {
 	}
 }
 
-// nextSSEData skips comments and the instance block and returns the next
-// data, gap or cut block.
+// nextSSEData skips comments, the instance block and progress blocks (an
+// ID alone: their IDs go to lr.progress) and returns the next data, gap or
+// cut block.
 func (lr *lineReader) nextSSEData() sseEvent {
 	lr.t.Helper()
 	for {
@@ -338,6 +343,17 @@ func (lr *lineReader) nextSSEData() sseEvent {
 		if ev.comment && ev.event == "" && ev.data == "" || ev.event == "instance" {
 			continue
 		}
+		if ev.isProgress() {
+			id, err := strconv.ParseUint(ev.id, 10, 64)
+			require.NoError(lr.t, err, "progress block ID")
+			lr.progress = append(lr.progress, id)
+			continue
+		}
 		return ev
 	}
+}
+
+// isProgress reports whether ev is a progress block: an ID and nothing else.
+func (ev sseEvent) isProgress() bool {
+	return ev.hasID && ev.event == "" && ev.data == "" && !ev.comment
 }

@@ -35,6 +35,10 @@ import (
 //
 //	: keep-alive                             on an idle stream
 //
+//	id: 1200                                 progress of a filtered stream:
+//	                                         events up to 1200 it did not
+//	                                         send were left out by its filter
+//
 // The ID of every block is what a reconnecting client sends back as
 // Last-Event-ID (the opening's too, so a stream lost before its first event
 // resumes where it started); the stream then resumes exactly after it:
@@ -87,6 +91,7 @@ type sseState struct {
 	sent   bool   // whether any event was sent
 	lastID uint64 // last ID sent; valid when sent
 	named  bool   // whether any block with an ID was sent: the client has a position
+	said   uint64 // one past the newest ID a block named (0: none yet)
 	goneOn int    // times the stream went on after a cut (see goOn)
 }
 
@@ -171,7 +176,7 @@ func (c *sseConn) opening() []byte {
 	if c.st.next > 0 {
 		b = append(b, "\nid: "...)
 		b = strconv.AppendUint(b, c.st.next-1, 10)
-		c.st.named = true
+		c.st.named, c.st.said = true, c.st.next
 	}
 	b = append(b, "\nevent: instance\ndata: "...)
 	b = append(b, c.h.uuidLine[:len(c.h.uuidLine)-1]...)
@@ -182,7 +187,7 @@ func (c *sseConn) opening() []byte {
 func (c *sseConn) followItems(ids idStreamer, from resumePoint) (sseCut, error) {
 	var opts []stream.StreamOption
 	if c.req.match != nil {
-		opts = append(opts, stream.WithFilter(c.req.match.match))
+		opts = append(opts, stream.WithFilter(c.req.match.match), stream.WithProgress())
 	}
 	// The stream starts at an ID known here (not left to
 	// CreateRecentEventStream), so the opening block can name it.
@@ -238,13 +243,21 @@ func (c *sseConn) goOn(why sseCut) bool {
 	return true
 }
 
-// appendItem appends an event block or a gap block.
+// appendItem appends an event block, a gap block or a progress block.
 func (c *sseConn) appendItem(b []byte, it stream.Item) []byte {
 	c.st.named = true
-	if it.IsGap() {
+	switch {
+	case it.IsGap():
+		c.st.said = it.ID + it.Missing
 		return appendGap(b, it.ID, it.ID+it.Missing-1)
+	case it.IsProgress():
+		if it.ID < c.st.said {
+			return b // named already
+		}
+		c.st.said = it.ID + 1
+		return appendProgress(b, it.ID)
 	}
-	c.st.sent, c.st.lastID = true, it.ID
+	c.st.sent, c.st.lastID, c.st.said = true, it.ID, it.ID+1
 	return appendEvent(b, it.ID, it.Record)
 }
 
@@ -308,6 +321,15 @@ func appendEvent(b []byte, id uint64, ev *si.EventRecord) []byte {
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, "\ndata: "...)
 	b = appendRecord(b, ev)
+	return append(b, "\n\n"...)
+}
+
+// appendProgress appends a progress block: an ID and nothing else. It
+// moves the client's resume position (an EventSource sets lastEventId from
+// it and dispatches no event) past events its filter left out.
+func appendProgress(b []byte, id uint64) []byte {
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, id, 10)
 	return append(b, "\n\n"...)
 }
 

@@ -18,6 +18,12 @@ import (
 // sseReadBatch is how many events one history read takes.
 const sseReadBatch = 512
 
+// sseProgressEvery is how many IDs a filter may leave out in a row before
+// the stream sends a progress block (an ID alone) to move the client's
+// resume position on: as the streams with IDs do (stream.WithProgress), at
+// most one per this many IDs.
+const sseProgressEvery = 256
+
 // followHistory serves the stream by reading history by ID.
 func (c *sseConn) followHistory(from resumePoint) (sseCut, error) {
 	// The wake-up stream is opened before the first read: see above.
@@ -109,7 +115,7 @@ func (c *sseConn) catchUp(bl *bell) error {
 		if len(recs) == 0 {
 			if c.st.next < lowest {
 				b = appendGap(b, c.st.next, lowest-1)
-				c.st.named = true
+				c.st.named, c.st.said = true, lowest
 				c.st.next = lowest
 				continue
 			}
@@ -119,10 +125,15 @@ func (c *sseConn) catchUp(bl *bell) error {
 			id := c.st.next + uint64(i)
 			if c.req.match.match(ev) {
 				b = appendEvent(b, id, ev)
-				c.st.sent, c.st.lastID, c.st.named = true, id, true
+				c.st.sent, c.st.lastID, c.st.named, c.st.said = true, id, true, id+1
 			}
 		}
 		c.st.next += uint64(len(recs))
+		if c.st.next >= c.st.said+sseProgressEvery {
+			// A run the filter left out: move the client's position on.
+			b = appendProgress(b, c.st.next-1)
+			c.st.named, c.st.said = true, c.st.next
+		}
 		if len(b) >= maxWriteBatch {
 			if err := c.send(b); err != nil {
 				return err

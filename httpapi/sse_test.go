@@ -362,6 +362,12 @@ func TestSSEFilteredStreamNotCutForUnwantedEvents(t *testing.T) {
 	assert.Equal(t, "5001", ev.id)
 	assert.Equal(t, referenceJSON(t, last), ev.data)
 	assert.Zero(t, ts.sys.Metrics().StreamsRemovedSlow)
+	// The flood moved the client's position on (progress blocks), within
+	// what it covered.
+	require.NotEmpty(t, lr.progress)
+	for _, id := range lr.progress {
+		assert.True(t, id > 0 && id <= 5000, "progress %d", id)
+	}
 }
 
 // TestSSEClientLeavingBeforeTheFirstEventResumes: a client that loses its
@@ -522,5 +528,55 @@ func TestSSECutAsSlowBeforeAnythingNamedAtIDZero(t *testing.T) {
 			require.Less(t, reconnects, 100)
 			lr = openSSE(t, ts, "?count=10", "Last-Event-ID", position)
 		}
+	})
+}
+
+// TestSSEFilteredResumeAfterProgress: a filtered stream moves its client's
+// resume position past the events its filter leaves out (a block with an ID
+// alone), so a client that reconnects after history displaced those events
+// resumes without a gap block for them. Without it, the client's position
+// would be its last wanted event, and the displaced run in between would come
+// back as a gap.
+func TestSSEFilteredResumeAfterProgress(t *testing.T) {
+	cfg := trackingConfig()
+	cfg.RingBufferCapacity = 1000
+	eachFeed(t, cfg, func(t *testing.T, ts *testServer) {
+		wanted := func(msg string) *si.EventRecord {
+			return &si.EventRecord{Type: si.EventRecord_APP, ObjectID: "wanted", Message: msg}
+		}
+		unwanted := func(n int) {
+			for i := range n {
+				ts.sys.AddEvent(&si.EventRecord{Type: si.EventRecord_NODE, ObjectID: fmt.Sprint("node-", i)})
+			}
+		}
+		lr := openSSE(t, ts, "?objectID=wanted")
+		ts.sys.AddEvent(wanted("first")) // ID 0
+		unwanted(1200)                   // IDs 1..1200
+		ev := lr.nextSSEData()
+		require.Equal(t, "0", ev.id)
+		// Progress blocks follow; the last one, once the stream is idle,
+		// lies within 256 IDs of the newest.
+		var resume uint64
+		for resume < 1200-256 {
+			ev = lr.nextSSE()
+			if ev.comment {
+				continue
+			}
+			require.True(t, ev.isProgress(), "only progress blocks, got %+v", ev)
+			id, err := strconv.ParseUint(ev.id, 10, 64)
+			require.NoError(t, err)
+			require.Greater(t, id, resume, "progress moves on")
+			require.LessOrEqual(t, id, uint64(1200))
+			resume = id
+		}
+
+		unwanted(500) // IDs 1201..1700: history now holds 701..1700
+		last := wanted("last")
+		ts.sys.AddEvent(last) // ID 1701
+		lr = openSSE(t, ts, "?objectID=wanted", "Last-Event-ID", strconv.FormatUint(resume, 10))
+		ev = lr.nextSSEData()
+		assert.Equal(t, "", ev.event, "the next wanted event, no gap: %s", ev.data)
+		assert.Equal(t, "1701", ev.id)
+		assert.Equal(t, referenceJSON(t, last), ev.data)
 	})
 }

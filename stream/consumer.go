@@ -82,7 +82,38 @@ type consumer struct {
 	from   uint64 // first ID the dispatcher pushes live; set at admission
 	joined bool   // admitted by the dispatcher
 	gone   bool   // dropped by the dispatcher (cut off)
+	// With progress (see reportsProgress): passed is one past the newest ID
+	// the dispatcher has handed to the stream's filter, told one past the
+	// newest ID that an event or a progress mark in the queue covers.
+	passed, told uint64
+
+	progress bool // WithProgress was given; set before registration
 }
+
+// reportsProgress reports whether the stream delivers progress items: an
+// IDStream with a filter and WithProgress.
+func (c *consumer) reportsProgress() bool {
+	return c.progress && c.keep != nil && c.items != nil
+}
+
+// progressMark is the record of a progress entry in a stream's queue: the
+// entry's ID is the newest ID it covers. It is never delivered as a record
+// and never compared by content, only by address.
+var progressMark = &si.EventRecord{}
+
+// A progress mark is pushed once the IDs passed since the last thing the
+// stream was told reach progressEvery while the dispatcher is busy, or
+// progressIdle when it is about to park. So a filtered stream gets at most
+// one progress item per progressIdle IDs, and when the streaming is idle
+// the position it was told lags by less than progressIdle IDs: a client
+// that resumes from there reads those again (and filters them again), and
+// hears of them as a gap only if history displaced them meanwhile, which
+// takes a capacity's worth of newer events (each of which, while the stream
+// was open, moved its position on).
+const (
+	progressEvery = 4096
+	progressIdle  = 256
+)
 
 // closeReason is CloseReason for a handle; a handle built outside this
 // package has no consumer and reports ReasonOpen.
@@ -154,6 +185,8 @@ func (es *EventStreaming) serve(c *consumer) {
 func (es *EventStreaming) sendSnapshot(c *consumer) bool {
 	snap := c.snapshot
 	c.snapshot = nil
+	// With progress, a filtered-out tail is said once the rest is sent.
+	filteredTail := len(snap) > 0 && c.reportsProgress() && !c.wants(snap[len(snap)-1])
 	first := c.join - uint64(len(snap))
 	var buf [deliverBatch]entry
 	for len(snap) > 0 {
@@ -167,6 +200,9 @@ func (es *EventStreaming) sendSnapshot(c *consumer) bool {
 		clear(snap[:n])
 		snap, first = snap[n:], first+uint64(n)
 	}
+	if filteredTail {
+		return c.put(Item{ID: c.join - 1, Progress: true})
+	}
 	return true
 }
 
@@ -179,6 +215,9 @@ func (es *EventStreaming) replay(c *consumer) bool {
 	}
 	recs := make([]*si.EventRecord, 0, deliverBatch)
 	buf := make([]entry, 0, deliverBatch)
+	// Whether the newest ID replayed so far was filtered out (with progress
+	// only): then a progress item ends the replay.
+	filteredTail := false
 	for next < to {
 		var lowest uint64
 		recs, lowest, _ = es.history.AppendEventsFromID(recs[:0], next, min(to-next, deliverBatch))
@@ -188,7 +227,7 @@ func (es *EventStreaming) replay(c *consumer) bool {
 				if !c.put(Item{ID: next, Missing: skip - next}) {
 					return false
 				}
-				next = skip
+				next, filteredTail = skip, false
 				continue
 			}
 			// The window moved under the read: look again.
@@ -204,6 +243,7 @@ func (es *EventStreaming) replay(c *consumer) bool {
 		for i, ev := range recs {
 			buf = append(buf, entry{id: next + uint64(i), ev: ev})
 		}
+		filteredTail = c.reportsProgress() && !c.wants(recs[len(recs)-1])
 		next += uint64(len(recs))
 		clear(recs)
 		ok := es.send(c, buf)
@@ -211,6 +251,9 @@ func (es *EventStreaming) replay(c *consumer) bool {
 		if !ok {
 			return false
 		}
+	}
+	if filteredTail {
+		return c.put(Item{ID: to - 1, Progress: true})
 	}
 	return true
 }
@@ -228,6 +271,12 @@ func (es *EventStreaming) send(c *consumer, ents []entry) bool {
 	sent := 0
 	ok := true
 	for _, e := range ents {
+		if e.ev == progressMark {
+			if ok = c.put(Item{ID: e.id, Progress: true}); !ok {
+				break
+			}
+			continue
+		}
 		if !c.wants(e.ev) {
 			continue
 		}

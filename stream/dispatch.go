@@ -113,6 +113,7 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 				continue
 			}
 			idle = 0
+			es.flushProgress(active)
 			// Park. "Wake-ups" in streaming.go argues that no wake-up
 			// is lost between these steps.
 			es.hookPark(parkClearing)
@@ -278,7 +279,15 @@ func (es *EventStreaming) push(d *dispatcher, active []*consumer) []*consumer {
 // its goroutine if it sleeps; it cuts c off and returns false when the queue
 // has no room for all of them. Filtering here, before the queue, is what
 // keeps a filtered stream from being cut off for events it does not want.
+//
+// A stream with progress (WithProgress) also learns how far its filter has
+// looked: passed and told move here, and a progress mark goes into its queue
+// once progressEvery filtered IDs have passed since the last thing it was
+// told (progressIdle when the dispatcher goes idle, see flushProgress).
 func (es *EventStreaming) deliver(d *dispatcher, c *consumer, src []entry) bool {
+	if len(src) == 0 {
+		return true
+	}
 	if c.keep != nil {
 		d.kept = d.kept[:0]
 		for _, e := range src {
@@ -286,23 +295,60 @@ func (es *EventStreaming) deliver(d *dispatcher, c *consumer, src []entry) bool 
 				d.kept = append(d.kept, e)
 			}
 		}
+		if c.reportsProgress() {
+			c.passed = src[len(src)-1].id + 1
+			if len(d.kept) > 0 {
+				c.told = d.kept[len(d.kept)-1].id + 1
+			}
+		}
 		src = d.kept
 		defer clear(d.kept)
 	}
-	if len(src) == 0 {
-		return true
-	}
+	pushed := len(src) > 0
 	if n := c.queue.PushBatch(src); n < len(src) {
 		es.cut(c, "event stream cut off: consumer too slow", uint64(c.queue.Len()+len(src)-n))
 		return false
 	}
+	if c.reportsProgress() && c.passed >= c.told+progressEvery && pushProgress(c) {
+		pushed = true
+	}
+	if pushed {
+		wakeConsumer(c)
+	}
+	return true
+}
+
+// wakeConsumer wakes c's goroutine if it sleeps (see consumer's Parking).
+func wakeConsumer(c *consumer) {
 	if c.sleeping.Load() && c.sleeping.CompareAndSwap(true, false) {
 		select {
 		case c.wake <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// pushProgress pushes a progress mark for the filtered IDs up to c.passed
+// that c has not been told of, and reports whether it did. A full queue
+// leaves it out: the stream is not cut off for it, and a later mark covers
+// the same IDs.
+func pushProgress(c *consumer) bool {
+	if c.passed <= c.told || !c.queue.TryPush(entry{id: c.passed - 1, ev: progressMark}) {
+		return false
+	}
+	c.told = c.passed
 	return true
+}
+
+// flushProgress pushes a progress mark into the queue of every stream in
+// active that has at least progressIdle filtered IDs it was not told of (the
+// dispatcher is about to park: nothing more is coming for a while).
+func (es *EventStreaming) flushProgress(active []*consumer) {
+	for _, c := range active {
+		if c.reportsProgress() && c.passed >= c.told+progressIdle && pushProgress(c) {
+			wakeConsumer(c)
+		}
+	}
 }
 
 // overrun handles the ring having displaced IDs [p, lowest) before the

@@ -34,7 +34,8 @@ func (s *EventStream) CloseReason() CloseReason { return s.consumer.closeReason(
 // is closed when the stream ends (see CloseReason). The handle is also what
 // RemoveIDStream takes.
 type IDStream struct {
-	// Items receives the stream's events and gaps in ID order. It has a
+	// Items receives the stream's events and gaps (and, with WithProgress,
+	// progress items) in ID order. It has a
 	// buffer of ChannelBuffer items and is closed when the stream ends.
 	Items <-chan Item
 
@@ -56,10 +57,17 @@ type Item struct {
 	// on, that history no longer held when the stream came to read them:
 	// those events are never delivered.
 	Missing uint64
+	// Progress marks a progress item (only with WithProgress): every event
+	// up to and including ID that the stream did not deliver was filtered
+	// out. Record is nil and Missing 0.
+	Progress bool
 }
 
 // IsGap reports whether the item reports missing events instead of one event.
 func (it Item) IsGap() bool { return it.Missing > 0 }
+
+// IsProgress reports whether the item is a progress item (see WithProgress).
+func (it Item) IsProgress() bool { return it.Progress }
 
 // EventStreamData describes an active stream, as GetEventStreams reports it.
 type EventStreamData struct {

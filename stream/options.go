@@ -60,7 +60,8 @@ func WithLogger(l *slog.Logger) Option {
 type StreamOption func(*streamConfig)
 
 type streamConfig struct {
-	keep func(*si.EventRecord) bool
+	keep     func(*si.EventRecord) bool
+	progress bool
 }
 
 // WithFilter makes the stream deliver only the events for which keep returns
@@ -79,4 +80,24 @@ type streamConfig struct {
 // A nil keep keeps every event; the last WithFilter given wins.
 func WithFilter(keep func(*si.EventRecord) bool) StreamOption {
 	return func(c *streamConfig) { c.keep = keep }
+}
+
+// WithProgress makes a filtered IDStream also say how far it has looked:
+// a progress item (Item.Progress, ID id) means that every event up to and
+// including id that the stream has not delivered was filtered out. A
+// consumer that keeps a resume position (such as an SSE client's
+// Last-Event-ID) can move it to id, so that it does not ask for the
+// filtered events again, nor hear of them as a gap once history displaced
+// them. A progress item comes when events after the stream's last delivery
+// were filtered out: at the end of the history the stream starts with
+// (replay or snapshot); when the streaming goes idle (nothing new to
+// deliver) and at least 256 IDs were filtered out since the stream was last
+// told anything; and during a long run of filtered events, every 4096 IDs.
+// So there is at most one progress item per 256 IDs, and the position a
+// stream was told lags by less than 256 IDs once the streaming is idle.
+// They never fill the stream's queue: one that finds it full is left
+// out (the next one says more), so they never cut a stream off. Without a
+// filter, or on an EventStream, the option does nothing.
+func WithProgress() StreamOption {
+	return func(c *streamConfig) { c.progress = true }
 }

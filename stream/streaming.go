@@ -520,6 +520,7 @@ func (es *EventStreaming) newConsumer(name string, opts []StreamOption) *consume
 		name:      name,
 		createdAt: time.Now(),
 		keep:      sc.keep,
+		progress:  sc.progress,
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),
