@@ -25,7 +25,10 @@
 //     without a deadline.
 //   - Unknown paths (404) and methods (405, with Allow) get the reference's
 //     JSON error body instead of the router's plain text; OPTIONS is 204;
-//     HEAD is served; a request that announces a body is refused (400).
+//     HEAD is served, and on a variant of an endpoint's path redirected
+//     (301) as a GET is; a GET or HEAD on an endpoint that announces a body
+//     is refused (400). No answer (301 and 404 included) reads or waits for
+//     a body: over HTTP/1 it closes the connection.
 //   - Additions: a "state" field in records that carry one, Server-Sent
 //     Events with resume, filters, the closing line or cut on Close, and an
 //     InstanceUUID of the handler's (WithInstanceUUID), not the scheduler's.

@@ -38,9 +38,11 @@ const (
 )
 
 // Handler serves an event system's history and streams over HTTP, at
-// BatchPath and StreamPath. A GET for one of them with a trailing slash, in
-// other letter case or with an unclean path is redirected to it (301), as
-// the reference's router does; every other path is answered with 404. Build it
+// BatchPath and StreamPath. A GET or HEAD for one of them with a trailing
+// slash, in other letter case or with an unclean path is redirected to it
+// (301), as the reference's router redirects a GET; every other path, and
+// every other method on such a variant, is answered with 404. No answer
+// waits for a request body (see docs/http.md). Build it
 // with New; it is safe for concurrent use, as an http.Handler must be.
 //
 // Streams hold their connection open until the client leaves, the event
@@ -147,19 +149,23 @@ func (h *Handler) enter() bool {
 // ServeHTTP routes to the endpoints.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.writeHeaders(w, r)
+	// No answer reads a body, whatever the path: the 301 and 404 below must
+	// not wait for one either.
+	hasBody := r.ContentLength != 0 // -1: chunked, length unknown
+	if hasBody {
+		refuseBody(w, r)
+	}
 	switch r.URL.Path {
 	case BatchPath, StreamPath:
 	default:
-		if to := routePath(r.URL.Path); to != "" && r.Method == http.MethodGet {
+		// Routing comes first, as in the reference's router: a variant is
+		// redirected whatever its body.
+		if to := routePath(r.URL.Path); to != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			redirectTo(w, r, to)
 			return
 		}
 		writeError(w, "Not found: "+r.URL.Path, http.StatusNotFound)
 		return
-	}
-	hasBody := r.ContentLength != 0 // -1: chunked, length unknown
-	if hasBody {
-		refuseBody(w, r)
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -195,9 +201,10 @@ func routePath(p string) string {
 	return ""
 }
 
-// redirectTo answers a GET for a variant of an endpoint's path as the
-// reference's router does: 301 to the endpoint's path with the query kept,
-// with the router's small HTML body rather than the JSON content type.
+// redirectTo answers a GET or HEAD for a variant of an endpoint's path as
+// the reference's router answers a GET: 301 to the endpoint's path with the
+// query kept, with the router's small HTML body (none for HEAD) rather than
+// the JSON content type.
 func redirectTo(w http.ResponseWriter, r *http.Request, to string) {
 	if r.URL.RawQuery != "" {
 		to += "?" + r.URL.RawQuery
@@ -206,8 +213,9 @@ func redirectTo(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusMovedPermanently)
 }
 
-// refuseBody makes sure that nothing waits for the body of r, which the
-// endpoints never read: the response closes an HTTP/1 connection (its unread
+// refuseBody makes sure that nothing waits for the body of r, which no
+// answer reads (the endpoints', a redirect's or a 404's alike): the response
+// closes an HTTP/1 connection (its unread
 // body must not be parsed as the next request), and reading stops at once.
 // Otherwise the server drains an unread body of up to 256 KiB before it
 // writes the response header and again after the handler returns, with no
