@@ -551,23 +551,27 @@ func TestSSEFilteredResumeAfterProgress(t *testing.T) {
 		}
 		lr := openSSE(t, ts, "?objectID=wanted")
 		ts.sys.AddEvent(wanted("first")) // ID 0
-		unwanted(1200)                   // IDs 1..1200
 		ev := lr.nextSSEData()
 		require.Equal(t, "0", ev.id)
-		// Progress blocks follow; the last one, once the stream is idle,
-		// lies within 256 IDs of the newest.
+		// IDs 1..1200 in runs of 300, each read before the next is added
+		// (a reader further than the capacity behind would get a gap):
+		// progress blocks follow each, the last within 256 IDs of the
+		// newest once the stream has nothing else to send.
 		var resume uint64
-		for resume < 1200-256 {
-			ev = lr.nextSSE()
-			if ev.comment {
-				continue
+		for end := uint64(300); end <= 1200; end += 300 {
+			unwanted(300)
+			for resume < end-256 {
+				ev = lr.nextSSE()
+				if ev.comment {
+					continue
+				}
+				require.True(t, ev.isProgress(), "only progress blocks, got %+v", ev)
+				id, err := strconv.ParseUint(ev.id, 10, 64)
+				require.NoError(t, err)
+				require.Greater(t, id, resume, "progress moves on")
+				require.LessOrEqual(t, id, end)
+				resume = id
 			}
-			require.True(t, ev.isProgress(), "only progress blocks, got %+v", ev)
-			id, err := strconv.ParseUint(ev.id, 10, 64)
-			require.NoError(t, err)
-			require.Greater(t, id, resume, "progress moves on")
-			require.LessOrEqual(t, id, uint64(1200))
-			resume = id
 		}
 
 		unwanted(500) // IDs 1201..1700: history now holds 701..1700
