@@ -26,6 +26,7 @@ const (
 	spRemove        // RemoveIDStream of one stream
 	spResize        // Resize the ring
 	spYield         // runtime.Gosched
+	spFlood         // add 256..767 records of one object ID, yielding every 64
 	spOpCount
 )
 
@@ -57,7 +58,8 @@ type spStream struct {
 // delivered or lies in a gap. A progress item therefore promises that every
 // kept ID up to it was delivered (or reported missing).
 func FuzzStreamProgress(f *testing.F) {
-	f.Add([]byte{8, 1, spFrom, 0, 7, 1, spAdd, 31, 1, spRead, 0, 200, spAdd, 31, 2})
+	f.Add([]byte{8, 1, spFrom, 0, 0x17, 1, spAdd, 31, 1, spRead, 0, 200, spAdd, 31, 2})
+	f.Add([]byte{255, 63, 9, spFrom, 0, 0x11, 1, spAdd, 3, 0, spFlood, 1, 200, spYield, spRead, 0, 255, spFlood, 0, 10})
 	f.Add([]byte{2, 4, spRecent, 5, 3, 1, spAdd, 31, 0, spAdd, 31, 3, spYield, spRead, 0, 255})
 	f.Add([]byte{16, 0, spFrom, 1, 1, 1, spFrom, 2, 0, 0, spAdd, 31, 1, spResize, 3, spAdd, 31, 2, spRemove, 1})
 	f.Fuzz(runStreamProgress)
@@ -81,7 +83,7 @@ func runStreamProgress(t *testing.T, data []byte) {
 		open := func(from bool) {
 			st := &spStream{}
 			mask := o.Byte()
-			st.filtered = mask&0xf != 0
+			st.filtered = mask&0x10 != 0 // keeps the objects of bits 0..3, maybe none
 			for i := range spObjects {
 				st.keep[i] = !st.filtered || mask&(1<<i) != 0
 			}
@@ -144,6 +146,17 @@ func runStreamProgress(t *testing.T, data []byte) {
 				r.Resize(o.Capacity())
 			case spYield:
 				runtime.Gosched()
+			case spFlood:
+				obj := spObjects[o.Intn(len(spObjects))]
+				for k := range 256 + 2*int(o.Byte()) {
+					ev := &si.EventRecord{ObjectID: obj, TimestampNano: int64(len(recs))}
+					r.Add(ev)
+					recs = append(recs, ev)
+					es.PublishEvent(ev)
+					if k%64 == 63 {
+						runtime.Gosched()
+					}
+				}
 			}
 		}
 		// Let the streams catch up a little, then end them all and take
