@@ -84,7 +84,9 @@ type consumer struct {
 	gone   bool   // dropped by the dispatcher (cut off)
 	// With progress (see reportsProgress): passed is one past the newest ID
 	// the dispatcher has handed to the stream's filter, told one past the
-	// newest ID that an event or a progress mark in the queue covers.
+	// newest ID that an event or a progress mark in the queue covers. Both
+	// start at join (set at admission): the stream's history, sent before
+	// its queue, covers every ID before it.
 	passed, told uint64
 
 	progress bool // WithProgress was given; set before registration

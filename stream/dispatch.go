@@ -218,6 +218,9 @@ func (es *EventStreaming) admit(d *dispatcher, active []*consumer, l *[]*consume
 	}
 	for _, c := range fresh {
 		c.joined = true
+		// Its history (or its start, when it has none) covers every ID
+		// before join: progress counts from there.
+		c.passed, c.told = c.join, c.join
 		c.from = max(c.join, p)
 		if c.join < p && !es.backfill(d, c, p) {
 			c.gone = true
