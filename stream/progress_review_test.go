@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -130,4 +131,104 @@ func TestProgressCountsFromTheSnapshot(t *testing.T) {
 	events, progress := checkProgress(t, items, 4800, func(id uint64) bool { return id == 4900 || id == 5100 })
 	assert.Equal(t, []uint64{4900, 5100}, events)
 	assert.Equal(t, []uint64{4999}, progress, "progress items")
+}
+
+// Progress after a gap: a stream from an ID history displaced gets the gap,
+// the rest of the replay, and progress only past them; items stay in ID
+// order, and no progress item names an ID at or below one the stream
+// delivered or reported missing.
+func TestProgressAfterGap(t *testing.T) {
+	r := ring.New(1000)
+	es := NewEventStreaming(r)
+	t.Cleanup(es.Close)
+	add(r, es, 3000) // history holds 2000..2999
+	keep := func(ev *si.EventRecord) bool { return idOf(ev)%700 == 0 }
+	s := es.CreateEventStreamFrom("p", 1500, WithFilter(keep), WithProgress())
+	items := untilProgress(t, s, 2999)
+	require.NotEmpty(t, items)
+	assert.Equal(t, Item{ID: 1500, Missing: 500}, items[0], "the gap first")
+	rest := items[1:]
+	events, progress := checkProgress(t, rest, 2000, func(id uint64) bool { return id%700 == 0 })
+	assert.Equal(t, []uint64{2100, 2800}, events)
+	assert.Equal(t, []uint64{2999}, progress)
+
+	// Live: a long run with a few wanted events, progress in between.
+	add(r, es, 900) // 3000..3899: 3500 wanted
+	more := untilProgress(t, s, 3900-progressIdle)
+	events, _ = checkProgress(t, append(rest, more...), 2000, func(id uint64) bool { return id%700 == 0 })
+	assert.Equal(t, []uint64{2100, 2800, 3500}, events)
+}
+
+// Streams admitted while the dispatcher is past their join are backfilled
+// from the ring; their progress covers the backfill and stays in order with
+// it, whichever stream is admitted when.
+func TestProgressWithBackfill(t *testing.T) {
+	for i := range 20 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			r := ring.New(100000)
+			es := NewEventStreaming(r, WithQueueSize(1<<15))
+			t.Cleanup(es.Close)
+			// A busy stream keeps the dispatcher moving while the others
+			// open, so some are admitted behind it (backfill).
+			busy := es.CreateEventStreamFrom("busy", 0)
+			go func() {
+				for range busy.Items { // until Close
+				}
+			}()
+			wanted := func(id uint64) bool { return id%1000 == 999 || id == 12000 }
+			keep := func(ev *si.EventRecord) bool { return wanted(idOf(ev)) }
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				add(r, es, 12000)
+			}()
+			var streams []*IDStream
+			var starts []uint64
+			for range 4 {
+				start := r.ReadEnd()
+				streams = append(streams, es.CreateEventStreamFrom("p", start, WithFilter(keep), WithProgress()))
+				starts = append(starts, start)
+			}
+			<-done
+			add(r, es, 1) // 12000, wanted by every stream, whenever it started
+			for k, s := range streams {
+				var items []Item
+				for {
+					it := receiveItems(t, s, 1)[0]
+					items = append(items, it)
+					if it.ID == 12000 {
+						break
+					}
+				}
+				events, _ := checkProgress(t, items, starts[k], wanted)
+				var want []uint64
+				for id := starts[k]; id <= 12000; id++ {
+					if wanted(id) {
+						want = append(want, id)
+					}
+				}
+				assert.Equal(t, want, events, "stream %d from %d", k, starts[k])
+			}
+		})
+	}
+}
+
+// Remove while progress marks wait in the queue (the reader has not read):
+// Remove returns, the channel closes, and what it holds is in order and
+// sound: progress items only, each past the one before.
+func TestProgressRemoveWithMarksPending(t *testing.T) {
+	r := ring.New(100000)
+	es := NewEventStreaming(r, WithLogger(quietLogger()))
+	t.Cleanup(es.Close)
+	none := func(*si.EventRecord) bool { return false }
+	s := es.CreateEventStreamFrom("p", 0, WithFilter(none), WithProgress())
+	const n = (ChannelBuffer + 8) * progressEvery // marks past the channel's buffer
+	add(r, es, n)
+	require.Eventually(t, func() bool { return s.consumer.queue.Len() > 0 }, failAfter, pollEvery,
+		"marks wait in the queue")
+	es.RemoveIDStream(s)
+	assert.Equal(t, ReasonRemoved, s.CloseReason())
+	events, progress := checkProgress(t, drainItems(t, s), 0, func(uint64) bool { return false })
+	assert.Empty(t, events)
+	assert.GreaterOrEqual(t, len(progress), ChannelBuffer, "the channel's buffer full of progress")
 }
