@@ -90,6 +90,9 @@ type consumer struct {
 	passed, told uint64
 
 	progress bool // WithProgress was given; set before registration
+	// offer: a progress item the channel had no room for, sent when there
+	// is, unless a later item goes first (owned by the stream's goroutine).
+	offer Item
 }
 
 // reportsProgress reports whether the stream delivers progress items: an
@@ -274,8 +277,15 @@ func (es *EventStreaming) send(c *consumer, ents []entry) bool {
 	ok := true
 	for _, e := range ents {
 		if e.ev == progressMark {
-			if ok = c.put(Item{ID: e.id, Progress: true}); !ok {
-				break
+			// Never waited for here: sent if the channel has room, else
+			// offered while the goroutine parks (see park), and dropped
+			// once a later item goes out first (it says more).
+			it := Item{ID: e.id, Progress: true}
+			select {
+			case c.items <- it:
+				c.offer = Item{}
+			default:
+				c.offer = it
 			}
 			continue
 		}
@@ -301,8 +311,12 @@ func (es *EventStreaming) send(c *consumer, ents []entry) bool {
 func (c *consumer) putRecord(ev *si.EventRecord) bool { return sendUnlessQuit(c.out, ev, c.quit) }
 
 // put sends it on an IDStream's channel, waiting for room; false when the
-// stream ended first.
-func (c *consumer) put(it Item) bool { return sendUnlessQuit(c.items, it, c.quit) }
+// stream ended first. A progress item still on offer is dropped: it is
+// older than it.
+func (c *consumer) put(it Item) bool {
+	c.offer = Item{}
+	return sendUnlessQuit(c.items, it, c.quit)
+}
 
 // sendUnlessQuit sends v on ch, waiting for room, and reports true; it gives
 // up and reports false once quit is closed. A send that finds room at once
@@ -335,8 +349,16 @@ func (c *consumer) park() bool {
 		c.sleeping.Store(false)
 		return true
 	}
+	var offer chan<- Item // nil (never ready) unless a progress item is on offer
+	if c.offer.Progress {
+		offer = c.items
+	}
 	select {
 	case <-c.wake:
+		c.sleeping.Store(false)
+		return true
+	case offer <- c.offer:
+		c.offer = Item{}
 		c.sleeping.Store(false)
 		return true
 	case <-c.quit:

@@ -332,11 +332,14 @@ func wakeConsumer(c *consumer) {
 }
 
 // pushProgress pushes a progress mark for the filtered IDs up to c.passed
-// that c has not been told of, and reports whether it did. A full queue
-// leaves it out: the stream is not cut off for it, and a later mark covers
-// the same IDs.
+// that c has not been told of, and reports whether it did. It pushes only
+// into an empty queue (the stream's goroutine has taken everything before
+// it), so a mark never waits in the queue behind events or beside another
+// mark: at most one slot of the queue holds a mark, and a stream whose
+// reader stalls is not cut off sooner for them. Otherwise the mark is left
+// out; a later one covers the same IDs.
 func pushProgress(c *consumer) bool {
-	if c.passed <= c.told || !c.queue.TryPush(entry{id: c.passed - 1, ev: progressMark}) {
+	if c.passed <= c.told || c.queue.Len() != 0 || !c.queue.TryPush(entry{id: c.passed - 1, ev: progressMark}) {
 		return false
 	}
 	c.told = c.passed

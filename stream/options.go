@@ -95,9 +95,13 @@ func WithFilter(keep func(*si.EventRecord) bool) StreamOption {
 // told anything; and during a long run of filtered events, every 4096 IDs.
 // So there is at most one progress item per 256 IDs, and the position a
 // stream was told lags by less than 256 IDs once the streaming is idle.
-// They never fill the stream's queue: one that finds it full is left
-// out (the next one says more), so they never cut a stream off. Without a
-// filter, or on an EventStream, the option does nothing.
+// They take no room that events need: a progress mark enters the stream's
+// queue only when it is empty, and the stream's goroutine never waits to
+// put a progress item on Items (when Items is full it holds one back and
+// sends it once there is room, unless a later item goes first), so they
+// never get a stream cut off. A reader that falls behind may thus see
+// fewer of them, and its position lag more, until it catches up. Without
+// a filter, or on an EventStream, the option does nothing.
 func WithProgress() StreamOption {
 	return func(c *streamConfig) { c.progress = true }
 }

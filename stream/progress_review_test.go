@@ -213,9 +213,10 @@ func TestProgressWithBackfill(t *testing.T) {
 	}
 }
 
-// Remove while progress marks wait in the queue (the reader has not read):
-// Remove returns, the channel closes, and what it holds is in order and
-// sound: progress items only, each past the one before.
+// Remove while the channel is full of progress items and another is on
+// offer (the reader has not read): Remove returns, the channel closes, and
+// what it holds is in order and sound: progress items only, each past the
+// one before.
 func TestProgressRemoveWithMarksPending(t *testing.T) {
 	r := ring.New(100000)
 	es := NewEventStreaming(r, WithLogger(quietLogger()))
@@ -224,8 +225,8 @@ func TestProgressRemoveWithMarksPending(t *testing.T) {
 	s := es.CreateEventStreamFrom("p", 0, WithFilter(none), WithProgress())
 	const n = (ChannelBuffer + 8) * progressEvery // marks past the channel's buffer
 	add(r, es, n)
-	require.Eventually(t, func() bool { return s.consumer.queue.Len() > 0 }, failAfter, pollEvery,
-		"marks wait in the queue")
+	require.Eventually(t, func() bool { return len(s.Items) == ChannelBuffer }, failAfter, pollEvery,
+		"the channel fills with progress items")
 	es.RemoveIDStream(s)
 	assert.Equal(t, ReasonRemoved, s.CloseReason())
 	events, progress := checkProgress(t, drainItems(t, s), 0, func(uint64) bool { return false })

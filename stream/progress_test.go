@@ -175,31 +175,28 @@ func TestProgressNeverCuts(t *testing.T) {
 	assert.Empty(t, events)
 }
 
-// pushProgress leaves a mark out when the queue is full, and pushes it once
-// there is room; the mark covers every ID passed by then.
-func TestPushProgressFullQueue(t *testing.T) {
-	_, es := newStreaming(t, 16, 0, WithQueueSize(2))
+// pushProgress pushes a mark only into an empty queue (so at most one slot
+// ever holds one), leaves it out otherwise, and the mark it pushes covers
+// every ID passed by then.
+func TestPushProgressOnlyIntoAnEmptyQueue(t *testing.T) {
+	_, es := newStreaming(t, 16, 0, WithQueueSize(4))
 	c := es.newConsumer("c", []StreamOption{WithFilter(tenth), WithProgress()})
 	c.items = make(chan Item, 1)
 	c.queue = spsc.New[entry](es.queueSize)
 	require.True(t, c.reportsProgress())
-	for c.queue.TryPush(entry{id: 0, ev: rec(0)}) {
-	}
+	require.True(t, c.queue.TryPush(entry{id: 0, ev: rec(0)}))
 	c.passed = 5
-	assert.False(t, pushProgress(c), "no room")
+	assert.False(t, pushProgress(c), "an event waits in the queue")
 	assert.Zero(t, c.told)
-	c.passed = 9
-	var e entry
 	_, _ = c.queue.Pop()
+	c.passed = 9
 	assert.True(t, pushProgress(c))
 	assert.Equal(t, uint64(9), c.told)
-	for {
-		v, ok := c.queue.Pop()
-		if !ok {
-			break
-		}
-		e = v
-	}
+	c.passed = 300
+	assert.False(t, pushProgress(c), "a mark waits in the queue")
+	e, ok := c.queue.Pop()
+	require.True(t, ok)
 	assert.Equal(t, entry{id: 8, ev: progressMark}, e)
+	assert.True(t, pushProgress(c))
 	assert.False(t, pushProgress(c), "nothing new to tell")
 }
