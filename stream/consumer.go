@@ -53,7 +53,10 @@ type entry struct {
 // if it flips it back, sends a token on wake. By the same sequential
 // consistency argument as for the dispatcher's wake-ups (streaming.go), a
 // push is either seen by the goroutine's second look or the dispatcher sees
-// sleeping and wakes it.
+// sleeping and wakes it. A progress item the channel had no room for
+// (offer) is offered in the same select as the wake-up: whichever comes
+// first ends the park, and the goroutine looks at its queue again either
+// way, so a push is still never missed.
 //
 // Reuse: event IDs are uint64 and never reused, so positions compare
 // directly; the reuse of queue slots is the spsc.Queue argument.
