@@ -113,7 +113,7 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 				continue
 			}
 			idle = 0
-			es.flushProgress(active)
+			held := es.flushProgress(active)
 			// Park. "Wake-ups" in streaming.go argues that no wake-up
 			// is lost between these steps.
 			es.hookPark(parkClearing)
@@ -129,7 +129,9 @@ func (es *EventStreaming) dispatch(d *dispatcher) {
 			// before the clear, so no token may come for them. Look
 			// again after a while instead of waiting for one.
 			var poll <-chan time.Time
-			if len(active) > 0 && es.history.NextID() > end {
+			// Also while a progress mark waits for a stream's queue to
+			// empty (see flushProgress).
+			if held || len(active) > 0 && es.history.NextID() > end {
 				poll = d.pollAfter()
 			} else {
 				// Every claimed ID is readable: a wait that
@@ -348,13 +350,21 @@ func pushProgress(c *consumer) bool {
 
 // flushProgress pushes a progress mark into the queue of every stream in
 // active that has at least progressIdle filtered IDs it was not told of (the
-// dispatcher is about to park: nothing more is coming for a while).
-func (es *EventStreaming) flushProgress(active []*consumer) {
+// dispatcher is about to park: nothing more is coming for a while). It
+// reports whether a mark was held back because a queue was not empty yet:
+// the dispatcher then parks with its poll timer, to try again.
+func (es *EventStreaming) flushProgress(active []*consumer) (held bool) {
 	for _, c := range active {
-		if c.reportsProgress() && c.passed >= c.told+progressIdle && pushProgress(c) {
+		if !c.reportsProgress() || c.passed < c.told+progressIdle {
+			continue
+		}
+		if pushProgress(c) {
 			wakeConsumer(c)
+		} else {
+			held = true
 		}
 	}
+	return held
 }
 
 // overrun handles the ring having displaced IDs [p, lowest) before the
