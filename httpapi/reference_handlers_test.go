@@ -131,17 +131,13 @@ func TestReferenceGetEvents(t *testing.T) {
 // an unclean path with 301 to the route, the query kept. Other paths stay 404.
 func TestReferenceBatchRedirects(t *testing.T) {
 	ts := newTestServer(t, trackingConfig())
-	noFollow := &http.Client{
-		Transport:     &http.Transport{DisableCompression: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 	for path, to := range map[string]string{
 		BatchPath + "/?count=1":       BatchPath + "?count=1",
 		StreamPath + "/":              StreamPath,
 		"/WS/V1/Events/Batch?start=2": BatchPath + "?start=2",
 		"/ws/v1/events//stream/":      StreamPath,
 	} {
-		resp, err := noFollow.Do(newRequest(t, http.MethodGet, ts.srv.URL+path))
+		resp, err := noRedirectClient.Do(newRequest(t, http.MethodGet, ts.srv.URL+path))
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, path)
